@@ -5,13 +5,19 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
+
+
+def _read(name):
+    path = HERE / name
+    return path.read_text(encoding='utf-8') if path.exists() else ''
+
 VERSION = re.search(r"__version__ = '([^']+)'", (HERE / 'binance' / '__init__.py').read_text()).group(1)
 
 setup(
     name='binance-sockets',
     version=VERSION,
     description='Twisted-based, drop-in BinanceSocketManager with a simulated exchange',
-    long_description=(HERE / 'README.rst').read_text(encoding='utf-8'),
+    long_description=_read('README.rst'),
     long_description_content_type='text/x-rst',
     license='MIT',
     packages=find_packages(include=['binance', 'binance.*']),

@@ -38,6 +38,7 @@ setup(
             'pytest-timeout>=2.1',
             'hypothesis>=6.80',
             'websocket-client>=1.6',
+            'sphinx>=7',
         ],
         'docs': ['sphinx>=7'],
     },

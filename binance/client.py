@@ -1,0 +1,501 @@
+"""The REST client: ``from binance.client import Client``.
+
+A small, synchronous client built on one :class:`requests.Session`. It
+covers what the socket manager and the depth cache need (server time,
+exchange information, order books, listen keys and listen tokens), a few
+account and order helpers, and :meth:`Client.request` for any other
+endpoint.
+
+Base URLs are class attributes, read at request time, so pointing every
+request at another server (a local :mod:`binance.simulator`, for instance)
+is one assignment::
+
+    Client.API_URL = sim.api_url
+    Client.MARGIN_API_URL = sim.margin_api_url
+
+Secrets stay secret: the API secret, signatures, listen keys and tokens never
+appear in this module's log lines, in :func:`repr` or in exception text.
+"""
+import logging
+import re
+import threading
+import time
+from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import urlsplit
+
+import requests
+
+from . import signing
+from .exceptions import BinanceAPIException, BinanceRequestException
+
+__all__ = ['Client', 'LISTEN_KEYS_RETIRED_MESSAGE']
+
+log = logging.getLogger(__name__)
+
+#: Explanation attached to the HTTP 410 Binance gives for spot listen keys.
+LISTEN_KEYS_RETIRED_MESSAGE = (
+    'Binance retired spot listen keys (POST/PUT/DELETE /api/v3/userDataStream) on 2026-02-20 '
+    'and now answers HTTP 410. BinanceSocketManager.start_user_socket() no longer needs one: '
+    'on binance.com it subscribes through the WebSocket API (userDataStream.subscribe.signature) '
+    'with your API key and secret. Listen keys remain only on venues that still offer them '
+    "(Binance US: Client(tld='us')).")
+
+# Binance error codes the client reacts to.
+_INVALID_TIMESTAMP = -1021
+
+_REDACT = re.compile(r'((?:signature|listenKey|listenToken|token)=)[^&\s"]+', re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Replace signature, listen key and token values in ``text`` with ``***``.
+
+    Used on log records of libraries that print request URLs.
+    """
+    return _REDACT.sub(r'\1***', text)
+
+
+class _RedactingFilter(logging.Filter):
+    """Rewrites urllib3's request lines so a signed query string never reaches a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+# urllib3 logs every request line (path and query string) at DEBUG; a signed
+# GET carries its signature there.
+logging.getLogger('urllib3.connectionpool').addFilter(_RedactingFilter())
+
+
+class Client:
+    """Binance REST client, compatible with python-binance's calling style.
+
+    Creating a client makes no network call. Calls are synchronous and
+    thread-safe (one :class:`requests.Session`, whose connection pool is).
+
+    Args:
+        api_key: the API key, sent in the ``X-MBX-APIKEY`` header.
+        api_secret: the API secret, used to sign requests; never logged.
+        requests_params: extra keyword arguments for every
+            :meth:`requests.Session.request` call (``timeout``, ``proxies``,
+            ``verify``...).
+        tld: top-level domain of the venue: ``'com'`` (binance.com) or
+            ``'us'`` (Binance US, which still uses listen keys).
+        testnet: use the spot test network instead of production.
+
+    Example::
+
+        client = Client(api_key, api_secret)
+        book = client.get_order_book(symbol='BNBBTC', limit=5)
+    """
+
+    API_URL = 'https://api.binance.{}/api'
+    MARGIN_API_URL = 'https://api.binance.{}/sapi'
+    #: The spot test network offers ``/api`` only; margin calls fail there.
+    API_TESTNET_URL = 'https://testnet.binance.vision/api'
+    MARGIN_API_TESTNET_URL = 'https://testnet.binance.vision/sapi'
+    PUBLIC_API_VERSION = 'v3'
+    PRIVATE_API_VERSION = 'v3'
+    MARGIN_API_VERSION = 'v1'
+
+    #: Seconds to wait for a connection and for each read, unless
+    #: ``requests_params`` gives a ``timeout``.
+    REQUEST_TIMEOUT = 10.0
+    #: Top-level domains whose venue keeps the listen-key user data model.
+    LISTEN_KEY_TLDS = ('us',)
+
+    def __init__(self, api_key: Optional[str] = None, api_secret: Optional[str] = None,
+                 requests_params: Optional[Dict[str, Any]] = None, tld: str = 'com',
+                 testnet: bool = False) -> None:
+        self.API_KEY = api_key
+        self.API_SECRET = api_secret
+        self.tld = tld
+        self.testnet = testnet
+        self._requests_params = dict(requests_params or {})
+        #: Milliseconds added to the local clock for ``timestamp`` (see :meth:`sync_time`).
+        self.timestamp_offset = 0
+        #: ``recvWindow`` sent with every signed request unless the call gives one.
+        self.recv_window: Optional[int] = None
+        #: ``None``: decided by :attr:`tld`; ``True``/``False`` force the user data model.
+        self.use_listen_keys: Optional[bool] = None
+        self._offset_lock = threading.Lock()
+        self.session = self._init_session()
+
+    def __repr__(self) -> str:
+        return '<{} tld={!r} testnet={} api_key={} api_secret={}>'.format(
+            type(self).__name__, self.tld, self.testnet,
+            _mask(self.API_KEY), 'set' if self.API_SECRET else 'None')
+
+    def _init_session(self) -> requests.Session:
+        session = requests.Session()
+        session.headers.update({'Accept': 'application/json',
+                                'User-Agent': 'binance-sockets/python'})
+        if self.API_KEY:
+            session.headers['X-MBX-APIKEY'] = self.API_KEY
+        return session
+
+    def close_connection(self) -> None:
+        """Close the HTTP session's pooled connections."""
+        self.session.close()
+
+    # -- configuration ---------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        """The ``/api`` base URL this client talks to (read at each request)."""
+        return (self.API_TESTNET_URL if self.testnet else self.API_URL).format(self.tld)
+
+    @property
+    def margin_api_url(self) -> str:
+        """The ``/sapi`` base URL this client talks to (read at each request)."""
+        return (self.MARGIN_API_TESTNET_URL if self.testnet else self.MARGIN_API_URL).format(self.tld)
+
+    @property
+    def uses_listen_keys(self) -> bool:
+        """Whether the venue delivers spot user data over listen keys.
+
+        True for Binance US (``tld='us'``), False for binance.com and the
+        testnet, which use the WebSocket API. Set :attr:`use_listen_keys` to
+        force either model (a simulator started with ``legacy_listen_keys``).
+        """
+        if self.use_listen_keys is not None:
+            return bool(self.use_listen_keys)
+        return not self.testnet and self.tld in self.LISTEN_KEY_TLDS
+
+    def has_credentials(self) -> bool:
+        """True when both an API key and an API secret were given."""
+        return bool(self.API_KEY) and bool(self.API_SECRET)
+
+    # -- time --------------------------------------------------------------
+
+    def timestamp(self) -> int:
+        """The ``timestamp`` for a signed request: local time corrected by the server offset, in ms."""
+        return int(time.time() * 1000) + self.timestamp_offset
+
+    def sync_time(self) -> int:
+        """Measure the server clock's offset and use it for every later signed request.
+
+        The offset is taken against the middle of the round trip.
+
+        Returns:
+            The new offset in milliseconds (server minus local).
+
+        Raises:
+            BinanceAPIException, BinanceRequestException: the time request failed.
+        """
+        before = time.time() * 1000
+        server_time = self.get_server_time()['serverTime']
+        after = time.time() * 1000
+        offset = int(round(server_time - (before + after) / 2))
+        with self._offset_lock:
+            self.timestamp_offset = offset
+        log.debug('server time offset is now %d ms', offset)
+        return offset
+
+    # -- the generic request -------------------------------------------------
+
+    def request(self, method: str, path: str, signed: bool = False, api: str = 'api',
+                **params: Any) -> Any:
+        """Call any REST endpoint and return its decoded JSON answer.
+
+        Args:
+            method: ``'GET'``, ``'POST'``, ``'PUT'`` or ``'DELETE'``.
+            path: the path below the API base, with its version, e.g.
+                ``'v3/ticker/price'`` or ``'v1/margin/account'``.
+            signed: add ``timestamp`` (and ``recvWindow``) and an HMAC-SHA256
+                ``signature``; needs the API secret. A ``-1021`` answer (clock
+                outside ``recvWindow``) makes the client resynchronise its
+                clock with the server and retry once.
+            api: ``'api'`` for ``/api`` or ``'sapi'`` for ``/sapi``.
+            **params: the endpoint's parameters, sent in the given order;
+                ``None`` values are left out.
+
+        Returns:
+            The decoded JSON answer (dict or list).
+
+        Raises:
+            BinanceAPIException: Binance answered with an error status.
+            BinanceRequestException: no answer, or an answer that is not JSON.
+            ValueError: ``signed`` without an API secret, or an unknown ``api``.
+
+        Example::
+
+            client.request('GET', 'v3/ticker/price', symbol='BNBBTC')
+        """
+        if api == 'api':
+            base = self.api_url
+        elif api == 'sapi':
+            base = self.margin_api_url
+        else:
+            raise ValueError("api must be 'api' or 'sapi', not {!r}".format(api))
+        url = '{}/{}'.format(base.rstrip('/'), path.lstrip('/'))
+        method = method.upper()
+        if not signed:
+            return self._send(method, url, signing.encode_params(params))
+        if not self.API_SECRET:
+            raise ValueError('{} {} is a signed endpoint: create the Client with api_key and '
+                             'api_secret'.format(method, _endpoint_path(url)))
+        try:
+            return self._send(method, url, self._signed_payload(params))
+        except BinanceAPIException as exc:
+            if exc.code != _INVALID_TIMESTAMP:
+                raise
+            log.info('%s: timestamp outside recvWindow; resynchronising the clock and retrying once',
+                     exc.endpoint)
+        self.sync_time()
+        return self._send(method, url, self._signed_payload(params))
+
+    def _signed_payload(self, params: Dict[str, Any]) -> str:
+        pairs: List[Tuple[str, Any]] = [(k, v) for k, v in params.items()
+                                        if k not in ('timestamp', 'signature')]
+        if 'recvWindow' not in params and self.recv_window is not None:
+            pairs.append(('recvWindow', self.recv_window))
+        pairs.append(('timestamp', self.timestamp()))
+        return signing.sign_query(pairs, self.API_SECRET or '')
+
+    def _send(self, method: str, url: str, payload: str) -> Any:
+        """Send ``payload`` (already encoded, maybe signed) exactly as given."""
+        endpoint = '{} {}'.format(method, _endpoint_path(url))
+        kwargs = dict(self._requests_params)
+        kwargs.setdefault('timeout', self.REQUEST_TIMEOUT)
+        headers = dict(kwargs.pop('headers', None) or {})
+        if method == 'GET':
+            # Binance wants GET parameters in the query string. requests keeps
+            # an already percent-encoded query as it is, so the bytes signed
+            # are the bytes sent.
+            if payload:
+                url = '{}?{}'.format(url, payload)
+        elif payload:
+            # Other methods carry the parameters in the body, which keeps
+            # signatures and listen keys out of URLs (and URL logging).
+            kwargs['data'] = payload.encode('ascii')
+            headers['Content-Type'] = 'application/x-www-form-urlencoded'
+        try:
+            response = self.session.request(method, url, headers=headers, **kwargs)
+        except requests.Timeout:
+            raise _request_error(endpoint, 'no answer within the timeout ({})'.format(
+                kwargs['timeout'])) from None
+        except requests.RequestException as exc:
+            # The exception text contains the URL (and a GET's signature).
+            raise _request_error(endpoint, 'request failed ({})'.format(type(exc).__name__)) from None
+        log.debug('%s -> HTTP %d', endpoint, response.status_code)
+        return _handle_response(endpoint, response)
+
+    def _get(self, path: str, signed: bool = False, api: str = 'api', **params: Any) -> Any:
+        return self.request('GET', path, signed=signed, api=api, **params)
+
+    def _post(self, path: str, signed: bool = False, api: str = 'api', **params: Any) -> Any:
+        return self.request('POST', path, signed=signed, api=api, **params)
+
+    def _put(self, path: str, signed: bool = False, api: str = 'api', **params: Any) -> Any:
+        return self.request('PUT', path, signed=signed, api=api, **params)
+
+    def _delete(self, path: str, signed: bool = False, api: str = 'api', **params: Any) -> Any:
+        return self.request('DELETE', path, signed=signed, api=api, **params)
+
+    def _require_api_key(self, what: str) -> None:
+        if not self.API_KEY:
+            raise ValueError('{} needs an API key: create the Client with api_key'.format(what))
+
+    # -- market data ---------------------------------------------------------
+
+    def ping(self) -> Dict[str, Any]:
+        """Test connectivity (``GET /api/v3/ping``); returns ``{}``."""
+        return self._get(self.PUBLIC_API_VERSION + '/ping')
+
+    def get_server_time(self) -> Dict[str, Any]:
+        """The server time: ``{"serverTime": <ms>}`` (``GET /api/v3/time``)."""
+        return self._get(self.PUBLIC_API_VERSION + '/time')
+
+    def get_exchange_info(self, **params: Any) -> Dict[str, Any]:
+        """Trading rules and symbol information (``GET /api/v3/exchangeInfo``).
+
+        Args:
+            **params: optional filters: ``symbol``, ``symbols`` (a list),
+                ``permissions``...
+        """
+        return self._get(self.PUBLIC_API_VERSION + '/exchangeInfo', **params)
+
+    def get_symbol_info(self, symbol: str) -> Optional[Dict[str, Any]]:
+        """One symbol's entry of the exchange information, or ``None`` if unknown.
+
+        Args:
+            symbol: e.g. ``'BNBBTC'``.
+        """
+        try:
+            info = self.get_exchange_info(symbol=symbol)
+        except BinanceAPIException as exc:
+            if exc.code == -1121:  # Invalid symbol.
+                return None
+            raise
+        for entry in info.get('symbols', []):
+            if entry.get('symbol') == symbol:
+                return entry
+        return None
+
+    def get_order_book(self, **params: Any) -> Dict[str, Any]:
+        """Order book snapshot (``GET /api/v3/depth``).
+
+        Args:
+            **params: ``symbol`` (required) and ``limit`` (default 100).
+
+        Returns:
+            ``{"lastUpdateId": ..., "bids": [[price, qty], ...], "asks": [...]}``
+        """
+        return self._get(self.PUBLIC_API_VERSION + '/depth', **params)
+
+    def get_klines(self, **params: Any) -> List[List[Any]]:
+        """Kline rows (``GET /api/v3/klines``): ``symbol``, ``interval``, optional ``limit``, ``startTime``, ``endTime``."""
+        return self._get(self.PUBLIC_API_VERSION + '/klines', **params)
+
+    # -- account and orders ----------------------------------------------------
+
+    def get_account(self, **params: Any) -> Dict[str, Any]:
+        """Account information and balances (``GET /api/v3/account``, signed)."""
+        return self._get(self.PRIVATE_API_VERSION + '/account', signed=True, **params)
+
+    def create_order(self, **params: Any) -> Dict[str, Any]:
+        """Place an order (``POST /api/v3/order``, signed).
+
+        Args:
+            **params: ``symbol``, ``side``, ``type``, ``quantity``, ``price``,
+                ``timeInForce``... as Binance names them.
+        """
+        return self._post(self.PRIVATE_API_VERSION + '/order', signed=True, **params)
+
+    def cancel_order(self, **params: Any) -> Dict[str, Any]:
+        """Cancel an order (``DELETE /api/v3/order``, signed): ``symbol`` and ``orderId`` or ``origClientOrderId``."""
+        return self._delete(self.PRIVATE_API_VERSION + '/order', signed=True, **params)
+
+    def get_order(self, **params: Any) -> Dict[str, Any]:
+        """An order's status (``GET /api/v3/order``, signed)."""
+        return self._get(self.PRIVATE_API_VERSION + '/order', signed=True, **params)
+
+    # -- user data: spot listen keys (venues that still have them) -----------
+
+    def stream_get_listen_key(self) -> str:
+        """Create (or extend) the account's spot listen key; returns the key.
+
+        Only venues with listen keys answer (Binance US). binance.com retired
+        them on 2026-02-20; the :class:`BinanceAPIException` raised for its
+        HTTP 410 explains what to use instead.
+
+        Raises:
+            ValueError: the client has no API key.
+        """
+        self._require_api_key('stream_get_listen_key()')
+        return self._listen_key_call('POST')['listenKey']
+
+    def stream_keepalive(self, listenKey: str) -> Dict[str, Any]:  # noqa: N803 (python-binance's name)
+        """Extend a spot listen key's validity by 60 minutes (``PUT``)."""
+        self._require_api_key('stream_keepalive()')
+        return self._listen_key_call('PUT', listenKey=listenKey)
+
+    def stream_close(self, listenKey: str) -> Dict[str, Any]:  # noqa: N803
+        """Close a spot listen key (``DELETE``).
+
+        Other processes using the same account share its one listen key;
+        closing it ends their streams too.
+        """
+        self._require_api_key('stream_close()')
+        return self._listen_key_call('DELETE', listenKey=listenKey)
+
+    def _listen_key_call(self, method: str, **params: Any) -> Dict[str, Any]:
+        try:
+            return self.request(method, self.PUBLIC_API_VERSION + '/userDataStream', **params)
+        except BinanceAPIException as exc:
+            if exc.status_code != 410:
+                raise
+            raise BinanceAPIException(410, exc.code, LISTEN_KEYS_RETIRED_MESSAGE,
+                                      endpoint=exc.endpoint, response=exc.response) from None
+
+    # -- user data: margin listen tokens ---------------------------------------
+
+    def margin_create_listen_token(self, isolated_symbol: Optional[str] = None,
+                                   validity: Optional[int] = None) -> Dict[str, Any]:
+        """Create a margin listen token (``POST /sapi/v1/userListenToken``, signed).
+
+        The token subscribes to margin user data on the WebSocket API with
+        ``userDataStream.subscribe.listenToken``.
+
+        Args:
+            isolated_symbol: the isolated margin pair (``'BNBBTC'``); ``None``
+                for cross margin.
+            validity: requested validity in milliseconds (Binance's default
+                and maximum is 24 h).
+
+        Returns:
+            ``{"token": ..., "expirationTime": <ms>}``.
+
+        Raises:
+            ValueError: the client has no API key or secret.
+        """
+        self._require_api_key('margin_create_listen_token()')
+        params: Dict[str, Any] = {}
+        if isolated_symbol:
+            params['symbol'] = isolated_symbol
+            params['isIsolated'] = 'true'
+        if validity is not None:
+            params['validity'] = validity
+        return self.request('POST', self.MARGIN_API_VERSION + '/userListenToken', signed=True,
+                            api='sapi', **params)
+
+
+def _mask(value: Optional[str]) -> str:
+    if not value:
+        return 'None'
+    return repr(value[:4] + '...') if len(value) > 8 else "'***'"
+
+
+def _endpoint_path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _request_error(endpoint: str, what: str) -> BinanceRequestException:
+    exc = BinanceRequestException('{}: {}'.format(endpoint, what))
+    exc.endpoint = endpoint  # type: ignore[attr-defined]
+    return exc
+
+
+def _retry_after(response: requests.Response) -> Optional[float]:
+    if response.status_code not in (418, 429):
+        return None
+    value = response.headers.get('Retry-After')
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _handle_response(endpoint: str, response: requests.Response) -> Any:
+    """Decode a JSON answer or raise the matching exception."""
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+        decoded = False
+    else:
+        decoded = True
+    if 200 <= status < 300:
+        if not decoded:
+            raise _request_error(endpoint, 'invalid response (HTTP {}, not JSON)'.format(status))
+        return body
+    if decoded and isinstance(body, dict) and 'code' in body:
+        code = _as_int(body.get('code'))
+        message = str(body.get('msg', ''))
+    else:
+        code = 0
+        message = 'HTTP {} {}'.format(status, response.reason or '').strip()
+    raise BinanceAPIException(status, code, message, retry_after=_retry_after(response),
+                              endpoint=endpoint, response=response)
+
+
+def _as_int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

@@ -43,6 +43,20 @@ def has_stopped() -> bool:
     return bool(getattr(reactor, '_startedBefore', False)) and bool(getattr(reactor, '_stopped', False))
 
 
+def raise_if_stopped() -> None:
+    """Fail clearly when the reactor can no longer run.
+
+    Raises:
+        ReactorStoppedError: the application stopped the reactor earlier in
+            this process; Twisted cannot run it again.
+    """
+    if has_stopped():
+        raise ReactorStoppedError(
+            'the Twisted reactor was stopped (reactor.stop()); it cannot be restarted '
+            'in this process, so no new sockets can be opened. Restart the process or '
+            'kernel, and call reactor.stop() only when the program is about to exit.')
+
+
 def owns_reactor_thread() -> bool:
     """True when the library, not the application, runs the reactor."""
     return _thread is not None
@@ -57,11 +71,7 @@ def ensure_running() -> None:
     """
     global _thread
     with _lock:
-        if has_stopped():
-            raise ReactorStoppedError(
-                'the Twisted reactor was stopped (reactor.stop()); it cannot be restarted '
-                'in this process, so no new sockets can be opened. Restart the process or '
-                'kernel, and call reactor.stop() only when the program is about to exit.')
+        raise_if_stopped()
         _install_shutdown_trigger()
         if reactor.running or (_thread is not None and _thread.is_alive()):
             started = None

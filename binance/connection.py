@@ -1,0 +1,465 @@
+"""One stream key kept alive: connect, reconnect, heartbeat settings, dispatch.
+
+A :class:`StreamConnection` is what survives reconnects (the factory side of
+Twisted's protocol/factory split). It owns the URL, the user's callback, the
+:class:`~binance.backoff.BackoffPolicy`, the heartbeat setting, the TLS trust
+and a named :class:`ConnectionState`:
+
+``NEW`` -> ``CONNECTING`` -> ``OPEN`` -> (lost) -> ``BACKING_OFF`` ->
+``CONNECTING`` -> ... ; ``GAVE_UP`` after too many failed retries in a row;
+``STOPPED`` after :meth:`StreamConnection.stop`.
+
+Rules kept here:
+
+* A lost or failed connection is retried with the backoff policy. Any
+  connection that opened counts as a success and resets the count. After
+  ``policy.max_retries`` failed retries in a row the callback receives exactly
+  one ``{'e': 'error', 'm': 'Max reconnect retries reached'}`` and nothing is
+  retried any more.
+* ``serverShutdown`` (raw ``{"e": "serverShutdown"}`` or combined stream
+  ``!serverShutdown``) makes the connection reconnect at once; that is not a
+  failure and the event is not delivered.
+* A callback that raises is logged with its traceback; the socket goes on.
+* Every method runs on the reactor thread; every timer goes through the
+  injected reactor, so tests drive time with ``MemoryReactorClock``.
+
+Extension point for user-data sockets
+-------------------------------------
+Pass a :class:`StreamSession` (subclass it) as ``session=``; it is attached to
+the connection (``session.connection``) and called on the reactor thread:
+
+* ``connect_url(url)`` before every attempt: return the URL to dial, or a
+  Deferred firing with it (for instance after fetching a listen key off the
+  reactor thread). A failure counts as a failed attempt.
+* ``on_open(protocol)`` once the socket is open: send a subscription with
+  ``self.connection.send({...})``.
+* ``on_message(message)`` for each decoded message before the callback:
+  return what the callback should get (e.g. the unwrapped ``event``), or
+  ``None`` to swallow it (a request's response, a keepalive answer).
+* ``on_close()`` when an open socket closed (a reconnect may follow).
+* ``on_stop()`` once, when the connection stops for good or gives up: release
+  timers and server-side resources.
+
+From the session, ``self.connection`` offers :meth:`~StreamConnection.send`,
+:meth:`~StreamConnection.deliver` (call the user's callback safely),
+:meth:`~StreamConnection.reconnect_now` (e.g. on ``listenKeyExpired``; not a
+failure), :meth:`~StreamConnection.fail_attempt` (the socket opened but, for
+example, the subscription was refused: counts as a failed retry),
+:meth:`~StreamConnection.give_up` and :attr:`~StreamConnection.clock`.
+URLs a session returns are never logged (they may carry a listen key); logs
+name the connection by its ``name``.
+"""
+import enum
+import logging
+from typing import Any, Callable, List, Optional, Union
+
+import orjson
+from autobahn.websocket.util import parse_url
+from OpenSSL import SSL
+from service_identity import VerificationError
+from twisted.internet import defer
+
+from .backoff import BackoffPolicy
+from .protocol import StreamClientFactory, StreamClientProtocol
+from .tls import client_tls_options, load_trust_root
+
+__all__ = ['ConnectionState', 'StreamConnection', 'StreamSession', 'MAX_RETRIES_MESSAGE',
+           'DEFAULT_HEARTBEAT_TIMEOUT']
+
+log = logging.getLogger(__name__)
+
+#: The message the callback receives once when a socket gives up (as python-binance sent it).
+MAX_RETRIES_MESSAGE = 'Max reconnect retries reached'
+#: Seconds of silence after which a socket is considered half-open and replaced.
+DEFAULT_HEARTBEAT_TIMEOUT = 30.0
+#: Seconds allowed for TCP connect, TLS and the WebSocket opening handshake.
+DEFAULT_HANDSHAKE_TIMEOUT = 10.0
+
+
+class ConnectionState(enum.Enum):
+    """Where a :class:`StreamConnection` is in its life."""
+
+    NEW = 'new'
+    CONNECTING = 'connecting'
+    OPEN = 'open'
+    BACKING_OFF = 'backing off'
+    GAVE_UP = 'gave up'
+    STOPPED = 'stopped'
+
+
+class StreamSession:
+    """Hooks for connections whose messages need more than decoding.
+
+    The default implementation changes nothing; subclass it and override
+    what you need (see the module docstring). :attr:`connection` is set by
+    the connection that owns the session.
+    """
+
+    connection: Optional['StreamConnection'] = None
+
+    def attach(self, connection: 'StreamConnection') -> None:
+        """Called once by the owning connection."""
+        self.connection = connection
+
+    def connect_url(self, url: str) -> Union[str, defer.Deferred]:
+        """The URL for the next attempt (or a Deferred firing with it)."""
+        return url
+
+    def on_open(self, protocol: StreamClientProtocol) -> None:
+        """The socket is open."""
+
+    def on_message(self, message: Any) -> Any:
+        """Transform ``message`` for the callback; ``None`` swallows it."""
+        return message
+
+    def on_close(self) -> None:
+        """An open socket closed; a reconnect may follow."""
+
+    def on_stop(self) -> None:
+        """The connection stopped for good or gave up."""
+
+
+class StreamConnection:
+    """Keeps one stream key connected and delivers its messages to a callback.
+
+    Args:
+        url: ``ws://`` or ``wss://`` URL (with a session: the default passed
+            to ``session.connect_url``).
+        callback: called with each decoded message, on the reactor thread.
+        name: how logs name this connection (the ``conn_key``); never a secret.
+        policy: the reconnect policy; a default :class:`BackoffPolicy` if ``None``.
+        heartbeat_timeout: seconds of silence before the socket is dropped and
+            replaced; ``None`` turns the check off.
+        handshake_timeout: seconds allowed to connect and shake hands.
+        ca_file: PEM file of CAs to trust for ``wss://``; certifi's roots if ``None``.
+        session: a :class:`StreamSession` for user-data sockets.
+        reactor: provides ``connectTCP``, ``connectSSL`` and ``callLater``;
+            the global reactor if ``None``.
+
+    Raises:
+        TypeError: ``callback`` is not callable.
+        ValueError: bad URL or heartbeat timeout.
+        OSError: ``ca_file`` cannot be read.
+    """
+
+    def __init__(self, url: str, callback: Callable[[Any], Any], *, name: Optional[str] = None,
+                 policy: Optional[BackoffPolicy] = None,
+                 heartbeat_timeout: Optional[float] = DEFAULT_HEARTBEAT_TIMEOUT,
+                 handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
+                 ca_file: Optional[str] = None, session: Optional[StreamSession] = None,
+                 reactor: Any = None) -> None:
+        if not callable(callback):
+            raise TypeError('callback must be callable')
+        if heartbeat_timeout is not None and not heartbeat_timeout > 0:
+            raise ValueError('heartbeat_timeout must be positive or None, got {!r}'
+                             .format(heartbeat_timeout))
+        if session is None:
+            parse_url(url)  # raises ValueError now rather than on the reactor thread
+        if ca_file is not None:
+            load_trust_root(ca_file)
+        if reactor is None:
+            from twisted.internet import reactor
+        self.url = url
+        self.name = name or 'stream'
+        self.policy = policy or BackoffPolicy()
+        self.heartbeat_timeout = heartbeat_timeout
+        self.handshake_timeout = handshake_timeout
+        self.ca_file = ca_file
+        self.opened_count = 0
+        self._callback = callback
+        self._reactor = reactor
+        self._session = session
+        self._state = ConnectionState.NEW
+        self._retry = 0
+        self._retry_at_open = 0
+        self._generation = 0
+        self._timer: Optional[Any] = None
+        self._factory: Optional[StreamClientFactory] = None
+        self._connector: Optional[Any] = None
+        self._protocol: Optional[StreamClientProtocol] = None
+        self._reconnect_at_once = False
+        self._session_stopped = False
+        self._stop_waiters: List[defer.Deferred] = []
+        if session is not None:
+            session.attach(self)
+
+    def __repr__(self) -> str:
+        return '<StreamConnection {} {}>'.format(self.name, self._state.value)
+
+    # -- what callers see --------------------------------------------------------------
+
+    @property
+    def state(self) -> ConnectionState:
+        """The current :class:`ConnectionState`."""
+        return self._state
+
+    @property
+    def clock(self) -> Any:
+        """The ``IReactorTime`` used for every timer of this connection."""
+        return self._reactor
+
+    @property
+    def failed_retries(self) -> int:
+        """Retries that failed in a row since the last successful connection."""
+        return self._retry
+
+    @property
+    def reconnect_count(self) -> int:
+        """How many times the socket opened again after its first connection."""
+        return max(0, self.opened_count - 1)
+
+    @property
+    def protocol(self) -> Optional[StreamClientProtocol]:
+        """The open socket, or ``None``."""
+        return self._protocol
+
+    def start(self) -> None:
+        """Connect for the first time (reactor thread).
+
+        Raises:
+            RuntimeError: the connection was already started.
+        """
+        if self._state is not ConnectionState.NEW:
+            raise RuntimeError('{!r} was already started'.format(self))
+        self._connect()
+
+    def stop(self) -> defer.Deferred:
+        """Close the socket for good; no reconnect follows (reactor thread).
+
+        Returns:
+            A Deferred that fires once the TCP connection is gone.
+        """
+        if self._state is ConnectionState.STOPPED:
+            return self._stopped_deferred()
+        self._generation += 1
+        self._cancel_timer()
+        self._set_state(ConnectionState.STOPPED)
+        self._stop_session()
+        if self._factory is None:
+            return defer.succeed(None)
+        waiter = self._stopped_deferred()
+        if self._protocol is not None:
+            self._protocol.sendClose(code=1000)
+        else:
+            self._abort_attempt(self._factory)
+        return waiter
+
+    def send(self, message: Union[bytes, str, dict, list]) -> bool:
+        """Send a text message on the open socket; dicts and lists are JSON-encoded.
+
+        Returns:
+            False when no socket is open (nothing was sent).
+        """
+        if self._protocol is None:
+            return False
+        if isinstance(message, (dict, list)):
+            message = orjson.dumps(message)
+        elif isinstance(message, str):
+            message = message.encode('utf-8')
+        self._protocol.sendMessage(message, isBinary=False)
+        return True
+
+    def deliver(self, message: Any) -> None:
+        """Call the user's callback; an exception is logged, never raised."""
+        try:
+            self._callback(message)
+        except Exception:
+            log.exception('%s: the callback raised; the socket keeps running', self.name)
+
+    def reconnect_now(self, reason: str) -> None:
+        """Replace the open socket with a new one at once; not counted as a failure."""
+        old = self._protocol
+        if old is None or self._state is not ConnectionState.OPEN:
+            return
+        log.info('%s: %s; reconnecting now', self.name, reason)
+        old.detach()
+        self._forget_attempt(was_open=True)
+        old.sendClose(code=1000)
+        self._connect()
+
+    def fail_attempt(self, reason: str) -> None:
+        """Drop the open socket and count it as a failed retry (e.g. a refused subscription)."""
+        if self._protocol is None:
+            return
+        log.warning('%s: %s', self.name, reason)
+        self._retry = self._retry_at_open
+        self._protocol.detach()
+        self._protocol.dropConnection(abort=True)
+
+    def give_up(self, reason: str) -> None:
+        """Stop retrying now, deliver the error message once and close the socket."""
+        if self._state in (ConnectionState.GAVE_UP, ConnectionState.STOPPED):
+            return
+        log.error('%s: %s', self.name, reason)
+        self._give_up()
+        if self._protocol is not None:
+            self._protocol.detach()
+            self._protocol.sendClose(code=1000)
+        elif self._factory is not None:
+            self._abort_attempt(self._factory)
+
+    # -- the attempt cycle -------------------------------------------------------------
+
+    def _connect(self) -> None:
+        self._timer = None
+        self._generation += 1
+        generation = self._generation
+        self._set_state(ConnectionState.CONNECTING)
+        if self._session is None:
+            self._open(self.url)
+            return
+        d = defer.maybeDeferred(self._session.connect_url, self.url)
+        d.addCallbacks(self._url_ready, self._url_failed,
+                       callbackArgs=(generation,), errbackArgs=(generation,))
+
+    def _url_ready(self, url: str, generation: int) -> None:
+        if generation == self._generation and self._state is ConnectionState.CONNECTING:
+            try:
+                self._open(url)
+            except Exception as exc:
+                # Only the exception type: the URL may carry a listen key.
+                log.warning('%s: cannot connect (%s)', self.name, type(exc).__name__)
+                self._retry_or_give_up()
+
+    def _url_failed(self, failure: Any, generation: int) -> None:
+        if generation == self._generation and self._state is ConnectionState.CONNECTING:
+            log.warning('%s: could not prepare the connection: %s', self.name,
+                        failure.getErrorMessage())
+            self._retry_or_give_up()
+
+    def _open(self, url: str) -> None:
+        factory = StreamClientFactory(self, url, self._reactor, self.heartbeat_timeout,
+                                      self.handshake_timeout)
+        self._factory = factory
+        if factory.isSecure:
+            tls = client_tls_options(factory.host, self.ca_file)
+            self._connector = self._reactor.connectSSL(factory.host, factory.port, factory, tls,
+                                                       timeout=self.handshake_timeout)
+        else:
+            self._connector = self._reactor.connectTCP(factory.host, factory.port, factory,
+                                                       timeout=self.handshake_timeout)
+
+    def _protocol_opened(self, protocol: StreamClientProtocol) -> None:
+        if protocol.factory is not self._factory or self._state is not ConnectionState.CONNECTING:
+            protocol.detach()
+            protocol.dropConnection(abort=True)
+            return
+        self._protocol = protocol
+        self._retry_at_open = self._retry
+        self._retry = 0
+        self.opened_count += 1
+        self._set_state(ConnectionState.OPEN)
+        if self.opened_count > 1:
+            log.info('%s: reconnected', self.name)
+        else:
+            log.debug('%s: connected', self.name)
+        if self._session is not None:
+            self._call_session('on_open', protocol)
+
+    def _dispatch(self, message: Any) -> None:
+        """Route one decoded message: shutdown notice, session, then the callback."""
+        if type(message) is dict and (message.get('e') == 'serverShutdown'
+                                      or message.get('stream') == '!serverShutdown'):
+            self.reconnect_now('the server announced a shutdown')
+            return
+        session = self._session
+        if session is not None:
+            try:
+                message = session.on_message(message)
+            except Exception:
+                log.exception('%s: the session failed on a message; skipped', self.name)
+                return
+            if message is None:
+                return
+        try:
+            self._callback(message)
+        except Exception:
+            log.exception('%s: the callback raised; the socket keeps running', self.name)
+
+    def _attempt_ended(self, factory: StreamClientFactory, reason: Any) -> None:
+        if factory is not self._factory:
+            return  # a replaced attempt finishing late
+        was_open = self._protocol is not None
+        self._forget_attempt(was_open)
+        if self._state is ConnectionState.STOPPED:
+            waiters, self._stop_waiters = self._stop_waiters, []
+            for waiter in waiters:
+                waiter.callback(None)
+            return
+        if self._state is ConnectionState.GAVE_UP:
+            return
+        self._log_end(was_open, factory, reason)
+        self._retry_or_give_up()
+
+    def _retry_or_give_up(self) -> None:
+        if self.policy.exhausted(self._retry):
+            log.error('%s: %d reconnect attempts in a row failed; giving up',
+                      self.name, self._retry)
+            self._give_up()
+            return
+        self._retry += 1
+        delay = self.policy.delay(self._retry)
+        self._set_state(ConnectionState.BACKING_OFF)
+        log.debug('%s: retry %d in %.2f s', self.name, self._retry, delay)
+        self._timer = self._reactor.callLater(delay, self._connect)
+
+    def _give_up(self) -> None:
+        self._cancel_timer()
+        self._set_state(ConnectionState.GAVE_UP)
+        self._stop_session()
+        self.deliver({'e': 'error', 'm': MAX_RETRIES_MESSAGE})
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _set_state(self, state: ConnectionState) -> None:
+        self._state = state
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            if self._timer.active():
+                self._timer.cancel()
+            self._timer = None
+
+    def _stopped_deferred(self) -> defer.Deferred:
+        if self._factory is None:
+            return defer.succeed(None)
+        waiter: defer.Deferred = defer.Deferred()
+        self._stop_waiters.append(waiter)
+        return waiter
+
+    def _forget_attempt(self, was_open: bool) -> None:
+        self._factory = None
+        self._connector = None
+        self._protocol = None
+        if was_open and self._session is not None:
+            self._call_session('on_close')
+
+    def _abort_attempt(self, factory: StreamClientFactory) -> None:
+        proto = factory.last_protocol
+        transport = getattr(proto, 'transport', None)
+        if transport is not None:
+            transport.abortConnection()
+        elif self._connector is not None:
+            self._connector.stopConnecting()
+
+    def _stop_session(self) -> None:
+        if self._session is not None and not self._session_stopped:
+            self._session_stopped = True
+            self._call_session('on_stop')
+
+    def _call_session(self, hook: str, *args: Any) -> None:
+        try:
+            getattr(self._session, hook)(*args)
+        except Exception:
+            log.exception('%s: session %s failed', self.name, hook)
+
+    def _log_end(self, was_open: bool, factory: StreamClientFactory, reason: Any) -> None:
+        if reason is not None and hasattr(reason, 'check') and reason.check(SSL.Error, VerificationError):
+            log.error('%s: TLS handshake failed (%s); if the server uses a private CA, '
+                      'pass its PEM file as ca_file', self.name, reason.getErrorMessage())
+            return
+        text = factory.close_reason or (reason.getErrorMessage() if reason is not None else '')
+        if was_open:
+            log.warning('%s: connection lost (%s); reconnecting', self.name, text)
+        else:
+            log.warning('%s: connection failed (%s)', self.name, text)

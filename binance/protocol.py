@@ -1,0 +1,232 @@
+"""One WebSocket connection to a stream server: decoding and the heartbeat.
+
+Autobahn does the opening handshake, control frames (it answers every server
+ping with a pong carrying the same payload) and the closing handshake.
+:class:`StreamClientProtocol` adds two things:
+
+* **The data path.** Every complete data message enters through
+  :meth:`StreamClientProtocol._on_payload`, which decodes it with
+  ``orjson.loads`` and hands the Python object to the owning
+  :class:`binance.connection.StreamConnection`. A message that is not valid
+  UTF-8 or JSON (or is a binary frame) is logged and skipped. There is no
+  Deferred and no thread hop per message. A faster frame parser can feed
+  complete text payloads to ``_on_payload`` directly; it must also set
+  ``self.heartbeat.seen = True`` for the bytes it consumes.
+* **Half-open detection.** :class:`Heartbeat` watches whether anything at
+  all (data, pings, pongs) arrives. After a quiet spell it sends a ping; if
+  still nothing arrives it drops the TCP connection, and the connection
+  object reconnects. One timer per connection, re-armed at most three times
+  per timeout, never a busy loop.
+
+One protocol instance lives for one TCP connection; what survives reconnects
+is the :class:`~binance.connection.StreamConnection` reachable as
+``self.factory.connection``.
+"""
+import logging
+from typing import Any, Callable, Optional
+
+import orjson
+from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol
+
+__all__ = ['Heartbeat', 'StreamClientProtocol', 'StreamClientFactory']
+
+log = logging.getLogger(__name__)
+
+#: Largest message accepted, in bytes; Binance's biggest (all-market arrays) are far smaller.
+MAX_MESSAGE_SIZE = 16 * 1024 * 1024
+
+
+class Heartbeat:
+    """Notices when a connection has gone silent, using one timer.
+
+    The owner sets :attr:`seen` to True whenever bytes arrive. Every
+    ``timeout / 3`` seconds the timer checks the flag: if something arrived,
+    it clears the flag and waits again; on the first quiet check it sends a
+    ping; on the second quiet check in a row it declares the peer dead. So a
+    connection that falls silent is dropped within ``timeout`` seconds.
+
+    Args:
+        clock: an ``IReactorTime`` (the reactor, or ``task.Clock`` in tests).
+        timeout: seconds of silence after which the connection counts as dead.
+        send_ping: called to provoke an answer from the peer.
+        on_dead: called once when the peer stayed silent.
+
+    Raises:
+        ValueError: ``timeout`` is not positive.
+    """
+
+    def __init__(self, clock: Any, timeout: float, send_ping: Callable[[], None],
+                 on_dead: Callable[[], None]) -> None:
+        if not timeout > 0:
+            raise ValueError('heartbeat timeout must be positive, got {!r}'.format(timeout))
+        self.timeout = timeout
+        self.seen = True
+        self._clock = clock
+        self._send_ping = send_ping
+        self._on_dead = on_dead
+        self._pinged = False
+        self._call: Optional[Any] = None
+
+    @property
+    def running(self) -> bool:
+        """True while the timer is armed."""
+        return self._call is not None
+
+    def start(self) -> None:
+        """Arm the timer (idempotent)."""
+        if self._call is None:
+            self.seen = True
+            self._pinged = False
+            self._call = self._clock.callLater(self.timeout / 3.0, self._check)
+
+    def stop(self) -> None:
+        """Disarm the timer (idempotent)."""
+        if self._call is not None:
+            if self._call.active():
+                self._call.cancel()
+            self._call = None
+
+    def _check(self) -> None:
+        self._call = None
+        if self.seen:
+            self.seen = False
+            self._pinged = False
+        elif not self._pinged:
+            self._pinged = True
+            self._send_ping()
+        else:
+            self._on_dead()
+            return
+        self._call = self._clock.callLater(self.timeout / 3.0, self._check)
+
+
+def _discard(message: Any) -> None:
+    """Where messages of a connection that is being replaced go."""
+
+
+class StreamClientProtocol(WebSocketClientProtocol):
+    """Autobahn client protocol for Binance market and user-data streams."""
+
+    heartbeat: Optional[Heartbeat] = None
+    _dispatch: Callable[[Any], None] = staticmethod(_discard)
+
+    @property
+    def connection(self) -> Any:
+        """The :class:`~binance.connection.StreamConnection` this socket belongs to."""
+        return self.factory.connection
+
+    def onOpen(self) -> None:
+        """The handshake succeeded: start delivering and watching the connection."""
+        self._dispatch = self.connection._dispatch
+        timeout = self.factory.heartbeat_timeout
+        if timeout:
+            self.heartbeat = Heartbeat(self.factory.reactor, timeout, self._heartbeat_ping,
+                                       self._heartbeat_dead)
+            self.heartbeat.start()
+        self.connection._protocol_opened(self)
+
+    def dataReceived(self, data: bytes) -> None:
+        """Note that the peer is alive, then let Autobahn parse the bytes."""
+        heartbeat = self.heartbeat
+        if heartbeat is not None:
+            heartbeat.seen = True
+        super().dataReceived(data)
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        """A complete message from Autobahn; see :meth:`_on_payload`."""
+        self._on_payload(payload, isBinary)
+
+    def _on_payload(self, payload: bytes, is_binary: bool) -> None:
+        """The one entry point of incoming data messages: decode and dispatch.
+
+        Args:
+            payload: the complete message as bytes (UTF-8 JSON from Binance).
+            is_binary: True for a binary frame, which Binance never sends on
+                these streams; it is logged and skipped.
+        """
+        if is_binary:
+            log.warning('%s: skipped a binary message of %d bytes', self.connection.name,
+                        len(payload))
+            return
+        try:
+            message = orjson.loads(payload)
+        except orjson.JSONDecodeError as exc:
+            log.warning('%s: skipped a message that is not valid UTF-8 JSON (%s)',
+                        self.connection.name, exc)
+            return
+        self._dispatch(message)
+
+    def detach(self) -> None:
+        """Stop delivering messages; used when a new socket replaces this one."""
+        self._dispatch = _discard
+
+    def onClose(self, wasClean: bool, code: Optional[int], reason: Optional[str]) -> None:
+        """Log why the socket closed; the factory reports the end to the connection."""
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
+        self._dispatch = _discard
+        log.debug('%s: socket closed (clean=%s, code=%s, reason=%s)', self.connection.name,
+                  wasClean, code, reason)
+        self.factory.close_reason = reason
+
+    def connectionLost(self, reason: Any = None) -> None:
+        """Make sure no timer outlives the TCP connection."""
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
+        super().connectionLost(reason)
+
+    def _heartbeat_ping(self) -> None:
+        log.debug('%s: quiet for a while; sending a ping', self.connection.name)
+        self.sendPing()
+
+    def _heartbeat_dead(self) -> None:
+        log.warning('%s: nothing received for %g s (half-open connection?); dropping it',
+                    self.connection.name, self.heartbeat.timeout if self.heartbeat else 0)
+        self.wasClean = False
+        self.wasNotCleanReason = 'no data and no pong within the heartbeat timeout'
+        self.dropConnection(abort=True)
+
+
+class StreamClientFactory(WebSocketClientFactory):
+    """Builds the protocol for one connection attempt and reports how it ended.
+
+    One factory per attempt, so that late events of a replaced attempt can
+    be told apart from the current one.
+
+    Args:
+        connection: the owning :class:`~binance.connection.StreamConnection`.
+        url: the ``ws://`` or ``wss://`` URL of this attempt.
+        reactor: the reactor (``IReactorTCP``, ``IReactorSSL``, ``IReactorTime``).
+        heartbeat_timeout: seconds of silence before the socket is dropped; ``None`` disables.
+        handshake_timeout: seconds allowed for the opening handshake.
+    """
+
+    protocol = StreamClientProtocol
+
+    def __init__(self, connection: Any, url: str, reactor: Any,
+                 heartbeat_timeout: Optional[float], handshake_timeout: float) -> None:
+        super().__init__(url, reactor=reactor)
+        self.connection = connection
+        self.heartbeat_timeout = heartbeat_timeout
+        self.close_reason: Optional[str] = None
+        self.last_protocol: Optional[StreamClientProtocol] = None
+        # Invalid UTF-8 must skip one message, not fail the connection: orjson checks it.
+        self.setProtocolOptions(utf8validateIncoming=False,
+                                maxMessagePayloadSize=MAX_MESSAGE_SIZE,
+                                maxFramePayloadSize=MAX_MESSAGE_SIZE,
+                                openHandshakeTimeout=handshake_timeout,
+                                closeHandshakeTimeout=1)
+
+    def buildProtocol(self, addr: Any) -> StreamClientProtocol:
+        """Build the protocol and remember it, so a stop can abort it."""
+        proto = super().buildProtocol(addr)
+        self.last_protocol = proto
+        return proto
+
+    def clientConnectionFailed(self, connector: Any, reason: Any) -> None:
+        """TCP (or TLS) connection could not be made."""
+        self.connection._attempt_ended(self, reason)
+
+    def clientConnectionLost(self, connector: Any, reason: Any) -> None:
+        """An established TCP connection ended, whether it had opened or not."""
+        self.connection._attempt_ended(self, reason)

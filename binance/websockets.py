@@ -1,0 +1,389 @@
+"""``BinanceSocketManager``: the drop-in socket manager of python-binance.
+
+Scripts written for python-binance 0.6/0.7 keep working unchanged::
+
+    from binance.websockets import BinanceSocketManager
+
+    bm = BinanceSocketManager(client)
+    conn_key = bm.start_trade_socket('BNBBTC', process_message)
+    bm.start()
+    ...
+    bm.stop_socket(conn_key)
+    bm.close()
+
+What changed underneath:
+
+* The Twisted reactor runs in one library thread (:mod:`binance._reactor`),
+  started by :meth:`BinanceSocketManager.start`. The manager's own thread
+  only keeps the process alive from ``start()`` until ``close()``. Closing a
+  manager and creating a new one works any number of times (notebooks); after
+  ``reactor.stop()`` the process cannot open sockets any more and creating or
+  starting a manager raises :class:`~binance.exceptions.ReactorStoppedError`.
+  Inside a Twisted program that already runs the reactor, the manager uses it
+  and no reactor thread is started.
+* Every method may be called from any thread, including from inside a
+  callback: the work is handed to the reactor thread, and ``start_*`` returns
+  its ``conn_key`` (the stream path, e.g. ``'ws/bnbbtc@trade'``) at once.
+* Each socket is a :class:`~binance.connection.StreamConnection`: it
+  reconnects with backoff, detects half-open connections (``heartbeat_timeout``),
+  follows ``serverShutdown`` notices, and verifies TLS certificates
+  (``ca_file`` for a private CA such as the simulator's).
+* Bad arguments raise ``TypeError``/``ValueError`` at the call
+  (:mod:`binance.streams`).
+* ``!ticker@arr`` and ``!bookTicker`` are no longer served by binance.com:
+  :meth:`~BinanceSocketManager.start_ticker_socket` and
+  :meth:`~BinanceSocketManager.start_book_ticker_socket` warn once (a
+  :class:`RetiredStreamWarning` and a log record) naming the replacement, and
+  still open the stream for venues that serve it (Binance US, the simulator
+  with ``retired_streams_live=True``).
+"""
+import logging
+import threading
+import warnings
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from urllib.parse import urlsplit
+
+from . import _reactor
+from . import streams as stream_names
+from .connection import DEFAULT_HEARTBEAT_TIMEOUT, StreamConnection, StreamSession
+from .enums import KLINE_INTERVAL_1MINUTE, WEBSOCKET_DEPTH_5, WEBSOCKET_DEPTH_10, WEBSOCKET_DEPTH_20
+
+__all__ = ['BinanceSocketManager', 'RetiredStreamWarning']
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[Any], Any]
+ConnKey = Union[str, bool]
+
+
+class RetiredStreamWarning(UserWarning):
+    """A stream was requested that binance.com no longer serves."""
+
+
+#: What to use instead of each retired all-market stream.
+RETIRED_STREAMS = {
+    stream_names.ALL_TICKERS: (
+        "binance.com retired the '!ticker@arr' stream (2026-03-26) and sends nothing on it; "
+        "use start_symbol_ticker_socket(symbol, callback) for '<symbol>@ticker', or "
+        "start_miniticker_socket(callback) for '!miniTicker@arr'"),
+    stream_names.ALL_BOOK_TICKERS: (
+        "binance.com removed the '!bookTicker' stream (December 2022) and sends nothing on it; "
+        "use start_symbol_book_ticker_socket(symbol, callback) for '<symbol>@bookTicker' "
+        "(or a multiplex socket of several '<symbol>@bookTicker' streams)"),
+}
+
+_warned_streams: 'set[str]' = set()
+_warned_lock = threading.Lock()
+
+
+def retired_stream_notice(stream_url: str, stream: str) -> Optional[str]:
+    """The warning text when ``stream`` is retired on the venue at ``stream_url``, else ``None``.
+
+    Only binance.com retired these streams; other venues (Binance US, a
+    simulator) may still serve them.
+    """
+    host = (urlsplit(stream_url).hostname or '').lower()
+    if host == 'binance.com' or host.endswith('.binance.com'):
+        return RETIRED_STREAMS.get(stream)
+    return None
+
+
+class BinanceSocketManager(threading.Thread):
+    """Opens Binance WebSocket streams and delivers their messages to callbacks.
+
+    Args:
+        client: a :class:`binance.client.Client`; user-data sockets use its API key.
+        user_timeout: seconds between listen-key keepalives, where a venue still
+            uses listen keys.
+        heartbeat_timeout: seconds without any data (nor pong to our ping) after
+            which a socket is considered half-open and replaced; ``None`` turns
+            the check off. Keyword only.
+        ca_file: PEM file of the CA certificates to trust for ``wss://``
+            (for example the simulator's ``ca_cert``); certifi's roots when
+            ``None``. Keyword only.
+
+    Raises:
+        ReactorStoppedError: the reactor was stopped earlier in this process.
+        ValueError: ``heartbeat_timeout`` is not positive.
+        OSError: ``ca_file`` cannot be read.
+
+    Class attributes ``STREAM_URL`` and ``WS_API_URL`` may be overridden (on
+    the class or a subclass) to point every socket at another server.
+    """
+
+    STREAM_URL = 'wss://stream.binance.com:9443/'
+    WS_API_URL = 'wss://ws-api.binance.com:443/ws-api/v3'
+
+    WEBSOCKET_DEPTH_5 = WEBSOCKET_DEPTH_5
+    WEBSOCKET_DEPTH_10 = WEBSOCKET_DEPTH_10
+    WEBSOCKET_DEPTH_20 = WEBSOCKET_DEPTH_20
+
+    DEFAULT_USER_TIMEOUT = 30 * 60
+
+    def __init__(self, client: Any, user_timeout: float = DEFAULT_USER_TIMEOUT, *,
+                 heartbeat_timeout: Optional[float] = DEFAULT_HEARTBEAT_TIMEOUT,
+                 ca_file: Optional[str] = None) -> None:
+        _reactor.raise_if_stopped()
+        if heartbeat_timeout is not None and not heartbeat_timeout > 0:
+            raise ValueError('heartbeat_timeout must be positive or None, got {!r}'
+                             .format(heartbeat_timeout))
+        if ca_file is not None:
+            from .tls import load_trust_root
+            load_trust_root(ca_file)
+        super().__init__(name='BinanceSocketManager')
+        self._client = client
+        self._user_timeout = user_timeout
+        self._heartbeat_timeout = heartbeat_timeout
+        self._ca_file = ca_file
+        self._conns: Dict[str, StreamConnection] = {}
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._hook: Optional[int] = None
+        self._register_hook()
+
+    # -- market streams ----------------------------------------------------------------
+
+    def start_depth_socket(self, symbol: str, callback: Callback, depth: Optional[Any] = None,
+                           interval: Optional[int] = None) -> ConnKey:
+        """Diff depth (``depth=None``) or partial book (5, 10, 20) of ``symbol``.
+
+        ``interval=100`` selects the 100 ms stream. Returns the ``conn_key``, or
+        False if that stream is already open on this manager.
+
+        Raises:
+            TypeError, ValueError: bad symbol, depth, interval or callback.
+        """
+        return self._start_raw(stream_names.depth_stream(symbol, depth, interval), callback)
+
+    def start_kline_socket(self, symbol: str, callback: Callback,
+                           interval: str = KLINE_INTERVAL_1MINUTE) -> ConnKey:
+        """Klines (candles) of ``symbol`` for ``interval`` (a ``KLINE_INTERVAL_*``).
+
+        Raises:
+            TypeError, ValueError: bad symbol, interval or callback.
+        """
+        return self._start_raw(stream_names.kline_stream(symbol, interval), callback)
+
+    def start_miniticker_socket(self, callback: Callback, update_time: int = 1000) -> ConnKey:
+        """Mini tickers of every market (``!miniTicker@arr@<update_time>ms``).
+
+        Raises:
+            TypeError, ValueError: bad update_time or callback.
+        """
+        return self._start_raw(stream_names.miniticker_stream(update_time), callback)
+
+    def start_trade_socket(self, symbol: str, callback: Callback) -> ConnKey:
+        """Every trade of ``symbol`` (``<symbol>@trade``).
+
+        Raises:
+            TypeError, ValueError: bad symbol or callback.
+        """
+        return self._start_raw(stream_names.trade_stream(symbol), callback)
+
+    def start_aggtrade_socket(self, symbol: str, callback: Callback) -> ConnKey:
+        """Aggregated trades of ``symbol`` (``<symbol>@aggTrade``).
+
+        Raises:
+            TypeError, ValueError: bad symbol or callback.
+        """
+        return self._start_raw(stream_names.aggtrade_stream(symbol), callback)
+
+    def start_symbol_ticker_socket(self, symbol: str, callback: Callback) -> ConnKey:
+        """24 h rolling ticker of ``symbol`` (``<symbol>@ticker``).
+
+        Raises:
+            TypeError, ValueError: bad symbol or callback.
+        """
+        return self._start_raw(stream_names.symbol_ticker_stream(symbol), callback)
+
+    def start_ticker_socket(self, callback: Callback) -> ConnKey:
+        """24 h tickers of every market (``!ticker@arr``).
+
+        binance.com retired this stream: against it a :class:`RetiredStreamWarning`
+        is issued once, recommending :meth:`start_symbol_ticker_socket` or
+        :meth:`start_miniticker_socket`; the socket is opened anyway.
+
+        Raises:
+            TypeError: callback not callable.
+        """
+        return self._start_retired(stream_names.ALL_TICKERS, callback)
+
+    def start_symbol_book_ticker_socket(self, symbol: str, callback: Callback) -> ConnKey:
+        """Best bid and ask of ``symbol`` (``<symbol>@bookTicker``).
+
+        Raises:
+            TypeError, ValueError: bad symbol or callback.
+        """
+        return self._start_raw(stream_names.symbol_book_ticker_stream(symbol), callback)
+
+    def start_book_ticker_socket(self, callback: Callback) -> ConnKey:
+        """Best bid and ask of every market (``!bookTicker``).
+
+        binance.com removed this stream: against it a :class:`RetiredStreamWarning`
+        is issued once, recommending :meth:`start_symbol_book_ticker_socket`;
+        the socket is opened anyway.
+
+        Raises:
+            TypeError: callback not callable.
+        """
+        return self._start_retired(stream_names.ALL_BOOK_TICKERS, callback)
+
+    def start_multiplex_socket(self, streams: Sequence[str], callback: Callback) -> ConnKey:
+        """One socket for several streams; messages arrive as ``{'stream': ..., 'data': ...}``.
+
+        Args:
+            streams: stream names with lower-case symbols, e.g.
+                ``['bnbbtc@aggTrade', 'neobtc@ticker']``.
+            callback: called with each wrapped message.
+
+        Raises:
+            TypeError, ValueError: bad stream list or callback.
+        """
+        path = stream_names.combined_path(streams)
+        return self._start_path(path, callback)
+
+    # -- user data (implemented in binance.userstream) --------------------------------
+
+    def start_user_socket(self, callback: Callback) -> ConnKey:
+        """Account, order and trade updates of the client's account.
+
+        Raises:
+            TypeError: callback not callable.
+        """
+        stream_names.check_callback(callback)
+        from . import userstream
+        return userstream.open_user_socket(self, callback)
+
+    def start_margin_socket(self, callback: Callback) -> ConnKey:
+        """User data of the cross-margin account.
+
+        Raises:
+            TypeError: callback not callable.
+        """
+        stream_names.check_callback(callback)
+        from . import userstream
+        return userstream.open_margin_socket(self, callback)
+
+    def start_isolated_margin_socket(self, symbol: str, callback: Callback) -> ConnKey:
+        """User data of the isolated-margin account of ``symbol``.
+
+        Raises:
+            TypeError, ValueError: bad symbol or callback.
+        """
+        stream_names.normalize_symbol(symbol)
+        stream_names.check_callback(callback)
+        from . import userstream
+        return userstream.open_isolated_margin_socket(self, symbol, callback)
+
+    # -- lifetime ----------------------------------------------------------------------
+
+    def stop_socket(self, conn_key: str) -> None:
+        """Close the socket ``conn_key`` for good; the same stream may be started again."""
+        with self._lock:
+            connection = self._conns.pop(conn_key, None)
+        if connection is not None:
+            self._call(connection.stop)
+
+    def close(self) -> None:
+        """Close every socket of this manager and end its thread, so the program may exit."""
+        with self._lock:
+            connections = list(self._conns.values())
+            self._conns.clear()
+            hook, self._hook = self._hook, None
+        if hook is not None:
+            _reactor.remove_shutdown_hook(hook)
+        if connections and not _reactor.has_stopped():
+            self._call(self._stop_all, connections)
+        self._closed.set()
+
+    def start(self) -> None:
+        """Make sure the reactor runs and start the manager's thread.
+
+        Raises:
+            ReactorStoppedError: the reactor was stopped earlier in this process.
+            RuntimeError: this manager was started before; create a new one.
+        """
+        _reactor.ensure_running()
+        if self.ident is not None:
+            raise RuntimeError('this BinanceSocketManager was already started; '
+                               'create a new manager instead')
+        super().start()
+
+    def run(self) -> None:
+        """The manager's thread: keeps the process alive until :meth:`close`."""
+        self._closed.wait()
+
+    # -- for binance.userstream and tests ----------------------------------------------
+
+    def _make_connection(self, url: str, callback: Callback, *, name: str,
+                         session: Optional[StreamSession] = None) -> StreamConnection:
+        """A connection with this manager's heartbeat and TLS settings."""
+        return StreamConnection(url, callback, name=name, session=session,
+                                heartbeat_timeout=self._heartbeat_timeout,
+                                ca_file=self._ca_file)
+
+    def _start_connection(self, key: str, connection: StreamConnection) -> ConnKey:
+        """Register ``connection`` under ``key`` and start it on the reactor thread.
+
+        Returns:
+            ``key``, or False if a socket with that key is already open.
+
+        Raises:
+            ReactorStoppedError: the reactor was stopped earlier in this process.
+        """
+        _reactor.raise_if_stopped()
+        with self._lock:
+            if key in self._conns:
+                return False
+            self._conns[key] = connection
+        self._register_hook()
+        self._call(connection.start)
+        return key
+
+    def _connection(self, key: str) -> Optional[StreamConnection]:
+        """The connection registered under ``key``, if any."""
+        with self._lock:
+            return self._conns.get(key)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _start_raw(self, stream: str, callback: Callback) -> ConnKey:
+        return self._start_path(stream_names.raw_path(stream), callback)
+
+    def _start_retired(self, stream: str, callback: Callback) -> ConnKey:
+        stream_names.check_callback(callback)
+        notice = retired_stream_notice(self.STREAM_URL, stream)
+        if notice is not None:
+            with _warned_lock:
+                first = stream not in _warned_streams
+                _warned_streams.add(stream)
+            if first:
+                log.warning(notice)
+                warnings.warn(notice, RetiredStreamWarning, stacklevel=3)
+        return self._start_raw(stream, callback)
+
+    def _start_path(self, path: str, callback: Callback) -> ConnKey:
+        stream_names.check_callback(callback)
+        _reactor.raise_if_stopped()
+        with self._lock:
+            if path in self._conns:
+                return False
+        return self._start_connection(path, self._make_connection(self.STREAM_URL + path,
+                                                                   callback, name=path))
+
+    @staticmethod
+    def _call(fn: Callable[..., Any], *args: Any) -> None:
+        _reactor.call_soon(fn, *args)
+
+    @staticmethod
+    def _stop_all(connections: List[StreamConnection]) -> None:
+        for connection in connections:
+            connection.stop()
+
+    def _register_hook(self) -> None:
+        with self._lock:
+            if self._hook is None:
+                self._hook = _reactor.add_shutdown_hook(self._on_reactor_shutdown)
+
+    def _on_reactor_shutdown(self) -> None:
+        self.close()

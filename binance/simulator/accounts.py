@@ -1,0 +1,934 @@
+"""Simulated accounts: balances, orders and the user data events they produce.
+
+One :class:`Accounts` per simulator. Every configured API key owns a spot
+account, a cross-margin account and one isolated-margin account per symbol
+(account scopes :data:`SPOT`, :data:`MARGIN`, ``isolated_scope(symbol)``),
+each with its own balances. Changes produce Binance's user data events
+(``executionReport``, ``outboundAccountPosition``, ``balanceUpdate``,
+``listStatus``), delivered to every :class:`Subscription` of that account:
+
+* listen keys (the model Binance US and futures still use): a connection on
+  ``/ws/<listenKey>`` receives the bare events, and ``listenKeyExpired`` when
+  the key lapses;
+* WebSocket API subscriptions (binance.com today), made by
+  :mod:`binance.simulator.wsapi`, which wraps each event in
+  ``{"subscriptionId", "event"}``; listen-token subscriptions end with
+  ``eventStreamTerminated`` when their token expires.
+
+Everything here runs on the reactor thread (call the public helpers through
+:func:`binance._reactor.blocking_call` from other threads); every timer goes
+through the simulator's clock.
+"""
+import logging
+import secrets
+import string
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+
+import orjson
+
+from . import apierrors
+
+log = logging.getLogger(__name__)
+
+#: Account scope of the spot wallet.
+SPOT = 'spot'
+#: Account scope of the cross-margin wallet.
+MARGIN = 'margin'
+
+#: Balances every account starts with (per scope), unless the configuration
+#: has ``initial_balances``.
+DEFAULT_BALANCES: Mapping[str, str] = {
+    'BTC': '10', 'ETH': '100', 'BNB': '1000', 'NEO': '1000', 'LTC': '1000', 'USDT': '100000',
+}
+# Quote assets, longest first, to split a symbol when the market does not say.
+_QUOTES = ('FDUSD', 'USDT', 'USDC', 'BUSD', 'TUSD', 'BTC', 'ETH', 'BNB', 'EUR', 'TRY')
+_ALNUM = string.ascii_letters + string.digits
+_ZERO = Decimal(0)
+_FULL_DAY = 86400.0
+
+Event = Dict[str, Any]
+Deliver = Callable[[Event], None]
+Scope = Tuple[str, str]
+
+
+def isolated_scope(symbol: str) -> str:
+    """Account scope of the isolated-margin wallet of ``symbol``."""
+    return 'isolated:' + symbol
+
+
+def fmt(value: Decimal) -> str:
+    """A quantity or price as Binance prints it (8 decimals)."""
+    return '{:.8f}'.format(value)
+
+
+def _random_text(length: int) -> str:
+    return ''.join(secrets.choice(_ALNUM) for _ in range(length))
+
+
+def _decimal(value: Any, name: str) -> Decimal:
+    try:
+        result = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise apierrors.mandatory(name) from None
+    if not result.is_finite():
+        raise apierrors.mandatory(name)
+    return result
+
+
+@dataclass
+class Balance:
+    """Free and locked amounts of one asset."""
+
+    free: Decimal = _ZERO
+    locked: Decimal = _ZERO
+
+
+@dataclass
+class Order:
+    """One order of a simulated account."""
+
+    order_id: int
+    client_order_id: str
+    api_key: str
+    account: str
+    symbol: str
+    base: str
+    quote: str
+    side: str
+    type: str
+    time_in_force: str
+    quantity: Decimal
+    price: Decimal
+    created_ms: int
+    status: str = 'NEW'
+    executed: Decimal = _ZERO
+    cum_quote: Decimal = _ZERO
+    working_ms: Optional[int] = None
+    fills: List[Dict[str, str]] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        """Still on the book (new or partially filled)."""
+        return self.status in ('NEW', 'PARTIALLY_FILLED')
+
+    @property
+    def remaining(self) -> Decimal:
+        """Quantity not yet executed."""
+        return self.quantity - self.executed
+
+
+class Subscription:
+    """One consumer of an account's user data events.
+
+    Created by :meth:`Accounts.subscribe`; ``cancel()`` stops the delivery.
+    """
+
+    def __init__(self, accounts: 'Accounts', scope: Scope, deliver: Deliver) -> None:
+        self._accounts = accounts
+        self.scope = scope
+        self.deliver = deliver
+        self.active = True
+
+    @property
+    def api_key(self) -> str:
+        """The API key owning the account."""
+        return self.scope[0]
+
+    @property
+    def account(self) -> str:
+        """The account scope (:data:`SPOT`, :data:`MARGIN`, isolated)."""
+        return self.scope[1]
+
+    def cancel(self) -> None:
+        """Stop delivering events (idempotent)."""
+        if self.active:
+            self.active = False
+            self._accounts._remove_subscription(self)
+
+    def __repr__(self) -> str:
+        return '<Subscription account={} active={}>'.format(self.account, self.active)
+
+
+class TokenSubscription(Subscription):
+    """A subscription made with a listen token; it ends when the token expires.
+
+    Subscribing again with a newer token of the same account extends it
+    (:meth:`extend`), as Binance does. On expiry the subscription is cancelled
+    and ``on_terminated`` runs (the WebSocket API then sends
+    ``eventStreamTerminated``).
+    """
+
+    def __init__(self, accounts: 'Accounts', scope: Scope, deliver: Deliver,
+                 on_terminated: Callable[[], None]) -> None:
+        super().__init__(accounts, scope, deliver)
+        self.on_terminated = on_terminated
+        self.expiration_ms = 0
+        self._timer: Any = None
+
+    def extend(self, token: str) -> int:
+        """Move the end of this subscription to ``token``'s expiration.
+
+        Returns:
+            The new expiration time (ms).
+
+        Raises:
+            ApiError: -1209 when the token is unknown, expired or belongs to
+                another account.
+        """
+        return self._accounts._extend_token_subscription(self, token)
+
+    def terminate(self) -> None:
+        """End now, as on token expiry (``on_terminated`` runs)."""
+        if not self.active:
+            return
+        self.cancel()
+        try:
+            self.on_terminated()
+        except Exception:
+            log.exception('listen-token termination handler failed')
+
+    def __repr__(self) -> str:
+        return '<TokenSubscription account={} active={}>'.format(self.account, self.active)
+
+
+@dataclass
+class _ListenKey:
+    key: str
+    scope: Scope
+    timer: Any = None
+    attached: List[Tuple[Callable[[bytes], None], Callable[[], None], Subscription]] = \
+        field(default_factory=list)
+
+
+@dataclass
+class _ListenToken:
+    token: str
+    scope: Scope
+    expiration_ms: int
+    timer: Any = None
+
+
+class Accounts:
+    """Balances, orders, user data events, listen keys and listen tokens.
+
+    Args:
+        sim: the simulator; reads ``sim.config.api_keys`` ({key: secret}),
+            ``sim.config.interval(name)``, ``sim.clock`` and ``sim.market``.
+    """
+
+    def __init__(self, sim: Any) -> None:
+        self._sim = sim
+        self._clock = sim.clock
+        self._subscriptions: Dict[Scope, List[Subscription]] = {}
+        self._balances: Dict[Scope, Dict[str, Balance]] = {}
+        self._orders: Dict[int, Order] = {}
+        self._listen_keys: Dict[str, _ListenKey] = {}
+        self._live_key: Dict[Scope, str] = {}
+        self._tokens: Dict[str, _ListenToken] = {}
+        self._token_subscriptions: List[TokenSubscription] = []
+        self._next_order_id = 1
+        self._next_execution_id = 1
+        self._next_trade_id = 1
+        self._next_list_id = 1
+        self._assets_cache: Dict[str, Tuple[str, str]] = {}
+
+    def __repr__(self) -> str:
+        return '<Accounts keys={} orders={}>'.format(len(self.api_keys), len(self._orders))
+
+    # -- configuration and time ----------------------------------------------
+
+    @property
+    def api_keys(self) -> Mapping[str, str]:
+        """Configured ``{api_key: secret}``."""
+        return getattr(self._sim.config, 'api_keys', None) or {}
+
+    def now_ms(self) -> int:
+        """Server time in milliseconds, from the simulator's clock."""
+        return int(self._clock.seconds() * 1000)
+
+    def _interval(self, name: str) -> float:
+        return float(self._sim.config.interval(name))
+
+    def _require_key(self, api_key: str) -> None:
+        if api_key not in self.api_keys:
+            raise apierrors.rejected_api_key()
+
+    # -- subscribers -----------------------------------------------------------
+
+    def subscribe(self, api_key: str, deliver: Deliver, account: str = SPOT) -> Subscription:
+        """Deliver every future event of ``api_key``'s ``account`` to ``deliver(event)``.
+
+        Raises:
+            ApiError: -2015 for an unknown API key.
+        """
+        self._require_key(api_key)
+        sub = Subscription(self, (api_key, account), deliver)
+        self._subscriptions.setdefault(sub.scope, []).append(sub)
+        return sub
+
+    def _remove_subscription(self, sub: Subscription) -> None:
+        subs = self._subscriptions.get(sub.scope, [])
+        if sub in subs:
+            subs.remove(sub)
+        if isinstance(sub, TokenSubscription):
+            if sub in self._token_subscriptions:
+                self._token_subscriptions.remove(sub)
+            _cancel_timer(sub._timer)
+
+    def subscriber_count(self, api_key: str, account: str = SPOT) -> int:
+        """How many subscriptions currently receive this account's events."""
+        return len(self._subscriptions.get((api_key, account), []))
+
+    def publish(self, api_key: str, event: Event, account: str = SPOT) -> None:
+        """Send ``event`` to every subscriber of the account, in subscription order."""
+        for sub in list(self._subscriptions.get((api_key, account), [])):
+            if not sub.active:
+                continue
+            try:
+                sub.deliver(event)
+            except Exception:
+                log.exception('delivering a %s event failed', event.get('e'))
+
+    # -- balances ----------------------------------------------------------------
+
+    def _wallet(self, api_key: str, account: str) -> Dict[str, Balance]:
+        scope = (api_key, account)
+        wallet = self._balances.get(scope)
+        if wallet is None:
+            initial = getattr(self._sim.config, 'initial_balances', None) or DEFAULT_BALANCES
+            wallet = {asset: Balance(Decimal(str(amount))) for asset, amount in initial.items()}
+            self._balances[scope] = wallet
+        return wallet
+
+    def balance(self, api_key: str, asset: str, account: str = SPOT) -> Tuple[Decimal, Decimal]:
+        """``(free, locked)`` of one asset."""
+        entry = self._wallet(api_key, account).get(asset, Balance())
+        return entry.free, entry.locked
+
+    def _position_event(self, api_key: str, account: str, assets: Iterable[str]) -> Event:
+        wallet = self._wallet(api_key, account)
+        now = self.now_ms()
+        seen: List[str] = []
+        for asset in assets:
+            if asset not in seen:
+                seen.append(asset)
+        return {'e': 'outboundAccountPosition', 'E': now, 'u': now,
+                'B': [{'a': a, 'f': fmt(wallet.setdefault(a, Balance()).free),
+                       'l': fmt(wallet[a].locked)} for a in seen]}
+
+    def deposit(self, api_key: str, asset: str, amount: Any, account: str = SPOT) -> Event:
+        """Credit (or, negative, debit) ``amount`` of ``asset``.
+
+        Emits ``balanceUpdate`` then ``outboundAccountPosition``.
+
+        Returns:
+            The ``balanceUpdate`` event.
+
+        Raises:
+            ApiError: -2015 unknown key; -2010 when a debit exceeds the free balance.
+        """
+        self._require_key(api_key)
+        delta = _decimal(amount, 'amount')
+        entry = self._wallet(api_key, account).setdefault(asset, Balance())
+        if entry.free + delta < 0:
+            raise apierrors.insufficient_balance()
+        entry.free += delta
+        now = self.now_ms()
+        event = {'e': 'balanceUpdate', 'E': now, 'a': asset, 'd': fmt(delta), 'T': now}
+        self.publish(api_key, event, account)
+        self.publish(api_key, self._position_event(api_key, account, [asset]), account)
+        return event
+
+    def account_info(self, api_key: str, account: str = SPOT) -> Dict[str, Any]:
+        """The ``GET /api/v3/account`` answer for ``api_key``."""
+        self._require_key(api_key)
+        wallet = self._wallet(api_key, account)
+        zero = fmt(_ZERO)
+        return {
+            'makerCommission': 0, 'takerCommission': 0, 'buyerCommission': 0, 'sellerCommission': 0,
+            'commissionRates': {'maker': zero, 'taker': zero, 'buyer': zero, 'seller': zero},
+            'canTrade': True, 'canWithdraw': True, 'canDeposit': True, 'brokered': False,
+            'requireSelfTradePrevention': False, 'preventSor': False,
+            'updateTime': self.now_ms(), 'accountType': 'SPOT',
+            'balances': [{'asset': a, 'free': fmt(b.free), 'locked': fmt(b.locked)}
+                         for a, b in sorted(wallet.items())],
+            'permissions': ['SPOT'], 'uid': abs(hash(api_key)) % 10 ** 9,
+        }
+
+    # -- symbols -------------------------------------------------------------------
+
+    def assets(self, symbol: str) -> Tuple[str, str]:
+        """``(base, quote)`` of a symbol the market trades.
+
+        Raises:
+            ApiError: -1121 for an unknown symbol.
+        """
+        cached = self._assets_cache.get(symbol)
+        if cached is not None:
+            return cached
+        market = getattr(self._sim, 'market', None)
+        info = getattr(market, 'exchange_info', None)
+        if callable(info):
+            info = info()
+        found = None
+        for entry in (info or {}).get('symbols', []):
+            if entry.get('symbol') == symbol:
+                found = (entry['baseAsset'], entry['quoteAsset'])
+                break
+        if found is None and not info:
+            found = _split_symbol(symbol)
+        if found is None:
+            raise apierrors.bad_symbol()
+        self._assets_cache[symbol] = found
+        return found
+
+    # -- orders ------------------------------------------------------------------
+
+    def place_order(self, api_key: str, symbol: str, side: str, type: str, quantity: Any,  # noqa: A002
+                    price: Any = None, time_in_force: Optional[str] = None,
+                    client_order_id: Optional[str] = None, account: str = SPOT,
+                    resp_type: Optional[str] = None) -> Dict[str, Any]:
+        """Place a LIMIT or MARKET order and emit its events.
+
+        Events, in order: ``executionReport`` NEW, one ``executionReport``
+        TRADE per fill (then EXPIRED for an unfilled MARKET remainder), and
+        ``outboundAccountPosition`` for the base and quote assets. A LIMIT
+        remainder stays open (locked balance) until :meth:`cancel_order`.
+
+        Args:
+            api_key: the account's API key.
+            symbol, side, type, quantity, price, time_in_force: as Binance
+                names them (``side`` BUY/SELL, ``type`` LIMIT/MARKET).
+            client_order_id: ``newClientOrderId``; generated when absent.
+            account: the account scope.
+            resp_type: ``ACK``, ``RESULT`` or ``FULL`` (default).
+
+        Returns:
+            Binance's order response.
+
+        Raises:
+            ApiError: Binance's codes for bad parameters, unknown symbol or key,
+                and insufficient balance.
+        """
+        self._require_key(api_key)
+        base, quote = self.assets(symbol)
+        if side not in ('BUY', 'SELL'):
+            raise apierrors.invalid_side()
+        if type not in ('LIMIT', 'MARKET'):
+            raise apierrors.invalid_type()
+        qty = _decimal(quantity, 'quantity')
+        if qty <= 0:
+            raise apierrors.invalid_value('quantity')
+        limit_price = _ZERO
+        if type == 'LIMIT':
+            if price is None:
+                raise apierrors.mandatory('price')
+            limit_price = _decimal(price, 'price')
+            if limit_price <= 0:
+                raise apierrors.invalid_value('price')
+            time_in_force = time_in_force or 'GTC'
+        else:
+            time_in_force = 'GTC'
+        wallet = self._wallet(api_key, account)
+        base_balance = wallet.setdefault(base, Balance())
+        quote_balance = wallet.setdefault(quote, Balance())
+        if side == 'SELL':
+            if base_balance.free < qty:
+                raise apierrors.insufficient_balance()
+        elif type == 'LIMIT':
+            if quote_balance.free < qty * limit_price:
+                raise apierrors.insufficient_balance()
+        elif quote_balance.free < self._estimated_cost(symbol, qty):
+            raise apierrors.insufficient_balance()
+
+        now = self.now_ms()
+        order = Order(order_id=self._next_order_id, client_order_id=client_order_id or _random_text(22),
+                      api_key=api_key, account=account, symbol=symbol, base=base, quote=quote,
+                      side=side, type=type, time_in_force=time_in_force, quantity=qty,
+                      price=limit_price, created_ms=now,
+                      working_ms=now if type == 'LIMIT' else None)
+        self._next_order_id += 1
+        self._orders[order.order_id] = order
+        if type == 'LIMIT':
+            # Lock what the order may spend while it is on the book.
+            if side == 'BUY':
+                quote_balance.free -= qty * limit_price
+                quote_balance.locked += qty * limit_price
+            else:
+                base_balance.free -= qty
+                base_balance.locked += qty
+        self.publish(api_key, self._execution_report(order, 'NEW'), account)
+
+        for fill_price, fill_qty, trade_id in self._execute(order):
+            self._settle(order, base_balance, quote_balance, fill_price, fill_qty)
+            self.publish(api_key, self._execution_report(order, 'TRADE', fill_qty, fill_price, trade_id),
+                         account)
+        if type == 'MARKET' and order.remaining > 0:
+            order.status = 'EXPIRED'
+            self.publish(api_key, self._execution_report(order, 'EXPIRED'), account)
+        self.publish(api_key, self._position_event(api_key, account, [base, quote]), account)
+        return self._order_response(order, resp_type or 'FULL')
+
+    def _estimated_cost(self, symbol: str, qty: Decimal) -> Decimal:
+        """Quote needed to buy ``qty`` at market, from the visible asks."""
+        cost, left = _ZERO, qty
+        for level_price, level_qty in self._book_side(symbol, 'asks'):
+            take = min(left, level_qty)
+            cost += take * level_price
+            left -= take
+            if left <= 0:
+                break
+        return cost
+
+    def _book_side(self, symbol: str, side: str) -> List[Tuple[Decimal, Decimal]]:
+        market = getattr(self._sim, 'market', None)
+        snapshot = getattr(market, 'depth_snapshot', None)
+        if snapshot is None:
+            return []
+        book = snapshot(symbol, 5000)
+        return [(Decimal(str(p)), Decimal(str(q))) for p, q in book.get(side, [])]
+
+    def _execute(self, order: Order) -> List[Tuple[Decimal, Decimal, int]]:
+        """Match against the market; returns ``(price, qty, trade_id)`` fills."""
+        market = getattr(self._sim, 'market', None)
+        place = getattr(market, 'place_order', None)
+        if place is not None:
+            raw = place(order.symbol, order.side, order.type, order.quantity,
+                        order.price if order.type == 'LIMIT' else None)
+            return [self._normalise_fill(fill) for fill in raw or []]
+        return self._match_snapshot(order)
+
+    def _normalise_fill(self, fill: Any) -> Tuple[Decimal, Decimal, int]:
+        if isinstance(fill, Mapping):
+            price = fill.get('price', fill.get('p'))
+            qty = fill.get('qty', fill.get('quantity', fill.get('q')))
+            trade_id = fill.get('tradeId', fill.get('trade_id', fill.get('t')))
+        else:
+            price, qty = fill[0], fill[1]
+            trade_id = fill[2] if len(fill) > 2 else None
+        if trade_id is None:
+            trade_id = self._next_trade_id
+            self._next_trade_id += 1
+        return Decimal(str(price)), Decimal(str(qty)), int(trade_id)
+
+    def _match_snapshot(self, order: Order) -> List[Tuple[Decimal, Decimal, int]]:
+        """Fills against the visible book when the market cannot take orders."""
+        levels = self._book_side(order.symbol, 'asks' if order.side == 'BUY' else 'bids')
+        fills, left = [], order.quantity
+        for level_price, level_qty in levels:
+            if order.type == 'LIMIT' and (
+                    level_price > order.price if order.side == 'BUY' else level_price < order.price):
+                break
+            take = min(left, level_qty)
+            fills.append((level_price, take, self._next_trade_id))
+            self._next_trade_id += 1
+            left -= take
+            if left <= 0:
+                break
+        return fills
+
+    def _settle(self, order: Order, base: Balance, quote: Balance, price: Decimal, qty: Decimal) -> None:
+        cost = price * qty
+        if order.side == 'BUY':
+            if order.type == 'LIMIT':
+                quote.locked -= order.price * qty
+                quote.free += order.price * qty - cost   # price improvement comes back
+            else:
+                quote.free -= cost
+            base.free += qty
+        else:
+            if order.type == 'LIMIT':
+                base.locked -= qty
+            else:
+                base.free -= qty
+            quote.free += cost
+        order.executed += qty
+        order.cum_quote += cost
+        order.status = 'FILLED' if order.remaining <= 0 else 'PARTIALLY_FILLED'
+        order.fills.append({'price': fmt(price), 'qty': fmt(qty), 'commission': fmt(_ZERO),
+                            'commissionAsset': order.base if order.side == 'BUY' else order.quote})
+
+    def cancel_order(self, api_key: str, symbol: str, order_id: Optional[int] = None,
+                     orig_client_order_id: Optional[str] = None, account: str = SPOT,
+                     new_client_order_id: Optional[str] = None) -> Dict[str, Any]:
+        """Cancel an open order; emits ``executionReport`` CANCELED and ``outboundAccountPosition``.
+
+        Raises:
+            ApiError: -1102 without an order id; -2011 for an unknown or finished order.
+        """
+        self._require_key(api_key)
+        self.assets(symbol)
+        if order_id is None and not orig_client_order_id:
+            raise apierrors.mandatory('orderId')
+        order = self._find_order(api_key, symbol, account, order_id, orig_client_order_id)
+        if order is None or not order.is_open:
+            raise apierrors.cancel_rejected()
+        wallet = self._wallet(api_key, account)
+        if order.side == 'BUY':
+            held, asset = order.price * order.remaining, order.quote
+        else:
+            held, asset = order.remaining, order.base
+        wallet[asset].locked -= held
+        wallet[asset].free += held
+        cancel = getattr(getattr(self._sim, 'market', None), 'cancel_order', None)
+        if cancel is not None:
+            try:
+                cancel(order.symbol, order.order_id)
+            except Exception:
+                log.debug('market could not cancel order %d', order.order_id, exc_info=True)
+        order.status = 'CANCELED'
+        orig_client = order.client_order_id
+        cancel_client = new_client_order_id or _random_text(22)
+        self.publish(api_key, self._execution_report(order, 'CANCELED', client_id=cancel_client,
+                                                     orig_client_id=orig_client), account)
+        self.publish(api_key, self._position_event(api_key, account, [order.base, order.quote]), account)
+        response = self._order_response(order, 'RESULT')
+        response.pop('transactTime', None)
+        response.pop('workingTime', None)
+        response.update({'origClientOrderId': orig_client, 'clientOrderId': cancel_client,
+                         'transactTime': self.now_ms()})
+        return response
+
+    def get_order(self, api_key: str, symbol: str, order_id: Optional[int] = None,
+                  orig_client_order_id: Optional[str] = None, account: str = SPOT) -> Dict[str, Any]:
+        """The ``GET /api/v3/order`` answer.
+
+        Raises:
+            ApiError: -1102 without an order id; -2013 when there is no such order.
+        """
+        self._require_key(api_key)
+        self.assets(symbol)
+        if order_id is None and not orig_client_order_id:
+            raise apierrors.mandatory('orderId')
+        order = self._find_order(api_key, symbol, account, order_id, orig_client_order_id)
+        if order is None:
+            raise apierrors.no_such_order()
+        response = self._order_response(order, 'RESULT')
+        response.pop('transactTime', None)
+        response.update({'stopPrice': fmt(_ZERO), 'icebergQty': fmt(_ZERO), 'time': order.created_ms,
+                         'updateTime': self.now_ms(), 'isWorking': order.is_open})
+        return response
+
+    def open_orders(self, api_key: str, account: str = SPOT) -> List[Order]:
+        """Orders of ``api_key`` still on the book, oldest first."""
+        return [o for o in self._orders.values()
+                if o.api_key == api_key and o.account == account and o.is_open]
+
+    def _find_order(self, api_key: str, symbol: str, account: str, order_id: Optional[int],
+                    client_order_id: Optional[str]) -> Optional[Order]:
+        for order in self._orders.values():
+            if order.api_key != api_key or order.symbol != symbol or order.account != account:
+                continue
+            if order_id is not None and order.order_id == order_id:
+                return order
+            if order_id is None and order.client_order_id == client_order_id:
+                return order
+        return None
+
+    def _execution_report(self, order: Order, exec_type: str, last_qty: Decimal = _ZERO,
+                          last_price: Decimal = _ZERO, trade_id: int = -1,
+                          client_id: Optional[str] = None, orig_client_id: str = '') -> Event:
+        now = self.now_ms()
+        event: Event = {
+            'e': 'executionReport', 'E': now, 's': order.symbol,
+            'c': client_id or order.client_order_id, 'S': order.side, 'o': order.type,
+            'f': order.time_in_force, 'q': fmt(order.quantity), 'p': fmt(order.price),
+            'P': fmt(_ZERO), 'F': fmt(_ZERO), 'g': -1, 'C': orig_client_id, 'x': exec_type,
+            'X': order.status, 'r': 'NONE', 'i': order.order_id, 'l': fmt(last_qty),
+            'z': fmt(order.executed), 'L': fmt(last_price), 'n': '0', 'N': None, 'T': now,
+            't': trade_id, 'I': self._next_execution_id, 'w': order.is_open, 'm': False,
+            'M': False, 'O': order.created_ms, 'Z': fmt(order.cum_quote),
+            'Y': fmt(last_qty * last_price), 'Q': fmt(_ZERO),
+        }
+        self._next_execution_id += 1
+        if order.working_ms is not None:
+            event['W'] = order.working_ms
+        event['V'] = 'NONE'
+        if exec_type == 'EXPIRED':
+            event['eR'] = 'INSUFFICIENT_LIQUIDITY'
+        return event
+
+    def _order_response(self, order: Order, resp_type: str) -> Dict[str, Any]:
+        response: Dict[str, Any] = {
+            'symbol': order.symbol, 'orderId': order.order_id, 'orderListId': -1,
+            'clientOrderId': order.client_order_id, 'transactTime': order.created_ms,
+        }
+        if resp_type == 'ACK':
+            return response
+        response.update({
+            'price': fmt(order.price), 'origQty': fmt(order.quantity), 'executedQty': fmt(order.executed),
+            'origQuoteOrderQty': fmt(_ZERO), 'cummulativeQuoteQty': fmt(order.cum_quote),
+            'status': order.status, 'timeInForce': order.time_in_force, 'type': order.type,
+            'side': order.side, 'workingTime': order.working_ms if order.working_ms is not None else -1,
+            'selfTradePreventionMode': 'NONE',
+        })
+        if resp_type == 'FULL':
+            response['fills'] = [dict(f, tradeId=i) for i, f in enumerate(order.fills)]
+        return response
+
+    def emit_list_status(self, api_key: str, symbol: str = 'BNBBTC', contingency_type: str = 'OCO',
+                         list_status_type: str = 'EXEC_STARTED', list_order_status: str = 'EXECUTING',
+                         list_reject_reason: str = 'NONE', orders: Optional[List[Dict[str, Any]]] = None,
+                         account: str = SPOT) -> Event:
+        """Emit a ``listStatus`` event (order lists are otherwise not simulated).
+
+        Args:
+            orders: the ``O`` entries (``{"s","i","c"}``); two fresh order ids
+                when omitted.
+
+        Returns:
+            The event sent.
+        """
+        self._require_key(api_key)
+        if orders is None:
+            orders = []
+            for _ in range(2):
+                orders.append({'s': symbol, 'i': self._next_order_id, 'c': _random_text(22)})
+                self._next_order_id += 1
+        now = self.now_ms()
+        event = {'e': 'listStatus', 'E': now, 's': symbol, 'g': self._next_list_id,
+                 'c': contingency_type, 'l': list_status_type, 'L': list_order_status,
+                 'r': list_reject_reason, 'C': _random_text(22), 'T': now, 'O': orders}
+        self._next_list_id += 1
+        self.publish(api_key, event, account)
+        return event
+
+    # -- listen keys (Binance US / futures model) ---------------------------------
+
+    def create_listen_key(self, api_key: str, account: str = SPOT) -> str:
+        """Return the account's live listen key (extended), or a new one.
+
+        Raises:
+            ApiError: -2015 for an unknown API key.
+        """
+        self._require_key(api_key)
+        scope = (api_key, account)
+        key = self._live_key.get(scope)
+        if key is not None and key in self._listen_keys:
+            self._arm_listen_key(self._listen_keys[key])
+            return key
+        entry = _ListenKey(key=_random_text(60), scope=scope)
+        self._listen_keys[entry.key] = entry
+        self._live_key[scope] = entry.key
+        self._arm_listen_key(entry)
+        log.debug('listen key created (%s account)', account)
+        return entry.key
+
+    def _arm_listen_key(self, entry: _ListenKey) -> None:
+        _cancel_timer(entry.timer)
+        entry.timer = self._clock.callLater(self._interval('listen_key_validity'),
+                                            self._expire_entry, entry, True)
+
+    def _owned_key(self, api_key: str, key: Optional[str], account: Optional[str]) -> _ListenKey:
+        entry = self._listen_keys.get(key or '')
+        if entry is None or entry.scope[0] != api_key or (account is not None and entry.scope[1] != account):
+            raise apierrors.invalid_listen_key()
+        return entry
+
+    def keepalive_listen_key(self, api_key: str, key: Optional[str], account: Optional[str] = None) -> None:
+        """Extend a live key's validity by the full interval.
+
+        Raises:
+            ApiError: -1125 for an unknown or expired key (or another account's).
+        """
+        self._arm_listen_key(self._owned_key(api_key, key, account))
+
+    def close_listen_key(self, api_key: str, key: Optional[str], account: Optional[str] = None) -> None:
+        """Invalidate a key and close the connections using it (no ``listenKeyExpired``).
+
+        Raises:
+            ApiError: -1125 for an unknown or expired key.
+        """
+        entry = self._owned_key(api_key, key, account)
+        attached = self._drop_entry(entry)
+        for _send, close, _sub in attached:
+            _call_quietly(close)
+
+    def is_listen_key(self, key: str) -> bool:
+        """True while ``key`` is valid."""
+        return key in self._listen_keys
+
+    def attach_listen_key(self, key: str, send: Callable[[bytes], None],
+                          close: Callable[[], None]) -> Optional[Callable[[], None]]:
+        """Deliver a key's events to a ``/ws/<listenKey>`` connection.
+
+        Args:
+            key: the listen key from the URL.
+            send: writes one text message (the JSON bytes of a bare event).
+            close: closes the connection.
+
+        Returns:
+            A callable that detaches the connection (call it when the
+            connection closes), or ``None`` when the key is unknown.
+        """
+        entry = self._listen_keys.get(key)
+        if entry is None:
+            return None
+        def deliver(event: Event) -> None:
+            send(orjson.dumps(event))
+
+        sub = Subscription(self, entry.scope, deliver)
+        self._subscriptions.setdefault(entry.scope, []).append(sub)
+        attachment = (send, close, sub)
+        entry.attached.append(attachment)
+
+        def detach() -> None:
+            sub.cancel()
+            if attachment in entry.attached:
+                entry.attached.remove(attachment)
+
+        return detach
+
+    def expire_listen_key(self, key: Optional[str] = None) -> int:
+        """Expire one listen key now (all of them when ``key`` is None).
+
+        Each connection on the key receives ``listenKeyExpired`` and then no
+        more events; the connection itself stays open, as on Binance.
+
+        Returns:
+            How many keys expired.
+        """
+        entries = list(self._listen_keys.values()) if key is None else \
+            [e for e in [self._listen_keys.get(key)] if e is not None]
+        for entry in entries:
+            self._expire_entry(entry, True)
+        return len(entries)
+
+    def _expire_entry(self, entry: _ListenKey, notify: bool) -> None:
+        attached = self._drop_entry(entry)
+        log.info('listen key expired (%s account, %d connection(s))', entry.scope[1], len(attached))
+        if not notify:
+            return
+        payload = orjson.dumps({'e': 'listenKeyExpired', 'E': self.now_ms(), 'listenKey': entry.key})
+        for send, _close, _sub in attached:
+            _call_quietly(send, payload)
+
+    def _drop_entry(self, entry: _ListenKey) -> List[Any]:
+        _cancel_timer(entry.timer)
+        entry.timer = None
+        self._listen_keys.pop(entry.key, None)
+        if self._live_key.get(entry.scope) == entry.key:
+            del self._live_key[entry.scope]
+        attached, entry.attached = entry.attached, []
+        for _send, _close, sub in attached:
+            sub.cancel()
+        return attached
+
+    # -- listen tokens (margin, WebSocket API) ------------------------------------
+
+    def create_listen_token(self, api_key: str, account: str = MARGIN,
+                            validity_ms: Optional[int] = None) -> Tuple[str, int]:
+        """A new listen token for ``account``.
+
+        ``validity_ms`` is in Binance's (uncompressed) milliseconds and is
+        scaled like every other interval; the default and maximum is the
+        ``listen_token_validity`` interval.
+
+        Returns:
+            ``(token, expirationTime)`` with the expiration in server ms.
+
+        Raises:
+            ApiError: -2015 unknown key; -1130 for a validity above 24 h or not positive.
+        """
+        self._require_key(api_key)
+        maximum = self._interval('listen_token_validity')
+        seconds = maximum
+        if validity_ms is not None:
+            if validity_ms <= 0 or validity_ms > _FULL_DAY * 1000:
+                raise apierrors.invalid_value('validity')
+            seconds = min(maximum, validity_ms / 1000.0 * maximum / _FULL_DAY)
+        entry = _ListenToken(token=_random_text(70), scope=(api_key, account),
+                             expiration_ms=self.now_ms() + int(seconds * 1000))
+        entry.timer = self._clock.callLater(seconds, self._forget_token, entry)
+        self._tokens[entry.token] = entry
+        log.debug('listen token created (%s account)', account)
+        return entry.token, entry.expiration_ms
+
+    def _forget_token(self, entry: _ListenToken) -> None:
+        self._tokens.pop(entry.token, None)
+
+    def listen_token_account(self, token: Optional[str]) -> Scope:
+        """``(api_key, account)`` of a valid token.
+
+        Raises:
+            ApiError: -1209 for an unknown or expired token.
+        """
+        entry = self._tokens.get(token or '')
+        if entry is None:
+            raise apierrors.invalid_listen_token()
+        return entry.scope
+
+    def subscribe_listen_token(self, token: Optional[str], deliver: Deliver,
+                               on_terminated: Callable[[], None]) -> TokenSubscription:
+        """Subscribe to the events of the token's account until the token expires.
+
+        Raises:
+            ApiError: -1209 for an unknown or expired token.
+        """
+        scope = self.listen_token_account(token)
+        sub = TokenSubscription(self, scope, deliver, on_terminated)
+        self._subscriptions.setdefault(scope, []).append(sub)
+        self._token_subscriptions.append(sub)
+        self._extend_token_subscription(sub, token or '')
+        return sub
+
+    def _extend_token_subscription(self, sub: TokenSubscription, token: str) -> int:
+        entry = self._tokens.get(token)
+        if entry is None or entry.scope != sub.scope or not sub.active:
+            raise apierrors.invalid_listen_token()
+        sub.expiration_ms = max(sub.expiration_ms, entry.expiration_ms)
+        _cancel_timer(sub._timer)
+        delay = max(0.0, (sub.expiration_ms - self.now_ms()) / 1000.0)
+        sub._timer = self._clock.callLater(delay, sub.terminate)
+        return sub.expiration_ms
+
+    def expire_listen_tokens(self) -> int:
+        """Expire every listen token now and end the subscriptions made with them.
+
+        Each subscription's ``on_terminated`` runs (``eventStreamTerminated``).
+
+        Returns:
+            How many subscriptions ended.
+        """
+        for entry in list(self._tokens.values()):
+            _cancel_timer(entry.timer)
+        self._tokens.clear()
+        subs = list(self._token_subscriptions)
+        for sub in subs:
+            sub.terminate()
+        return len(subs)
+
+    # -- shutdown ------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Cancel every timer (the simulator calls this when it stops)."""
+        for entry in self._listen_keys.values():
+            _cancel_timer(entry.timer)
+            entry.timer = None
+        for token in self._tokens.values():
+            _cancel_timer(token.timer)
+            token.timer = None
+        for sub in self._token_subscriptions:
+            _cancel_timer(sub._timer)
+            sub._timer = None
+
+
+def _split_symbol(symbol: str) -> Optional[Tuple[str, str]]:
+    for quote in _QUOTES:
+        if symbol.endswith(quote) and len(symbol) > len(quote):
+            return symbol[:-len(quote)], quote
+    return None
+
+
+def _cancel_timer(timer: Any) -> None:
+    if timer is not None and timer.active():
+        timer.cancel()
+
+
+def _call_quietly(fn: Callable[..., Any], *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception:
+        log.debug('connection callback failed', exc_info=True)

@@ -1,0 +1,388 @@
+"""The simulator's REST endpoints under ``/api`` and ``/sapi``.
+
+Public market data (``ping``, ``time``, ``exchangeInfo``, ``depth``), signed
+account and order endpoints, the legacy listen-key trio (HTTP 410 unless
+``legacy_listen_keys``) and margin listen tokens. Every answer carries
+``X-MBX-USED-WEIGHT-1M``; weight over the limit gives 429 and, for IPs that
+keep going, 418, both with ``Retry-After``. Errors are Binance's
+``{"code", "msg"}`` bodies.
+
+Signed requests are checked over the exact bytes received: the raw query
+string concatenated with the raw body, without the ``signature`` pair.
+"""
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from urllib.parse import parse_qsl
+
+import orjson
+from twisted.web.resource import Resource
+
+from .. import signing
+from . import apierrors, auth
+from .accounts import MARGIN, SPOT, isolated_scope
+from .apierrors import ApiError
+from .weights import limiter_for
+
+log = logging.getLogger(__name__)
+
+#: The page nginx serves for retired endpoints (binance.com's listen keys since 2026-02-20).
+GONE_BODY = (b'<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n'
+             b'<center><h1>410 Gone</h1></center>\r\n<hr><center>nginx</center>\r\n'
+             b'</body>\r\n</html>\r\n')
+DEPTH_DEFAULT_LIMIT = 100
+DEPTH_MAX_LIMIT = 5000
+
+
+@dataclass
+class Call:
+    """One REST request as the handlers see it.
+
+    Attributes:
+        method: ``GET``, ``POST``...
+        path: e.g. ``/api/v3/depth``.
+        params: decoded parameters (query string wins over body).
+        raw_query: the query string bytes as received.
+        raw_body: the body bytes as received.
+        api_key: the ``X-MBX-APIKEY`` header, if any.
+        now_ms: server time of the request.
+    """
+
+    method: str
+    path: str
+    params: Dict[str, str]
+    raw_query: bytes
+    raw_body: bytes
+    api_key: Optional[str]
+    now_ms: int
+
+
+Handler = Callable[[Any, Call], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    """An endpoint: its handler and its request weight (a number or ``params -> int``)."""
+
+    handler: Handler
+    weight: Any = 1
+    legacy_listen_key: bool = False
+
+    def weight_of(self, params: Mapping[str, str]) -> int:
+        """The request weight for these parameters."""
+        return int(self.weight(params) if callable(self.weight) else self.weight)
+
+
+def depth_weight(params: Mapping[str, str]) -> int:
+    """``GET /api/v3/depth`` weight by ``limit`` (Binance's tiers)."""
+    try:
+        limit = int(params.get('limit') or DEPTH_DEFAULT_LIMIT)
+    except ValueError:
+        limit = DEPTH_DEFAULT_LIMIT
+    if limit <= 100:
+        return 5
+    if limit <= 500:
+        return 25
+    if limit <= 1000:
+        return 50
+    return 250
+
+
+class RestApi:
+    """The endpoint handlers of one simulator (no Twisted here but the request object)."""
+
+    def __init__(self, sim: Any) -> None:
+        self.sim = sim
+        self.routes: Dict[Tuple[str, str], Route] = {
+            ('GET', '/api/v3/ping'): Route(RestApi.ping),
+            ('GET', '/api/v3/time'): Route(RestApi.time),
+            ('GET', '/api/v3/exchangeInfo'): Route(RestApi.exchange_info, 20),
+            ('GET', '/api/v3/depth'): Route(RestApi.depth, depth_weight),
+            ('GET', '/api/v3/account'): Route(RestApi.account, 20),
+            ('POST', '/api/v3/order'): Route(RestApi.new_order, 1),
+            ('DELETE', '/api/v3/order'): Route(RestApi.cancel_order, 1),
+            ('GET', '/api/v3/order'): Route(RestApi.get_order, 4),
+            ('POST', '/api/v3/userDataStream'): Route(RestApi.listen_key_create, 2, True),
+            ('PUT', '/api/v3/userDataStream'): Route(RestApi.listen_key_keepalive, 2, True),
+            ('DELETE', '/api/v3/userDataStream'): Route(RestApi.listen_key_close, 2, True),
+            ('POST', '/sapi/v1/userDataStream'): Route(RestApi.listen_key_create, 1, True),
+            ('PUT', '/sapi/v1/userDataStream'): Route(RestApi.listen_key_keepalive, 1, True),
+            ('DELETE', '/sapi/v1/userDataStream'): Route(RestApi.listen_key_close, 1, True),
+            ('POST', '/sapi/v1/userDataStream/isolated'): Route(RestApi.listen_key_create, 1, True),
+            ('PUT', '/sapi/v1/userDataStream/isolated'): Route(RestApi.listen_key_keepalive, 1, True),
+            ('DELETE', '/sapi/v1/userDataStream/isolated'): Route(RestApi.listen_key_close, 1, True),
+            ('POST', '/sapi/v1/userListenToken'): Route(RestApi.listen_token, 1),
+        }
+        self._paths = {path for _method, path in self.routes}
+
+    def __repr__(self) -> str:
+        return '<RestApi routes={}>'.format(len(self.routes))
+
+    @property
+    def accounts(self) -> Any:
+        """The simulator's :class:`~binance.simulator.accounts.Accounts`."""
+        return self.sim.accounts
+
+    # -- dispatch ------------------------------------------------------------------
+
+    def handle(self, call: Call, ip: str) -> Tuple[int, Dict[str, str], bytes]:
+        """Answer one request: ``(status, headers, body)``."""
+        route = self.routes.get((call.method, call.path))
+        if route is None:
+            status = 405 if call.path in self._paths else 404
+            err = ApiError(status, -1020, 'This operation is not supported.' if status == 405
+                           else 'Unknown endpoint.')
+            return status, _json_headers(), orjson.dumps(err.body())
+        if route.legacy_listen_key and not self.sim.config.legacy_listen_keys:
+            return 410, {'Content-Type': 'text/html'}, GONE_BODY
+        limiter = limiter_for(self.sim)
+        now = self.sim.clock.seconds()
+        headers = _json_headers()
+        try:
+            used = limiter.charge(ip, route.weight_of(call.params), now)
+        except ApiError as exc:
+            headers.update(_weight_headers(limiter.used(ip, now)))
+            headers['Retry-After'] = str(exc.retry_after)
+            log.info('%s %s from %s: HTTP %d (request weight)', call.method, call.path, ip, exc.status)
+            return exc.status, headers, orjson.dumps(exc.body())
+        headers.update(_weight_headers(used))
+        try:
+            result = route.handler(self, call)
+        except ApiError as exc:
+            return exc.status, headers, orjson.dumps(exc.body())
+        return 200, headers, orjson.dumps(result)
+
+    def _signed(self, call: Call) -> str:
+        """Check the signature and timing; returns the API key."""
+        payload, signature = signing.split_signature(call.raw_query, call.raw_body)
+        auth.check_signed(self.accounts.api_keys, call.api_key, call.params, payload, signature,
+                          call.now_ms)
+        return call.api_key or ''
+
+    def _keyed(self, call: Call) -> str:
+        """USER_STREAM endpoints: a valid API key, no signature."""
+        auth.check_api_key(self.accounts.api_keys, call.api_key)
+        return call.api_key or ''
+
+    # -- public ----------------------------------------------------------------------
+
+    def ping(self, call: Call) -> Any:
+        """``GET /api/v3/ping``."""
+        return {}
+
+    def time(self, call: Call) -> Any:
+        """``GET /api/v3/time``."""
+        return {'serverTime': call.now_ms}
+
+    def exchange_info(self, call: Call) -> Any:
+        """``GET /api/v3/exchangeInfo`` with optional ``symbol`` or ``symbols``."""
+        info = self.sim.market.exchange_info
+        info = dict(info() if callable(info) else info)
+        info['serverTime'] = call.now_ms
+        wanted = _requested_symbols(call.params)
+        if wanted is not None:
+            by_name = {entry['symbol']: entry for entry in info.get('symbols', [])}
+            missing = [name for name in wanted if name not in by_name]
+            if missing:
+                raise apierrors.bad_symbol()
+            info['symbols'] = [by_name[name] for name in wanted]
+        return info
+
+    def depth(self, call: Call) -> Any:
+        """``GET /api/v3/depth``: ``symbol`` and ``limit`` (default 100, at most 5000 levels)."""
+        symbol = call.params.get('symbol')
+        if not symbol:
+            raise apierrors.mandatory('symbol')
+        raw_limit = call.params.get('limit')
+        limit = DEPTH_DEFAULT_LIMIT
+        if raw_limit not in (None, ''):
+            if not raw_limit.isdigit() or len(raw_limit) > 20:
+                raise apierrors.illegal_chars('limit')
+            limit = min(int(raw_limit), DEPTH_MAX_LIMIT)
+            if limit < 1:
+                raise apierrors.invalid_value('limit')
+        self.accounts.assets(symbol)
+        return self.sim.market.depth_snapshot(symbol, limit)
+
+    # -- account and orders -------------------------------------------------------------
+
+    def account(self, call: Call) -> Any:
+        """``GET /api/v3/account`` (signed)."""
+        return self.accounts.account_info(self._signed(call))
+
+    def new_order(self, call: Call) -> Any:
+        """``POST /api/v3/order`` (signed): LIMIT and MARKET orders."""
+        api_key = self._signed(call)
+        params = call.params
+        for name in ('symbol', 'side', 'type'):
+            if not params.get(name):
+                raise apierrors.mandatory(name)
+        order_type = params['type']
+        if not params.get('quantity'):
+            raise apierrors.mandatory('quantity')
+        if order_type == 'LIMIT':
+            for name in ('timeInForce', 'price'):
+                if not params.get(name):
+                    raise apierrors.mandatory(name)
+        return self.accounts.place_order(
+            api_key, params['symbol'], params['side'], order_type, params['quantity'],
+            price=params.get('price'), time_in_force=params.get('timeInForce'),
+            client_order_id=params.get('newClientOrderId'), resp_type=params.get('newOrderRespType'))
+
+    def cancel_order(self, call: Call) -> Any:
+        """``DELETE /api/v3/order`` (signed): ``orderId`` or ``origClientOrderId``."""
+        api_key = self._signed(call)
+        symbol, order_id = self._order_ref(call)
+        return self.accounts.cancel_order(api_key, symbol, order_id,
+                                          call.params.get('origClientOrderId'),
+                                          new_client_order_id=call.params.get('newClientOrderId'))
+
+    def get_order(self, call: Call) -> Any:
+        """``GET /api/v3/order`` (signed)."""
+        api_key = self._signed(call)
+        symbol, order_id = self._order_ref(call)
+        return self.accounts.get_order(api_key, symbol, order_id, call.params.get('origClientOrderId'))
+
+    @staticmethod
+    def _order_ref(call: Call) -> Tuple[str, Optional[int]]:
+        symbol = call.params.get('symbol')
+        if not symbol:
+            raise apierrors.mandatory('symbol')
+        raw = call.params.get('orderId')
+        if raw in (None, ''):
+            return symbol, None
+        if not raw.isdigit():
+            raise apierrors.illegal_chars('orderId')
+        return symbol, int(raw)
+
+    # -- user data: listen keys and tokens --------------------------------------------
+
+    def _listen_key_account(self, call: Call) -> str:
+        if call.path.startswith('/api/'):
+            return SPOT
+        if call.path.endswith('/isolated'):
+            symbol = call.params.get('symbol')
+            if not symbol:
+                raise apierrors.mandatory('symbol')
+            self.accounts.assets(symbol)
+            return isolated_scope(symbol)
+        return MARGIN
+
+    def listen_key_create(self, call: Call) -> Any:
+        """``POST .../userDataStream``: the live key (extended) or a new one."""
+        api_key = self._keyed(call)
+        return {'listenKey': self.accounts.create_listen_key(api_key, self._listen_key_account(call))}
+
+    def listen_key_keepalive(self, call: Call) -> Any:
+        """``PUT .../userDataStream``: extend ``listenKey``."""
+        api_key = self._keyed(call)
+        account = self._listen_key_account(call)
+        self.accounts.keepalive_listen_key(api_key, _listen_key_param(call), account)
+        return {}
+
+    def listen_key_close(self, call: Call) -> Any:
+        """``DELETE .../userDataStream``: invalidate ``listenKey``."""
+        api_key = self._keyed(call)
+        account = self._listen_key_account(call)
+        self.accounts.close_listen_key(api_key, _listen_key_param(call), account)
+        return {}
+
+    def listen_token(self, call: Call) -> Any:
+        """``POST /sapi/v1/userListenToken`` (signed): ``isIsolated``, ``symbol``, ``validity``."""
+        api_key = self._signed(call)
+        params = call.params
+        isolated = params.get('isIsolated', 'false').lower()
+        if isolated not in ('true', 'false'):
+            raise apierrors.invalid_value('isIsolated')
+        account = MARGIN
+        if isolated == 'true':
+            symbol = params.get('symbol')
+            if not symbol:
+                raise apierrors.mandatory('symbol')
+            self.accounts.assets(symbol)
+            account = isolated_scope(symbol)
+        validity = params.get('validity')
+        validity_ms = None
+        if validity not in (None, ''):
+            if not validity.isdigit():
+                raise apierrors.illegal_chars('validity')
+            validity_ms = int(validity)
+        token, expiration = self.accounts.create_listen_token(api_key, account, validity_ms)
+        return {'token': token, 'expirationTime': expiration}
+
+
+def _listen_key_param(call: Call) -> str:
+    key = call.params.get('listenKey')
+    if not key:
+        raise apierrors.mandatory('listenKey')
+    return key
+
+
+def _requested_symbols(params: Mapping[str, str]) -> Optional[list]:
+    if params.get('symbol'):
+        return [params['symbol']]
+    raw = params.get('symbols')
+    if not raw:
+        return None
+    try:
+        names = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise apierrors.invalid_value('symbols') from None
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise apierrors.invalid_value('symbols')
+    return names
+
+
+def _json_headers() -> Dict[str, str]:
+    return {'Content-Type': 'application/json;charset=UTF-8'}
+
+
+def _weight_headers(used: int) -> Dict[str, str]:
+    return {'X-MBX-USED-WEIGHT-1M': str(used), 'X-MBX-USED-WEIGHT': str(used)}
+
+
+def parse_params(raw_query: bytes, raw_body: bytes) -> Dict[str, str]:
+    """Decode form parameters; a name in both the query string and the body takes the query's value."""
+    params: Dict[str, str] = {}
+    for raw in (raw_body, raw_query):
+        if raw:
+            params.update(parse_qsl(raw.decode('utf-8', 'replace'), keep_blank_values=True))
+    return params
+
+
+class RestResource(Resource):
+    """Serves every path below one prefix (``/api`` or ``/sapi``) through :class:`RestApi`."""
+
+    isLeaf = True
+
+    def __init__(self, api: RestApi, prefix: str) -> None:
+        super().__init__()
+        self._api = api
+        self._prefix = prefix
+
+    def render(self, request: Any) -> bytes:
+        uri = request.uri
+        raw_query = uri.split(b'?', 1)[1] if b'?' in uri else b''
+        raw_body = b''
+        if request.method != b'GET' and request.content is not None:
+            raw_body = request.content.read()
+        segments = [s.decode('utf-8', 'replace') for s in request.postpath]
+        path = '/' + self._prefix + ('/' + '/'.join(segments) if segments else '')
+        header = request.getHeader(b'X-MBX-APIKEY')
+        call = Call(method=request.method.decode('ascii', 'replace').upper(), path=path.rstrip('/'),
+                    params=parse_params(raw_query, raw_body), raw_query=raw_query, raw_body=raw_body,
+                    api_key=header.decode('utf-8', 'replace') if header is not None else None,
+                    now_ms=self._api.sim.now_ms())
+        status, headers, body = self._api.handle(call, request.getClientAddress().host)
+        request.setResponseCode(status)
+        for name, value in headers.items():
+            request.setHeader(name.encode('ascii'), value.encode('ascii'))
+        return body
+
+
+def install(root: Resource, sim: Any) -> RestApi:
+    """Mount ``/api`` and ``/sapi`` on ``root``; returns the handlers."""
+    api = RestApi(sim)
+    root.putChild(b'api', RestResource(api, 'api'))
+    root.putChild(b'sapi', RestResource(api, 'sapi'))
+    return api

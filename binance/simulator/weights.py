@@ -1,0 +1,112 @@
+"""Request-weight accounting per IP, shared by the REST endpoints and the WebSocket API.
+
+Binance counts request weight per IP in fixed one-minute windows. A request
+that would go over the limit gets HTTP 429 with ``Retry-After`` (seconds to the
+next window). An IP that keeps sending after 429s is banned with HTTP 418; bans
+grow for repeat offenders (2 minutes doubling up to 3 days on Binance). Every
+duration here is in the simulator's (possibly compressed) seconds.
+
+Pure code: the caller passes the current time.
+"""
+import math
+import weakref
+from dataclasses import dataclass
+from typing import Any, Dict, Optional
+
+from . import apierrors
+
+#: Ban length for a first offence, in unscaled seconds (Binance: 2 minutes).
+FIRST_BAN_SECONDS = 120.0
+#: Longest ban, in unscaled seconds (Binance: 3 days).
+MAX_BAN_SECONDS = 3 * 86400.0
+#: 429 answers tolerated within one window before the IP is banned.
+REJECTIONS_BEFORE_BAN = 2
+
+
+@dataclass
+class _IpState:
+    window: int = -1
+    used: int = 0
+    rejections: int = 0
+    banned_until: float = 0.0
+    bans: int = 0
+
+
+class WeightLimiter:
+    """Weight used per IP in the current window, with 429s and 418 bans.
+
+    Args:
+        limit: weight allowed per window (Binance: 6000).
+        window: window length in seconds (Binance: 60; scaled in the simulator).
+        time_scale: factor applied to ban durations.
+    """
+
+    def __init__(self, limit: int, window: float, time_scale: float = 1.0) -> None:
+        self.limit = limit
+        self.window = window
+        self.time_scale = time_scale
+        self._ips: Dict[str, _IpState] = {}
+
+    def __repr__(self) -> str:
+        return '<WeightLimiter limit={} window={:g}s ips={}>'.format(self.limit, self.window, len(self._ips))
+
+    def _state(self, ip: str, now: float) -> _IpState:
+        state = self._ips.setdefault(ip, _IpState())
+        index = int(now // self.window)
+        if index != state.window:
+            state.window = index
+            state.used = 0
+            state.rejections = 0
+        return state
+
+    def used(self, ip: str, now: float) -> int:
+        """Weight ``ip`` used in the current window."""
+        return self._state(ip, now).used
+
+    def charge(self, ip: str, weight: int, now: float) -> int:
+        """Count a request of ``weight``; return the weight used in the window.
+
+        Raises:
+            ApiError: 418 while banned (or when the IP keeps going after
+                429s), 429 when the request would exceed the limit.
+        """
+        state = self._state(ip, now)
+        if now < state.banned_until:
+            raise self._banned(state, now)
+        if state.used + weight > self.limit:
+            if state.rejections >= REJECTIONS_BEFORE_BAN:
+                ban = min(FIRST_BAN_SECONDS * 2 ** state.bans, MAX_BAN_SECONDS) * self.time_scale
+                state.bans += 1
+                state.banned_until = now + ban
+                raise self._banned(state, now)
+            state.rejections += 1
+            end = (state.window + 1) * self.window
+            raise apierrors.too_much_weight(self.limit, _seconds(end - now))
+        state.used += weight
+        return state.used
+
+    def _banned(self, state: _IpState, now: float) -> apierrors.ApiError:
+        return apierrors.ip_banned(int(state.banned_until * 1000), _seconds(state.banned_until - now))
+
+    def banned_until(self, ip: str) -> Optional[float]:
+        """When ``ip``'s ban ends (clock seconds), or None if it was never banned."""
+        state = self._ips.get(ip)
+        return state.banned_until if state is not None and state.bans else None
+
+
+def _seconds(delta: float) -> int:
+    return max(1, int(math.ceil(delta)))
+
+
+_limiters: 'weakref.WeakKeyDictionary[Any, WeightLimiter]' = weakref.WeakKeyDictionary()
+
+
+def limiter_for(sim: Any) -> WeightLimiter:
+    """The one limiter of a simulator (REST and WebSocket API share an IP's weight)."""
+    limiter = _limiters.get(sim)
+    if limiter is None:
+        config = sim.config
+        limiter = WeightLimiter(config.request_weight_limit, config.interval('request_weight_window'),
+                                config.time_scale)
+        _limiters[sim] = limiter
+    return limiter

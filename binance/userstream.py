@@ -1,0 +1,489 @@
+"""User data sockets: account, order and balance events, whatever transport the venue needs.
+
+:class:`~binance.websockets.BinanceSocketManager` calls :func:`open_user_socket`,
+:func:`open_margin_socket` and :func:`open_isolated_margin_socket`. Each builds
+a :class:`~binance.connection.StreamConnection` with a session (the
+connection's extension point) that hides the transport, so the user's callback
+gets the bare event dicts python-binance delivered:
+
+* **binance.com and the testnet** (:class:`SignatureSubscription`): connect to
+  the WebSocket API (``manager.WS_API_URL``), subscribe with
+  ``userDataStream.subscribe.signature`` (HMAC-SHA256 over the sorted
+  parameters), unwrap every ``{"subscriptionId", "event"}``, subscribe again
+  after every reconnect and unsubscribe on stop.
+* **Venues with listen keys** (Binance US, :class:`ListenKeyStream`): ``POST``
+  for the key off the reactor thread, connect to ``STREAM_URL + 'ws/<key>'``
+  and keep the key alive every ``user_timeout`` seconds; on ``-1125``,
+  ``listenKeyExpired`` or a changed key, reconnect with the new key. The key
+  is never deleted on stop: other processes of the account share it.
+* **Margin and isolated margin** (:class:`ListenTokenSubscription`): a listen
+  token from ``POST /sapi/v1/userListenToken`` and
+  ``userDataStream.subscribe.listenToken``, renewed ahead of its expiry on the
+  same connection, and replaced after ``eventStreamTerminated``.
+
+Keys, tokens and signatures never appear in logs, reprs, errors or
+``conn_key`` values.
+"""
+import logging
+from typing import Any, Callable, Dict, Optional, Set
+
+from twisted.internet import defer, threads
+from twisted.python.failure import Failure
+
+from . import signing
+from ._userkeepers import ListenKeyKeepalive, ListenTokenRenewer, Runner
+from .connection import StreamConnection, StreamSession
+from .exceptions import BinanceAPIException, BinanceWebsocketError
+
+__all__ = [
+    'open_user_socket', 'open_margin_socket', 'open_isolated_margin_socket',
+    'UserSocketCredentialsError', 'SignatureSubscription', 'ListenKeyStream',
+    'ListenTokenSubscription', 'USER_CONN_KEY', 'MARGIN_CONN_KEY', 'ISOLATED_MARGIN_PREFIX',
+]
+
+log = logging.getLogger(__name__)
+
+USER_CONN_KEY = 'user'
+MARGIN_CONN_KEY = 'margin'
+ISOLATED_MARGIN_PREFIX = 'isolated_margin_'
+
+# Binance error codes the sessions react to.
+_INVALID_TIMESTAMP = -1021
+_INVALID_LISTEN_TOKEN = -1209
+_AUTH_ERRORS = (-1022, -2014, -2015, -1002)
+
+
+class UserSocketCredentialsError(BinanceWebsocketError, ValueError):
+    """A user data socket was requested without the credentials it needs."""
+
+
+def _error_event(message: str) -> Dict[str, str]:
+    """The error dict user callbacks already know from python-binance."""
+    return {'e': 'error', 'm': message}
+
+
+class _WsApiSession(StreamSession):
+    """Shared WebSocket API plumbing: requests, responses and event envelopes.
+
+    Events of subscriptions this session replaced or ended are dropped, so a
+    renewal that briefly overlaps two subscriptions delivers nothing twice.
+    """
+
+    label = 'user data'
+
+    def __init__(self, manager: Any) -> None:
+        self._manager = manager
+        self._next_id = 1
+        self._pending: Dict[Any, Callable[[Dict[str, Any]], None]] = {}
+        self._current: Optional[int] = None
+        self._retired: Set[int] = set()
+        self._open = False
+        self._stopped = False
+
+    def __repr__(self) -> str:
+        return '<{} subscription={} open={}>'.format(type(self).__name__, self._current, self._open)
+
+    @property
+    def subscription_id(self) -> Optional[int]:
+        """The active subscription's id on the current socket, or ``None``."""
+        return self._current
+
+    def connect_url(self, url: str) -> Any:
+        """Read ``WS_API_URL`` at connect time, so a class override applies at once."""
+        return self._manager.WS_API_URL
+
+    def _request(self, method: str, params: Optional[Dict[str, Any]],
+                 on_answer: Callable[[Dict[str, Any]], None]) -> bool:
+        request_id = self._next_id
+        self._next_id += 1
+        request: Dict[str, Any] = {'id': request_id, 'method': method}
+        if params is not None:
+            request['params'] = params
+        self._pending[request_id] = on_answer
+        assert self.connection is not None
+        sent = self.connection.send(request)
+        if not sent:
+            self._pending.pop(request_id, None)
+        return sent
+
+    def on_open(self, protocol: Any) -> None:
+        """The socket opened: subscribe."""
+        self._open = True
+        self._pending.clear()
+        self._current = None
+        self._retired.clear()
+        self.subscribe()
+
+    def subscribe(self) -> None:
+        """Send the subscription request (subclasses)."""
+        raise NotImplementedError
+
+    def on_message(self, message: Any) -> Any:
+        """Unwrap events, route responses, swallow what the callback should not see."""
+        if type(message) is not dict:
+            return message
+        event = message.get('event')
+        if event is not None and ('subscriptionId' in message or len(message) == 1):
+            sid = message.get('subscriptionId')
+            if sid is not None and sid in self._retired:
+                return None
+            if type(event) is dict and event.get('e') == 'eventStreamTerminated':
+                self._terminated(sid)
+                return None
+            return event
+        if 'id' in message and ('status' in message or 'result' in message or 'error' in message):
+            handler = self._pending.pop(message.get('id'), None)
+            if handler is not None:
+                handler(message)
+            else:
+                log.debug('%s: answer to an unknown request id', self._name())
+            return None
+        return message
+
+    def on_close(self) -> None:
+        """The socket closed: every subscription on it is gone."""
+        self._open = False
+        self._pending.clear()
+        self._current = None
+        self._retired.clear()
+
+    def on_stop(self) -> None:
+        """Unsubscribe (when a socket is open) and release timers."""
+        self._stopped = True
+        if self._open and self._current is not None:
+            self._request('userDataStream.unsubscribe', {'subscriptionId': self._current},
+                          lambda answer: None)
+
+    def _terminated(self, sid: Optional[int]) -> None:
+        """The server ended a subscription (``eventStreamTerminated``)."""
+        raise NotImplementedError
+
+    def _subscribed(self, answer: Dict[str, Any]) -> Optional[int]:
+        result = answer.get('result')
+        sid = result.get('subscriptionId') if isinstance(result, dict) else None
+        previous = self._current
+        self._current = sid
+        if previous is not None and sid is not None and previous != sid:
+            # A renewal opened a second subscription; end the first one.
+            self._retired.add(previous)
+            self._request('userDataStream.unsubscribe', {'subscriptionId': previous},
+                          lambda _answer: None)
+        log.debug('%s: subscribed', self._name())
+        return sid
+
+    def _refused(self, answer: Dict[str, Any]) -> BinanceAPIException:
+        error = answer.get('error') if isinstance(answer.get('error'), dict) else {}
+        return BinanceAPIException(int(answer.get('status') or 0), int(error.get('code') or 0),
+                                   str(error.get('msg') or 'subscription refused'),
+                                   endpoint='WebSocket API')
+
+    def _fatal(self, text: str) -> None:
+        """A refusal that retrying cannot fix: tell the user once and stop the socket."""
+        log.error('%s: %s', self._name(), text)
+        assert self.connection is not None
+        self.connection.deliver(_error_event(text))
+        self.connection.stop()
+
+    def _name(self) -> str:
+        return self.connection.name if self.connection is not None else self.label
+
+    @staticmethod
+    def _ok(answer: Dict[str, Any]) -> bool:
+        return answer.get('status') == 200 and 'error' not in answer
+
+
+class SignatureSubscription(_WsApiSession):
+    """Spot user data over the WebSocket API with ``userDataStream.subscribe.signature``.
+
+    Args:
+        manager: the socket manager (``WS_API_URL``, ``_client``).
+        run: runs a blocking call off the reactor (clock resynchronisation).
+    """
+
+    def __init__(self, manager: Any, run: Runner = threads.deferToThread) -> None:
+        super().__init__(manager)
+        self._client = manager._client
+        self._run = run
+        self._resynced = False
+
+    def subscribe(self) -> None:
+        """Send ``userDataStream.subscribe.signature`` signed with the client's secret."""
+        client = self._client
+        params: Dict[str, Any] = {'apiKey': client.API_KEY, 'timestamp': client.timestamp()}
+        if getattr(client, 'recv_window', None) is not None:
+            params['recvWindow'] = client.recv_window
+        params['signature'] = signing.hmac_sha256_hex(
+            client.API_SECRET, signing.ws_api_signature_payload(params))
+        self._request('userDataStream.subscribe.signature', params, self._answered)
+
+    def _answered(self, answer: Dict[str, Any]) -> None:
+        if self._ok(answer):
+            self._resynced = False
+            self._subscribed(answer)
+            return
+        exc = self._refused(answer)
+        if exc.code == _INVALID_TIMESTAMP and not self._resynced:
+            # The local clock is off: measure the server's and sign again, once.
+            self._resynced = True
+            log.info('%s: timestamp refused; resynchronising the clock', self._name())
+            d = self._run(self._client.sync_time)
+            d.addCallbacks(lambda _offset: self._resubscribe_if_open(),
+                           lambda failure: self._give_up_attempt(failure))
+            return
+        if exc.code in _AUTH_ERRORS:
+            self._fatal('user data subscription refused: {} (code {}); check the API key and '
+                        'secret given to Client'.format(exc.message, exc.code))
+            return
+        assert self.connection is not None
+        self.connection.fail_attempt('user data subscription refused: {} (code {})'.format(
+            exc.message, exc.code))
+
+    def _resubscribe_if_open(self) -> None:
+        if self._open and not self._stopped:
+            self.subscribe()
+
+    def _give_up_attempt(self, failure: Failure) -> None:
+        if self._open and self.connection is not None:
+            self.connection.fail_attempt('clock resynchronisation failed: {}'.format(
+                failure.getErrorMessage()))
+
+    def _terminated(self, sid: Optional[int]) -> None:
+        if sid is not None and sid != self._current:
+            return
+        log.info('%s: the server ended the subscription; subscribing again', self._name())
+        self._current = None
+        if self._open and not self._stopped:
+            self.subscribe()
+
+
+class ListenTokenSubscription(_WsApiSession):
+    """Margin or isolated margin user data with a listen token on the WebSocket API.
+
+    A fresh token is fetched (off the reactor) before every connection; the
+    :class:`~binance._userkeepers.ListenTokenRenewer` renews it ahead of its
+    expiry and the session subscribes with the new token on the open socket,
+    which extends (or replaces) the subscription with no gap. After
+    ``eventStreamTerminated`` the socket reconnects with a new token.
+
+    Args:
+        manager: the socket manager (``WS_API_URL``, ``_client``).
+        isolated_symbol: the isolated margin pair, ``None`` for cross margin.
+        run: runs a blocking call off the reactor.
+    """
+
+    def __init__(self, manager: Any, isolated_symbol: Optional[str] = None,
+                 run: Runner = threads.deferToThread) -> None:
+        super().__init__(manager)
+        self.label = 'isolated margin data' if isolated_symbol else 'margin data'
+        self._client = manager._client
+        self._symbol = isolated_symbol
+        self._run = run
+        self._token: Optional[str] = None
+        self._renewer: Optional[ListenTokenRenewer] = None
+
+    def attach(self, connection: StreamConnection) -> None:
+        """Bind to the connection and build the renewal timer on its clock."""
+        super().attach(connection)
+        self._renewer = ListenTokenRenewer(self._client, self._symbol, self._renewed,
+                                           connection.clock, self._run)
+
+    def connect_url(self, url: str) -> Any:
+        """Fetch a fresh listen token, then dial the WebSocket API."""
+        assert self._renewer is not None
+        d = self._renewer.fetch()
+
+        def ready(token: str) -> str:
+            self._token = token
+            return self._manager.WS_API_URL
+        d.addCallback(ready)
+        return d
+
+    def subscribe(self) -> None:
+        """Send ``userDataStream.subscribe.listenToken`` with the current token."""
+        if self._token is not None:
+            self._request('userDataStream.subscribe.listenToken', {'listenToken': self._token},
+                          self._answered)
+
+    def _answered(self, answer: Dict[str, Any]) -> None:
+        if self._ok(answer):
+            self._subscribed(answer)
+            return
+        exc = self._refused(answer)
+        assert self.connection is not None
+        if exc.code in _AUTH_ERRORS:
+            self._fatal('{} subscription refused: {} (code {})'.format(
+                self.label, exc.message, exc.code))
+            return
+        # -1209 (token expired or unknown) and anything else: a new socket
+        # fetches a new token.
+        self.connection.fail_attempt('{} subscription refused: {} (code {})'.format(
+            self.label, exc.message, exc.code))
+
+    def _renewed(self, token: str) -> None:
+        self._token = token
+        if self._open and not self._stopped:
+            log.debug('%s: renewing the listen token subscription', self._name())
+            self.subscribe()
+
+    def _terminated(self, sid: Optional[int]) -> None:
+        if sid is not None and self._current is not None and sid != self._current:
+            return
+        self._current = None
+        if self.connection is not None and not self._stopped:
+            self.connection.reconnect_now('the listen token subscription ended')
+
+    def on_stop(self) -> None:
+        """Unsubscribe and stop renewing."""
+        super().on_stop()
+        if self._renewer is not None:
+            self._renewer.stop()
+
+
+class ListenKeyStream(StreamSession):
+    """Spot user data over a listen key, for venues that still have them (Binance US).
+
+    Before every connection the key is fetched with ``POST`` (which returns
+    the account's live key, extended, or a new one) off the reactor; a
+    :class:`~binance._userkeepers.ListenKeyKeepalive` then ``PUT``s it every
+    ``user_timeout`` seconds. ``listenKeyExpired`` or a replaced key makes the
+    socket reconnect with the current key. Stopping never deletes the key.
+
+    Args:
+        manager: the socket manager (``STREAM_URL``, ``_client``, ``_user_timeout``).
+        run: runs a blocking call off the reactor.
+    """
+
+    def __init__(self, manager: Any, run: Runner = threads.deferToThread) -> None:
+        self._manager = manager
+        self._client = manager._client
+        self._run = run
+        self._key: Optional[str] = None
+        self._keepalive: Optional[ListenKeyKeepalive] = None
+        self._stopped = False
+
+    def __repr__(self) -> str:
+        return '<ListenKeyStream keepalive={!r}>'.format(self._keepalive)
+
+    @property
+    def keepalive(self) -> Optional[ListenKeyKeepalive]:
+        """The keepalive timer (for inspection)."""
+        return self._keepalive
+
+    def attach(self, connection: StreamConnection) -> None:
+        """Bind to the connection and build the keepalive on its clock."""
+        super().attach(connection)
+        self._keepalive = ListenKeyKeepalive(self._client, self._manager._user_timeout,
+                                             self._key_replaced, connection.clock, self._run)
+
+    def connect_url(self, url: str) -> Any:
+        """``POST`` for the listen key (off the reactor), then ``STREAM_URL + 'ws/<key>'``."""
+        d = self._run(self._client.stream_get_listen_key)
+        d.addCallback(self._key_ready)
+        return d
+
+    def _key_ready(self, key: str) -> str:
+        assert self._keepalive is not None
+        if not self._stopped:
+            # POST extended the key's validity: restart the keepalive cadence from now.
+            self._key = key
+            self._keepalive.start(key)
+        return '{}ws/{}'.format(self._manager.STREAM_URL, key)
+
+    def on_message(self, message: Any) -> Any:
+        """Pass events through; ``listenKeyExpired`` triggers a reconnect with a new key."""
+        if type(message) is dict and message.get('e') == 'listenKeyExpired':
+            assert self.connection is not None
+            self.connection.reconnect_now('the listen key expired')
+            return None
+        return message
+
+    def _key_replaced(self, key: str) -> None:
+        self._key = key
+        if self.connection is not None and not self._stopped:
+            self.connection.reconnect_now('the listen key was replaced')
+
+    def on_stop(self) -> None:
+        """Stop the keepalive; the key itself is left alone (it may be shared)."""
+        self._stopped = True
+        if self._keepalive is not None:
+            self._keepalive.stop()
+
+
+# -- what the socket manager calls ----------------------------------------------------
+
+
+def _require_credentials(manager: Any, what: str, secret: bool = True) -> Any:
+    client = getattr(manager, '_client', None)
+    if client is None:
+        raise UserSocketCredentialsError(
+            '{} needs a Client with an API key and secret: '
+            'BinanceSocketManager(Client(api_key, api_secret))'.format(what))
+    if not getattr(client, 'API_KEY', None):
+        raise UserSocketCredentialsError(
+            '{} needs an API key: create the Client with api_key and api_secret'.format(what))
+    if secret and not getattr(client, 'API_SECRET', None):
+        raise UserSocketCredentialsError(
+            '{} needs the API secret to sign its subscription: create the Client with '
+            'api_key and api_secret'.format(what))
+    return client
+
+
+def _uses_listen_keys(client: Any) -> bool:
+    flag = getattr(client, 'uses_listen_keys', None)
+    return bool(flag)
+
+
+def open_user_socket(manager: Any, callback: Callable[[Any], Any]) -> str:
+    """Start the spot user data socket for ``manager``; returns its ``conn_key``.
+
+    Raises:
+        UserSocketCredentialsError: the manager's client lacks the API key or secret.
+    """
+    client = _require_credentials(manager, 'start_user_socket()', secret=False)
+    if _uses_listen_keys(client):
+        session: StreamSession = ListenKeyStream(manager)
+    else:
+        _require_credentials(manager, 'start_user_socket()')
+        session = SignatureSubscription(manager)
+    return _register(manager, USER_CONN_KEY, session, callback)
+
+
+def open_margin_socket(manager: Any, callback: Callable[[Any], Any]) -> str:
+    """Start the cross margin user data socket; returns its ``conn_key``.
+
+    Raises:
+        UserSocketCredentialsError: the manager's client lacks the API key or secret.
+    """
+    _require_credentials(manager, 'start_margin_socket()')
+    return _register(manager, MARGIN_CONN_KEY, ListenTokenSubscription(manager), callback)
+
+
+def open_isolated_margin_socket(manager: Any, symbol: str, callback: Callable[[Any], Any]) -> str:
+    """Start the isolated margin user data socket of ``symbol``; returns its ``conn_key``.
+
+    Raises:
+        UserSocketCredentialsError: the manager's client lacks the API key or secret.
+        TypeError, ValueError: ``symbol`` is not a non-empty string.
+    """
+    if not isinstance(symbol, str):
+        raise TypeError('symbol must be a string such as "BNBBTC", got {!r}'.format(
+            type(symbol).__name__))
+    if not symbol or not symbol.isalnum():
+        raise ValueError('symbol must be letters and digits, such as "BNBBTC", got {!r}'.format(
+            symbol))
+    symbol = symbol.upper()
+    _require_credentials(manager, 'start_isolated_margin_socket()')
+    return _register(manager, ISOLATED_MARGIN_PREFIX + symbol,
+                     ListenTokenSubscription(manager, isolated_symbol=symbol), callback)
+
+
+def _register(manager: Any, conn_key: str, session: StreamSession,
+              callback: Callable[[Any], Any]) -> str:
+    """Hand a connection with ``session`` to the manager under ``conn_key``.
+
+    The URL given here is only the default; the session computes the real
+    one at each connect (``connect_url``).
+    """
+    connection = manager._make_connection(manager.WS_API_URL, callback, name=conn_key,
+                                          session=session)
+    return manager._start_connection(conn_key, connection)

@@ -326,13 +326,14 @@ def _manager_class(stream_url: Optional[str]) -> type:
 
 def _reconnects(bm: Any, conn_key: str) -> Optional[int]:
     """How often the manager reconnected ``conn_key``, if it says; else ``None``."""
-    getter = getattr(bm, 'reconnect_count', None)
-    if callable(getter):
-        try:
-            return int(getter(conn_key))
-        except (KeyError, TypeError, ValueError):
-            return None
-    return None
+    if not isinstance(conn_key, str):
+        return None
+    # The manager keeps one StreamConnection per key; its reconnect_count is the number of
+    # times the socket opened again after the first connection.
+    find = getattr(bm, '_connection', None)
+    connection = find(conn_key) if callable(find) else None
+    count = getattr(connection, 'reconnect_count', None)
+    return count if isinstance(count, int) else None
 
 
 @contextlib.contextmanager

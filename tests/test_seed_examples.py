@@ -24,9 +24,11 @@ from pathlib import Path
 
 import pytest
 
+from binance import _reactor
 from binance.client import Client
 from binance.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from binance.websockets import BinanceSocketManager
+from conftest import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = Path(__file__).resolve().parent / 'seed' / 'websockets.rst'
@@ -79,8 +81,9 @@ MARKERS = {
 
 
 def example(name):
-    """The one seed example containing ``MARKERS[name]``, as written."""
-    found = [b for b in BLOCKS if MARKERS[name] in b]
+    """The seed example that is ``MARKERS[name]``, else the one containing it, as written."""
+    marker = MARKERS[name]
+    found = [b for b in BLOCKS if b == marker] or [b for b in BLOCKS if marker in b]
     assert len(found) == 1, (name, found)
     return found[0]
 
@@ -214,7 +217,8 @@ def managers():
     yield made
     for bm in made:
         bm.close()
-        bm.join(timeout=10)
+        if bm.ident is not None:
+            bm.join(timeout=10)
 
 
 @pytest.fixture
@@ -242,10 +246,10 @@ def _namespace(managers, client=None):
 
 def test_every_example_is_covered():
     assert len(BLOCKS) == 14
-    owners = {i: [n for n in MARKERS if MARKERS[n] in b] for i, b in enumerate(BLOCKS)}
-    assert all(len(names) == 1 for names in owners.values()), owners
-    for name in MARKERS:
-        assert _indented(example(name)) in SEED_TEXT  # exactly as the page shows it
+    chosen = [example(name) for name in MARKERS]
+    assert sorted(chosen) == sorted(BLOCKS)   # each example once, none left out
+    for source in chosen:
+        assert _indented(source) in SEED_TEXT  # exactly as the page shows it
 
 
 def test_runnable_only_fills_empty_bodies():
@@ -301,11 +305,11 @@ def test_error_check_gets_the_error_dict_once(make_sim, seed_urls, managers):
     run('create', ns)                       # the seed's trade socket, with this callback
     bm = ns['bm']
     managers.append(bm)
-    _fast_retries(bm)
+    _fast_retries(bm, ns['conn_key'])
     assert wait_branch('else:', 1, TIMEOUT), 'no normal message reached the else branch'
     assert event_type('trade')(branches['else:'][0])
 
-    sim.faults.refuse_connections()
+    sim.faults.refuse_connections(600)
     sim.faults.drop_all()
     error_branch = "if msg['e'] == 'error':"
     assert wait_branch(error_branch, 1, 30), 'the error dict never came'
@@ -316,14 +320,12 @@ def test_error_check_gets_the_error_dict_once(make_sim, seed_urls, managers):
     assert len(branches['else:']) == normal
 
 
-def _fast_retries(bm):
-    """Shorter backoff when the manager lets us choose it (the behaviour tested is the same)."""
-    try:
-        from binance.backoff import BackoffPolicy
-    except ImportError:
-        return
-    if hasattr(bm, 'backoff'):
-        bm.backoff = BackoffPolicy(initial=0.02, max_delay=0.1)
+def _fast_retries(bm, conn_key):
+    """A shorter backoff for this socket: the behaviour tested is the same, the test is faster."""
+    from binance.backoff import BackoffPolicy
+    connection = bm._connection(conn_key)
+    assert connection is not None
+    connection.policy = BackoffPolicy(initial=0.02, max_delay=0.1)
 
 
 def test_multiplex_socket(namespace):
@@ -401,11 +403,13 @@ def test_ticker_socket_where_the_venue_still_serves_it(make_sim, seed_urls, mana
     assert any(isinstance(e, TypeError) for e in received.errors)
 
 
-def test_ticker_socket_on_binance_com_warns_at_the_call(monkeypatch, managers):
+def test_ticker_socket_on_binance_com_warns_at_the_call(monkeypatch, managers, reactor_thread):
     # The real binance.com URL: the warning must come at the call. No connection may reach
     # the internet, so the manager is stopped before the reactor could open one... and in case
     # it connects anyway, its transport is pointed at a refused loopback port.
-    _no_internet(monkeypatch)
+    dialed = _no_internet(monkeypatch)
+    import binance.websockets
+    monkeypatch.setattr(binance.websockets, '_warned_streams', set())  # warned once per process
     assert BinanceSocketManager.STREAM_URL.startswith('wss://stream.binance.com')
     ns = {'__name__': '__seed__', 'print': Printed(), 'client': None}
     run('callback', ns)
@@ -415,9 +419,16 @@ def test_ticker_socket_on_binance_com_warns_at_the_call(monkeypatch, managers):
         warnings.simplefilter('always')
         run('ticker', ns)
         bm.stop_socket(ns['conn_key'])
+    # Calls reach the reactor thread in order: once this runs, the socket was started and
+    # stopped while the connect functions were still redirected.
+    _reactor.blocking_call(lambda: None)
+    assert set(dialed) <= {('stream.binance.com', 9443)}
     texts = [str(w.message) for w in caught]
-    assert any('!ticker@arr' in t for t in texts), texts
-    assert any('@ticker' in t.replace('!ticker@arr', '') or 'miniTicker' in t for t in texts), texts
+    assert [w.category for w in caught] == [binance.websockets.RetiredStreamWarning], texts
+    assert '!ticker@arr' in texts[0]
+    # It names what to use instead.
+    assert 'start_symbol_ticker_socket' in texts[0] and 'start_miniticker_socket' in texts[0]
+    assert caught[0].filename == '<seed: ticker>'   # reported at the user's line
 
 
 def _no_internet(monkeypatch):
@@ -428,16 +439,20 @@ def _no_internet(monkeypatch):
     probe.bind(('127.0.0.1', 0))
     closed_port = probe.getsockname()[1]
     probe.close()
-    original_tcp, original_ssl = reactor.connectTCP, reactor.connectSSL
+    original_tcp = reactor.connectTCP
+    dialed = []
 
     def connect_tcp(host, port, factory, *args, **kwargs):
+        dialed.append((host, port))
         return original_tcp('127.0.0.1', closed_port, factory, *args, **kwargs)
 
     def connect_ssl(host, port, factory, context_factory, *args, **kwargs):
+        dialed.append((host, port))
         return original_tcp('127.0.0.1', closed_port, factory, *args, **kwargs)
 
     monkeypatch.setattr(reactor, 'connectTCP', connect_tcp)
     monkeypatch.setattr(reactor, 'connectSSL', connect_ssl)
+    return dialed
 
 
 def test_user_socket(sim, seed_urls, managers):
@@ -463,12 +478,18 @@ def test_user_socket(sim, seed_urls, managers):
     received.wait_for(lambda ms: any(map(event_type('outboundAccountPosition'), ms)), 'the account update')
 
 
+def _server_paths(sim):
+    return [c['path'] for c in sim.faults.connections()]
+
+
 def test_stop_socket(namespace, sim):
     run('trade', namespace)
     received = namespace['process_message']
     received.wait_for(lambda ms: len(ms) >= 2, 'trades')
+    assert any(p.endswith('bnbbtc@trade') for p in _server_paths(sim))
     run('stop', namespace)
-    # Closed: after the close completes no message arrives, and the key can be used again.
+    # Closed on the server side too, no message after that, and the key can be used again.
+    wait_for(lambda: not _server_paths(sim), 10, message='the server to see the socket closed')
     count = len(received.messages)
     assert not _more_messages(received, count, 1.0), 'messages after stop_socket'
     again = namespace['bm'].start_trade_socket('BNBBTC', namespace['process_message'])
@@ -490,14 +511,18 @@ def _more_messages(received, count, timeout):
     return received.arrives(lambda ms: len(ms) > count, timeout)
 
 
-def test_close(namespace):
+def test_close(namespace, sim):
     run('trade', namespace)
+    run('aggtrade', namespace)
     received = namespace['process_message']
-    received.wait_for(lambda ms: len(ms) >= 2, 'trades')
+    received.wait_for(lambda ms: any(map(event_type('trade'), ms)) and any(map(event_type('aggTrade'), ms)),
+                      'trades and aggregate trades')
+    assert len(_server_paths(sim)) == 2
     run('close', namespace)
     bm = namespace['bm']
     bm.join(timeout=10)
     assert not bm.is_alive(), 'the manager thread still runs after close()'
+    wait_for(lambda: not _server_paths(sim), 10, message='the server to see both sockets closed')
     assert not _more_messages(received, len(received.messages), 1.0), 'messages after close()'
 
 

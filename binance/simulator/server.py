@@ -1,0 +1,609 @@
+"""The simulator's web server: one twisted.web Site for every path.
+
+:class:`SimulatorWebSocketProtocol` is the base of every simulator WebSocket
+(market streams here, the WebSocket API in :mod:`binance.simulator.wsapi`). It
+enforces Binance's connection rules with the simulator's clock and registers
+each live connection so faults can reach it. :class:`MarketStreamProtocol`
+serves ``/ws/...`` and ``/stream?streams=...``. :func:`websocket_resource`
+wraps a protocol class in the handshake gate that limits connection attempts
+per IP and implements refused connections.
+"""
+import itertools
+import logging
+import struct
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Type
+from urllib.parse import unquote
+
+from autobahn.twisted.resource import WebSocketResource
+from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET, Site
+
+from . import stream_requests
+from .connection_rules import PingTracker, SlidingWindow
+from .frames import text_frame
+from .stream_requests import RequestError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import Simulator
+
+log = logging.getLogger(__name__)
+
+#: Close code and reason when a client exceeds the incoming message rate (as Binance sends).
+CLOSE_TOO_MANY_REQUESTS = (1008, 'Too many requests')
+#: Close code and reason when a connection would exceed the stream limit.
+CLOSE_TOO_MANY_STREAMS = (1008, 'Too many streams')
+#: Close code and reason at the maximum connection age and after ``serverShutdown``.
+CLOSE_GOING_AWAY = (1001, 'Server shutdown')
+
+_ids = itertools.count(1)
+
+
+class SimulatorWebSocketProtocol(WebSocketServerProtocol):
+    """Base of every simulator WebSocket: Binance's connection rules plus fault hooks.
+
+    What every connection gets: a ping every ``interval('ping')`` (payload
+    echoed by a valid pong), a drop when a ping stays unanswered for
+    ``interval('pong_timeout')``, a ``serverShutdown`` event and a close at
+    ``interval('max_connection_age')``, the limit of
+    ``config.max_incoming_messages`` incoming messages (pings, pongs, text and
+    binary) per ``interval('message_window')`` (close 1008 when exceeded), and
+    registration in ``sim.connections`` while open.
+
+    Hooks for subclasses:
+
+    * ``on_handshake(path, params)``: called during the opening handshake
+      with the URL-decoded path and the query (``dict[str, list[str]]``);
+      raise ``autobahn.websocket.types.ConnectionDeny`` to refuse.
+    * ``on_open()``: the connection is open and registered.
+    * ``handle_text(payload: bytes)``: one complete incoming text message
+      (after the rate-limit check).
+    * ``on_close()``: the connection is gone (called once, only if it opened).
+    * ``server_shutdown_event(event_ms) -> bytes``: the ``serverShutdown``
+      message in this endpoint's form (default raw ``{"e":..,"E":..}``).
+    * ``describe() -> dict``: what ``GET /control/connections`` lists.
+    * class attribute ``rate_limited = True``: set False to disable the
+      incoming message limit; ``kind``: a short name for listings.
+
+    Helpers: ``send_text_bytes(b)`` (one text frame, pre-encoded JSON bytes),
+    ``send_frame_bytes(frame, payload)`` (a ready frame), ``write_raw(b)``
+    (bytes straight to the transport, for faults), ``close_with(code,
+    reason)``, ``drop()`` (abort TCP), ``freeze()``/``thaw()``,
+    ``announce_shutdown(lead)``. Attributes: ``sim``, ``conn_id``, ``path``,
+    ``params``, ``peer_host``, ``opened_at``, ``frozen``.
+    """
+
+    rate_limited = True
+    kind = 'ws'
+
+    sim: 'Simulator'
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conn_id = next(_ids)
+        self.path = ''
+        self.params: Dict[str, List[str]] = {}
+        self.peer_host = ''
+        self.opened_at: Optional[float] = None
+        self.frozen = False
+        self._fast = False
+        self._is_open = False
+        self._ping_seq = 0
+        self._pings = PingTracker()
+        self._window: Optional[SlidingWindow] = None
+        self._timers: Dict[str, Any] = {}
+
+    # -- hooks ---------------------------------------------------------------
+
+    def on_handshake(self, path: str, params: Dict[str, List[str]]) -> None:
+        """Inspect the request; raise ``ConnectionDeny`` to refuse it."""
+
+    def on_open(self) -> None:
+        """The connection is open (hook)."""
+
+    def handle_text(self, payload: bytes) -> None:
+        """One complete incoming text message (hook)."""
+
+    def on_close(self) -> None:
+        """The connection closed (hook)."""
+
+    def server_shutdown_event(self, event_ms: int) -> bytes:
+        """The ``serverShutdown`` event as this endpoint sends it."""
+        return b'{"e":"serverShutdown","E":%d}' % event_ms
+
+    def describe(self) -> Dict[str, Any]:
+        """A JSON-friendly summary of this connection."""
+        now = self.sim.clock.seconds()
+        return {'id': self.conn_id, 'kind': self.kind, 'path': self.path, 'peer': self.peer_host,
+                'age': round(now - self.opened_at, 3) if self.opened_at is not None else 0.0,
+                'frozen': self.frozen}
+
+    # -- autobahn callbacks --------------------------------------------------
+
+    def onConnect(self, request: Any) -> None:
+        self.sim = self.factory.sim
+        self.path = unquote(request.path)
+        self.params = request.params
+        self.peer_host = _peer_host(request.peer)
+        self.on_handshake(self.path, self.params)
+        return None
+
+    def onOpen(self) -> None:
+        sim = self.sim
+        config = sim.config
+        clock = sim.clock
+        self._is_open = True
+        self._fast = self._perMessageCompress is None
+        self.opened_at = clock.seconds()
+        self._window = SlidingWindow(config.max_incoming_messages, config.interval('message_window'))
+        sim.register_connection(self)
+        self._schedule('ping', config.interval('ping'), self._ping_tick)
+        age = config.interval('max_connection_age')
+        lead = min(config.interval('shutdown_notice'), age / 2.0)
+        self._schedule('age_notice', age - lead, self._age_notice)
+        self._schedule('age', age, self.close_with, *CLOSE_GOING_AWAY)
+        try:
+            self.on_open()
+        except Exception:
+            log.exception('on_open failed for %s', self.path)
+            self.drop()
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        if not self._count_incoming():
+            return
+        if not isBinary:
+            self.handle_text(payload)
+
+    def onPing(self, payload: bytes) -> None:
+        if self._count_incoming():
+            super().onPing(payload)
+
+    def onPong(self, payload: bytes) -> None:
+        if self._count_incoming():
+            self._pings.pong(payload)
+
+    def onClose(self, wasClean: bool, code: Optional[int], reason: Optional[str]) -> None:
+        for timer in self._timers.values():
+            if timer.active():
+                timer.cancel()
+        self._timers.clear()
+        if self._is_open:
+            self._is_open = False
+            self.sim.unregister_connection(self)
+            try:
+                self.on_close()
+            except Exception:
+                log.exception('on_close failed for %s', self.path)
+
+    # -- rules ---------------------------------------------------------------
+
+    def _count_incoming(self) -> bool:
+        if not self._is_open:
+            return False
+        if self.rate_limited and self._window is not None and \
+                not self._window.allow(self.sim.clock.seconds()):
+            log.info('connection %d exceeded %d incoming messages per %g s; disconnecting',
+                     self.conn_id, self._window.limit, self._window.window)
+            self.close_with(*CLOSE_TOO_MANY_REQUESTS)
+            return False
+        return True
+
+    def _schedule(self, name: str, delay: float, fn: Callable[..., Any], *args: Any) -> None:
+        old = self._timers.get(name)
+        if old is not None and old.active():
+            old.cancel()
+        self._timers[name] = self.sim.clock.callLater(max(0.0, delay), fn, *args)
+
+    def _ping_tick(self) -> None:
+        config = self.sim.config
+        self._schedule('ping', config.interval('ping'), self._ping_tick)
+        if self.frozen or not self._is_open:
+            return
+        self._ping_seq += 1
+        payload = struct.pack('!Q', self._ping_seq)
+        self._pings.sent(payload, self.sim.clock.seconds())
+        self.sendPing(payload)
+        pong_check = self._timers.get('pong')
+        if pong_check is None or not pong_check.active():
+            self._schedule('pong', config.interval('pong_timeout'), self._check_pong)
+
+    def _check_pong(self) -> None:
+        if self.frozen or not self._is_open:
+            return
+        timeout = self.sim.config.interval('pong_timeout')
+        now = self.sim.clock.seconds()
+        if self._pings.overdue(now, timeout):
+            log.info('connection %d did not answer a ping within %g s; dropping', self.conn_id, timeout)
+            self.drop()
+            return
+        oldest = self._pings.oldest_unanswered()
+        if oldest is not None:
+            self._schedule('pong', oldest + timeout - now, self._check_pong)
+
+    def _age_notice(self) -> None:
+        self.send_server_shutdown()
+
+    # -- helpers -------------------------------------------------------------
+
+    def send_text_bytes(self, payload: bytes) -> None:
+        """Send ``payload`` (UTF-8 JSON bytes) as one text message; dropped while frozen."""
+        if not self._is_open or self.frozen:
+            return
+        if self._fast:
+            self.transport.write(text_frame(payload))
+        else:
+            self.sendMessage(payload)
+
+    def send_frame_bytes(self, frame: bytes, payload: bytes) -> None:
+        """Send a pre-built text ``frame`` whose message is ``payload`` (fan-out fast path)."""
+        if not self._is_open or self.frozen:
+            return
+        if self._fast:
+            self.transport.write(frame)
+        else:
+            self.sendMessage(payload)
+
+    def write_raw(self, data: bytes) -> None:
+        """Write bytes to the transport as they are (fault injection; ignores freeze)."""
+        if self.transport is not None and self._is_open:
+            self.transport.write(data)
+
+    def send_server_shutdown(self) -> None:
+        """Send this endpoint's ``serverShutdown`` event now."""
+        self.send_text_bytes(self.server_shutdown_event(self.sim.now_ms()))
+
+    def announce_shutdown(self, lead: float) -> None:
+        """Send ``serverShutdown``, then close the connection ``lead`` seconds later."""
+        self.send_server_shutdown()
+        self._schedule('age', lead, self.close_with, *CLOSE_GOING_AWAY)
+
+    def close_with(self, code: int, reason: str) -> None:
+        """Start a closing handshake from the server side (dropped after a timeout)."""
+        if self.frozen:
+            self.drop()
+            return
+        if self._is_open:
+            self.sendClose(code, reason)
+
+    def close_from_server(self) -> None:
+        """Close normally from the server side (code 1000)."""
+        self.close_with(1000, '')
+
+    def drop(self) -> None:
+        """Abort the TCP connection at once (no close frame)."""
+        if self.transport is not None:
+            self.wasClean = False
+            self.wasNotCleanReason = 'dropped by the simulator'
+            self.transport.abortConnection()
+
+    def freeze(self) -> None:
+        """Half-open: stop reading and writing, send no pings and no pongs, never time out."""
+        if self.frozen or not self._is_open:
+            return
+        self.frozen = True
+        self.transport.pauseProducing()
+
+    def thaw(self) -> None:
+        """Undo :meth:`freeze`: read again and restart the ping schedule."""
+        if not self.frozen:
+            return
+        self.frozen = False
+        self._pings.clear()
+        if self.transport is not None:
+            self.transport.resumeProducing()
+
+    def sendPong(self, payload: bytes) -> None:  # noqa: N802 - autobahn's name
+        if not self.frozen:
+            super().sendPong(payload)
+
+    def sendPing(self, payload: Optional[bytes] = None) -> None:  # noqa: N802 - autobahn's name
+        if not self.frozen:
+            super().sendPing(payload)
+
+
+def _peer_host(peer: str) -> str:
+    # autobahn peers look like 'tcp:127.0.0.1:53211' or 'tcp6:[::1]:53211'
+    parts = peer.split(':', 1)
+    rest = parts[1] if len(parts) == 2 else peer
+    return rest.rsplit(':', 1)[0].strip('[]')
+
+
+class _FrameCache:
+    """Frames built once per event and shared by every listener of the stream.
+
+    The feed hands every listener the same bytes object, so the last frame per
+    stream is reused while the payload object is the same (identity check).
+    """
+
+    __slots__ = ('_raw', '_combined')
+
+    def __init__(self) -> None:
+        self._raw: Dict[str, Any] = {}
+        self._combined: Dict[str, Any] = {}
+
+    def raw(self, stream: str, payload: bytes) -> bytes:
+        hit = self._raw.get(stream)
+        if hit is not None and hit[0] is payload:
+            return hit[1]
+        frame = text_frame(payload)
+        self._raw[stream] = (payload, frame)
+        return frame
+
+    def combined(self, stream: str, payload: bytes) -> 'tuple[bytes, bytes]':
+        hit = self._combined.get(stream)
+        if hit is not None and hit[0] is payload:
+            return hit[1], hit[2]
+        wrapped = combined_message(stream, payload)
+        frame = text_frame(wrapped)
+        self._combined[stream] = (payload, frame, wrapped)
+        return frame, wrapped
+
+
+def combined_message(stream: str, payload: bytes) -> bytes:
+    """``{"stream":<name>,"data":<payload>}`` built by byte concatenation (no re-encoding)."""
+    return b'{"stream":"' + stream.encode('utf-8') + b'","data":' + payload + b'}'
+
+
+class MarketStreamProtocol(SimulatorWebSocketProtocol):
+    """``/ws/<stream>[/<stream>...]``, ``/ws/<listenKey>`` and ``/stream?streams=a/b``.
+
+    Raw streams send the event as is; combined streams (``/stream`` or the
+    ``combined`` property) wrap it as ``{"stream","data"}``. Live requests:
+    SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS, SET_PROPERTY, GET_PROPERTY.
+    """
+
+    kind = 'stream'
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.combined = False
+        # name -> None for market streams, or the detach callable of a listen key
+        self.subscriptions: Dict[str, Optional[Callable[[], None]]] = {}
+        self._url_streams: List[str] = []
+
+    def on_handshake(self, path: str, params: Dict[str, List[str]]) -> None:
+        parts = [p for p in path.split('/') if p]
+        if parts and parts[0] == 'stream':
+            self.combined = True
+            names: List[str] = []
+            for value in params.get('streams', []):
+                names.extend(unquote(value).split('/'))
+        else:
+            names = parts[1:]
+        self._url_streams = [n for n in names if n]
+
+    def on_open(self) -> None:
+        limit = self.sim.config.max_streams_per_connection
+        if len(dict.fromkeys(self._url_streams)) > limit:
+            self.close_with(*CLOSE_TOO_MANY_STREAMS)
+            return
+        for name in self._url_streams:
+            self._add(name, from_url=True)
+
+    def on_close(self) -> None:
+        for name in list(self.subscriptions):
+            self._remove(name)
+
+    def server_shutdown_event(self, event_ms: int) -> bytes:
+        event = super().server_shutdown_event(event_ms)
+        return combined_message('!serverShutdown', event) if self.combined else event
+
+    def describe(self) -> Dict[str, Any]:
+        info = super().describe()
+        info['streams'] = len(self.subscriptions)
+        info['combined'] = self.combined
+        return info
+
+    # -- subscriptions -------------------------------------------------------
+
+    def _add(self, name: str, from_url: bool = False) -> bool:
+        """Subscribe to ``name``; False if it is neither a stream name nor a usable listen key."""
+        if name in self.subscriptions:
+            return True
+        sim = self.sim
+        market = sim.market
+        if market.is_valid_stream_name(name):
+            self.subscriptions[name] = None
+            if market.is_known_stream(name):
+                sim.feed.subscribe(name, self.on_event)
+            return True
+        detach = self._attach_listen_key(name)
+        if detach is not None:
+            self.subscriptions[name] = detach
+            return True
+        if from_url:
+            log.debug('connection %d: %r is neither a stream nor a listen key; it stays silent',
+                      self.conn_id, name)
+        return False
+
+    def _remove(self, name: str) -> None:
+        if name not in self.subscriptions:
+            return
+        detach = self.subscriptions.pop(name)
+        if detach is not None:
+            detach()
+        elif self.sim.market.is_known_stream(name):
+            self.sim.feed.unsubscribe(name, self.on_event)
+
+    def _attach_listen_key(self, key: str) -> Optional[Callable[[], None]]:
+        attach = getattr(self.sim.accounts, 'attach_listen_key', None)
+        if attach is None:
+            return None
+
+        def send(payload: bytes) -> None:
+            if self.combined:
+                self.send_text_bytes(combined_message(key, payload))
+            else:
+                self.send_text_bytes(payload)
+
+        return attach(key, send=send, close=self.close_from_server)
+
+    def on_event(self, stream: str, payload: bytes) -> None:
+        """Feed listener: one event (JSON bytes) published on ``stream``."""
+        if not self._is_open or self.frozen:
+            return
+        cache = self.factory.frame_cache
+        if self.combined:
+            frame, wrapped = cache.combined(stream, payload)
+            self.send_frame_bytes(frame, wrapped)
+        else:
+            self.send_frame_bytes(cache.raw(stream, payload), payload)
+
+    # -- requests ------------------------------------------------------------
+
+    def handle_text(self, payload: bytes) -> None:
+        try:
+            request = stream_requests.parse_request(payload)
+            answer = self._answer(request)
+        except RequestError as exc:
+            answer = exc.to_bytes()
+        if answer is not None:
+            self.send_text_bytes(answer)
+
+    def _answer(self, request: stream_requests.StreamRequest) -> Optional[bytes]:
+        method = request.method
+        if method == 'SUBSCRIBE':
+            names = stream_requests.check_stream_params(request)
+            new = [n for n in dict.fromkeys(names) if n not in self.subscriptions]
+            market = self.sim.market
+            for name in new:
+                if not market.is_valid_stream_name(name) and not self._could_be_listen_key(name):
+                    raise RequestError(2, 'Invalid request: invalid stream', request.id)
+            if len(self.subscriptions) + len(new) > self.sim.config.max_streams_per_connection:
+                self.close_with(*CLOSE_TOO_MANY_STREAMS)
+                return None
+            for name in new:
+                self._add(name)
+            return stream_requests.result_bytes(request.id)
+        if method == 'UNSUBSCRIBE':
+            names = stream_requests.check_stream_params(request)
+            market = self.sim.market
+            for name in names:
+                if name not in self.subscriptions and not market.is_valid_stream_name(name):
+                    raise RequestError(2, 'Invalid request: invalid stream', request.id)
+            for name in names:
+                self._remove(name)
+            return stream_requests.result_bytes(request.id)
+        if method == 'LIST_SUBSCRIPTIONS':
+            if request.params:
+                raise RequestError(2, 'Invalid request: too many parameters', request.id)
+            return stream_requests.result_bytes(request.id, list(self.subscriptions))
+        stream_requests.check_property_params(request)
+        if method == 'SET_PROPERTY':
+            self.combined = bool(request.params[1])  # type: ignore[index]
+            return stream_requests.result_bytes(request.id)
+        return stream_requests.result_bytes(request.id, self.combined)
+
+    def _could_be_listen_key(self, name: str) -> bool:
+        attach = getattr(self.sim.accounts, 'attach_listen_key', None)
+        if attach is None:
+            return False
+        is_key = getattr(self.sim.accounts, 'is_listen_key', None)
+        return bool(is_key(name)) if is_key is not None else True
+
+
+class SimulatorWebSocketFactory(WebSocketServerFactory):
+    """Builds one protocol class for one simulator; holds the shared frame cache."""
+
+    def __init__(self, sim: 'Simulator', protocol: Type[SimulatorWebSocketProtocol]) -> None:
+        super().__init__(server='binance-sockets-simulator')
+        self.sim = sim
+        self.protocol = protocol
+        self.frame_cache = _FrameCache()
+        # the simulator enforces the rules itself, with its clock; autobahn only frames
+        self.setProtocolOptions(autoPingInterval=0, openHandshakeTimeout=10, closeHandshakeTimeout=1,
+                                failByDrop=True, maxMessagePayloadSize=1 << 20,
+                                maxFramePayloadSize=1 << 20)
+
+
+class HandshakeGate(Resource):
+    """In front of a WebSocket resource: refused connections and attempts per IP.
+
+    Attempts beyond ``config.max_connection_attempts`` per
+    ``interval('connection_window')`` from one IP get HTTP 429 with
+    ``Retry-After`` (seconds); while :meth:`Faults.refuse_connections` is in
+    force, a handshake is aborted (TCP reset) or answered with the chosen status.
+    """
+
+    isLeaf = True
+
+    def __init__(self, sim: 'Simulator', inner: Resource) -> None:
+        super().__init__()
+        self._sim = sim
+        self._inner = inner
+
+    def render(self, request: Any) -> Any:
+        sim = self._sim
+        now = sim.clock.seconds()
+        refusal = sim.refusal(now)
+        if refusal is not None:
+            status, retry_after = refusal
+            if status is None:
+                request.channel.transport.abortConnection()
+                return NOT_DONE_YET
+            return _http_error(request, status, retry_after, -1003,
+                               'Service unavailable; connections are refused for a while.')
+        ip = request.getClientAddress().host
+        wait = sim.connection_attempts.attempt(ip, now)
+        if wait is not None:
+            log.info('connection attempts from %s over the limit; refusing for %d s', ip, wait)
+            return _http_error(request, 429, wait, -1003,
+                               'Too many connection attempts; current limit is {} per {:g} s.'.format(
+                                   sim.config.max_connection_attempts,
+                                   sim.config.interval('connection_window')))
+        result = self._inner.render(request)
+        # the WebSocket protocol owns the transport now; the HTTP channel is done
+        sim.forget_channel(request.channel)
+        return result
+
+
+def _http_error(request: Any, status: int, retry_after: Optional[int], code: int, msg: str) -> bytes:
+    import orjson
+    request.setResponseCode(status)
+    request.setHeader(b'Content-Type', b'application/json;charset=UTF-8')
+    if retry_after is not None:
+        request.setHeader(b'Retry-After', str(int(retry_after)).encode())
+    return orjson.dumps({'code': code, 'msg': msg})
+
+
+def websocket_resource(sim: 'Simulator', protocol: Type[SimulatorWebSocketProtocol]) -> Resource:
+    """A Resource serving ``protocol`` WebSockets behind the connection-attempt gate.
+
+    Use it to mount any simulator WebSocket endpoint (the WebSocket API does).
+    """
+    factory = SimulatorWebSocketFactory(sim, protocol)
+    return HandshakeGate(sim, WebSocketResource(factory))
+
+
+class SimulatorSite(Site):
+    """The Site of one simulator; remembers its HTTP channels so stop() can close them."""
+
+    def __init__(self, resource: Resource, **kwargs: Any) -> None:
+        super().__init__(resource, **kwargs)
+        self.channels: 'set[Any]' = set()
+        self.noisy = False
+
+    def buildProtocol(self, addr: Any) -> Any:  # noqa: N802 - twisted's name
+        protocol = super().buildProtocol(addr)
+        if protocol is not None:
+            # twisted.web wraps the HTTPChannel (request.channel) in a protocol
+            # that can switch to HTTP/2; remember the inner channel
+            channel = getattr(protocol, '_channel', protocol)
+            channels = self.channels
+            channels.add(channel)
+            lost = protocol.connectionLost
+
+            def connection_lost(reason: Any) -> None:
+                channels.discard(channel)
+                lost(reason)
+
+            protocol.connectionLost = connection_lost
+        return protocol
+
+
+def build_site(sim: 'Simulator', root: Resource) -> SimulatorSite:
+    """The Site serving ``root``, with the market-stream endpoints mounted on it."""
+    streams = websocket_resource(sim, MarketStreamProtocol)
+    root.putChild(b'ws', streams)
+    root.putChild(b'stream', streams)
+    return SimulatorSite(root)

@@ -1,0 +1,114 @@
+"""Helpers for the simulator server tests: a scripted market and feed, WebSocket clients."""
+import json
+import re
+import socket
+
+import websocket
+
+from binance import _reactor
+
+_STREAM_RE = re.compile(r'^([a-z0-9]+@[A-Za-z0-9_@:+.-]+|![A-Za-z0-9_]+@arr(@\d+ms)?|!bookTicker)$')
+
+
+class ScriptedMarket:
+    """A minimal market: knows two symbols and which names look like streams."""
+
+    def __init__(self, seed=0, symbols=None, now_ms=None):
+        self.symbols = ['BNBBTC', 'ETHBTC']
+
+    def is_valid_stream_name(self, name):
+        return bool(_STREAM_RE.match(name.lower() if '@' in name else name)) and ' ' not in name
+
+    def is_known_stream(self, name):
+        return name.split('@', 1)[0] in ('bnbbtc', 'ethbtc')
+
+
+class ScriptedFeed:
+    """A feed the test drives by hand with :meth:`publish` (on the reactor thread)."""
+
+    def __init__(self, market, clock, trade_rate=10.0, retired_streams_live=False):
+        self.listeners = {}
+        self.running = False
+
+    def subscribe(self, stream, listener):
+        self.listeners.setdefault(stream, []).append(listener)
+
+    def unsubscribe(self, stream, listener):
+        listeners = self.listeners.get(stream, [])
+        if listener in listeners:
+            listeners.remove(listener)
+
+    def start(self):
+        self.running = True
+
+    def stop(self):
+        self.running = False
+
+    def publish(self, stream, payload):
+        for listener in list(self.listeners.get(stream, [])):
+            listener(stream, payload)
+
+    def count(self, stream):
+        return len(self.listeners.get(stream, []))
+
+
+def publish(sim, stream, payload):
+    """Publish ``payload`` (bytes) on ``stream`` from the reactor thread."""
+    _reactor.blocking_call(sim.feed.publish, stream, payload)
+
+
+class Client:
+    """A websocket-client connection with helpers; closed by the ``connect`` fixture."""
+
+    def __init__(self, url, **kwargs):
+        self.ws = websocket.create_connection(url, timeout=5, **kwargs)
+
+    def send_json(self, obj):
+        self.ws.send(json.dumps(obj))
+
+    def recv_json(self, timeout=5):
+        self.ws.settimeout(timeout)
+        return json.loads(self.ws.recv())
+
+    def recv_frame(self, timeout=5):
+        """The next frame, control frames included: (opcode, data)."""
+        self.ws.settimeout(timeout)
+        opcode, frame = self.ws.recv_data_frame(True)
+        return opcode, frame.data
+
+    def request(self, obj, timeout=5):
+        self.send_json(obj)
+        return self.recv_json(timeout)
+
+    def close(self):
+        try:
+            self.ws.close(timeout=0.5)
+        except Exception:
+            pass
+
+
+def connections_of(sim):
+    """The open connections as the simulator sees them (read on the reactor thread)."""
+    return _reactor.blocking_call(lambda: list(sim.connections.values()))
+
+
+def raw_handshake(port, path='/ws/bnbbtc@trade', host='127.0.0.1'):
+    """Send a WebSocket upgrade request over a plain socket; returns (status, headers, socket)."""
+    sock = socket.create_connection((host, port), timeout=5)
+    sock.sendall(('GET {} HTTP/1.1\r\nHost: {}:{}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+                  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'
+                  ).format(path, host, port).encode())
+    data = b''
+    while b'\r\n\r\n' not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head = data.split(b'\r\n\r\n', 1)[0].decode('latin-1').split('\r\n')
+    status = int(head[0].split()[1]) if head and len(head[0].split()) > 1 else 0
+    headers = {}
+    for line in head[1:]:
+        if ':' in line:
+            k, v = line.split(':', 1)
+            headers[k.strip().lower()] = v.strip()
+    return status, headers, sock

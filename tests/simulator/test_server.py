@@ -1,0 +1,124 @@
+"""Market-stream transport: raw and combined endpoints, fan-out, registration, pings."""
+import orjson
+import websocket
+
+from binance import _reactor
+from sim_server_helpers import connections_of, publish
+from tests.conftest import wait_for
+
+TRADE = b'{"e":"trade","E":1,"s":"BNBBTC","t":7,"p":"0.1","q":"2","T":1,"m":true,"M":true}'
+
+
+def test_urls_follow_the_contract(scripted_sim):
+    sim = scripted_sim()
+    port = sim.port
+    assert sim.stream_url == 'ws://127.0.0.1:{}/'.format(port)
+    assert sim.ws_api_url == 'ws://127.0.0.1:{}/ws-api/v3'.format(port)
+    assert sim.api_url == 'http://127.0.0.1:{}/api'.format(port)
+    assert sim.margin_api_url == 'http://127.0.0.1:{}/sapi'.format(port)
+    assert sim.control_url == 'http://127.0.0.1:{}/control'.format(port)
+    assert sim.ca_cert is None
+
+
+def test_config_intervals_scale_unless_overridden(scripted_sim):
+    sim = scripted_sim(time_scale=0.01, intervals={'ping': 0.5})
+    assert sim.config.interval('ping') == 0.5
+    assert abs(sim.config.interval('pong_timeout') - 0.6) < 1e-9
+    assert abs(sim.config.interval('max_connection_age') - 864.0) < 1e-6
+    assert abs(sim.config.interval('connection_window') - 3.0) < 1e-9
+    assert abs(sim.config.interval('listen_key_validity') - 36.0) < 1e-9
+    assert abs(sim.config.interval('listen_token_validity') - 864.0) < 1e-6
+    assert abs(sim.config.interval('message_window') - 0.01) < 1e-9
+    assert sim.config.max_connection_attempts == 300
+    assert 'NhqPtmd' not in repr(sim.config)
+
+
+def test_raw_stream_sends_event_bytes_unchanged(scripted_sim, connect):
+    sim = scripted_sim()
+    client = connect(sim.stream_url + 'ws/bnbbtc@trade')
+    wait_for(lambda: sim.feed.count('bnbbtc@trade') == 1, 5, message='subscription')
+    publish(sim, 'bnbbtc@trade', TRADE)
+    client.ws.settimeout(5)
+    assert client.ws.recv() == TRADE.decode()
+
+
+def test_raw_path_may_hold_several_streams(scripted_sim, connect):
+    sim = scripted_sim()
+    client = connect(sim.stream_url + 'ws/bnbbtc@trade/ethbtc@depth')
+    wait_for(lambda: sim.feed.count('ethbtc@depth') == 1, 5, message='subscription')
+    publish(sim, 'ethbtc@depth', b'{"e":"depthUpdate"}')
+    publish(sim, 'bnbbtc@trade', TRADE)
+    assert client.recv_json() == {'e': 'depthUpdate'}
+    assert client.recv_json()['e'] == 'trade'
+    assert client.request({'method': 'LIST_SUBSCRIPTIONS', 'id': 1}) == {
+        'result': ['bnbbtc@trade', 'ethbtc@depth'], 'id': 1}
+
+
+def test_combined_stream_wraps_by_concatenation(scripted_sim, connect):
+    sim = scripted_sim()
+    client = connect(sim.stream_url + 'stream?streams=bnbbtc@trade/ethbtc@trade')
+    wait_for(lambda: sim.feed.count('ethbtc@trade') == 1, 5, message='subscription')
+    publish(sim, 'ethbtc@trade', TRADE)
+    client.ws.settimeout(5)
+    raw = client.ws.recv()
+    assert raw == '{"stream":"ethbtc@trade","data":' + TRADE.decode() + '}'
+    assert orjson.loads(raw)['data']['t'] == 7
+
+
+def test_fan_out_shares_one_frame_per_event(scripted_sim, connect):
+    sim = scripted_sim()
+    clients = [connect(sim.stream_url + 'ws/bnbbtc@trade') for _ in range(3)]
+    combined = connect(sim.stream_url + 'stream?streams=bnbbtc@trade')
+    wait_for(lambda: sim.feed.count('bnbbtc@trade') == 4, 5, message='subscriptions')
+    for i in range(50):
+        publish(sim, 'bnbbtc@trade', b'{"e":"trade","t":%d}' % i)
+    for client in clients:
+        assert [client.recv_json()['t'] for _ in range(50)] == list(range(50))
+    assert [combined.recv_json()['data']['t'] for _ in range(50)] == list(range(50))
+
+
+def test_large_event_uses_extended_length(scripted_sim, connect):
+    sim = scripted_sim()
+    client = connect(sim.stream_url + 'ws/bnbbtc@depth')
+    wait_for(lambda: sim.feed.count('bnbbtc@depth') == 1, 5, message='subscription')
+    for size in (126, 70000):
+        payload = b'{"pad":"' + b'x' * size + b'"}'
+        publish(sim, 'bnbbtc@depth', payload)
+        client.ws.settimeout(5)
+        assert client.ws.recv() == payload.decode()
+
+
+def test_unknown_and_upper_case_symbols_open_and_stay_silent(scripted_sim, connect):
+    sim = scripted_sim(intervals={'ping': 0.1})
+    for path in ('ws/xrpxrp@trade', 'ws/BNBBTC@trade'):
+        client = connect(sim.stream_url + path)
+        # the connection is open and answered pings, but no data frame arrives
+        opcode, _ = client.recv_frame(timeout=5)
+        assert opcode == websocket.ABNF.OPCODE_PING
+        publish(sim, 'bnbbtc@trade', TRADE)
+        client.ws.pong(b'')
+        assert client.request({'method': 'LIST_SUBSCRIPTIONS', 'id': 9})['id'] == 9
+
+
+def test_connections_are_registered_and_unregistered(scripted_sim, connect):
+    sim = scripted_sim()
+    client = connect(sim.stream_url + 'ws/bnbbtc@trade')
+    wait_for(lambda: len(connections_of(sim)) == 1, 5, message='registration')
+    conn = connections_of(sim)[0]
+    assert conn.path == '/ws/bnbbtc@trade' and conn.kind == 'stream'
+    client.close()
+    wait_for(lambda: not connections_of(sim), 5, message='unregistration')
+    wait_for(lambda: sim.feed.count('bnbbtc@trade') == 0, 5, message='feed unsubscription')
+
+
+def test_stop_closes_every_connection(scripted_sim, connect):
+    sim = scripted_sim()
+    client = connect(sim.stream_url + 'ws/bnbbtc@trade')
+    wait_for(lambda: len(connections_of(sim)) == 1, 5, message='registration')
+    _reactor.blocking_call(sim.stop)
+    client.ws.settimeout(5)
+    try:
+        data = client.ws.recv()
+    except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+        data = ''
+    assert data == ''

@@ -29,6 +29,21 @@ def client_for(sim, api_key=None, api_secret=None, **kwargs):
 
 
 @pytest.fixture
+def make_client():
+    """Factory: ``make_client(sim, api_key=None, api_secret=None, **client_kwargs)``."""
+    made = []
+
+    def factory(sim, *args, **kwargs):
+        client = client_for(sim, *args, **kwargs)
+        made.append(client)
+        return client
+
+    yield factory
+    for client in made:
+        client.close_connection()
+
+
+@pytest.fixture
 def sim_client(sim):
     client = client_for(sim)
     yield client

@@ -4,8 +4,6 @@ import pytest
 from binance.client import Client, LISTEN_KEYS_RETIRED_MESSAGE
 from binance.exceptions import BinanceAPIException
 
-from .conftest import client_for
-
 
 class CountingSession:
     """Wraps a requests.Session and counts requests per path (calls go through)."""
@@ -67,8 +65,8 @@ def test_non_ascii_parameter_is_signed_as_sent(sim_client):
     assert order['clientOrderId'] == 'ordre-été'
 
 
-def test_wrong_secret_is_rejected_without_leaking_it(sim):
-    client = client_for(sim, api_secret='not-the-right-secret-0123456789')
+def test_wrong_secret_is_rejected_without_leaking_it(sim, make_client):
+    client = make_client(sim, api_secret='not-the-right-secret-0123456789')
     with pytest.raises(BinanceAPIException) as info:
         client.get_account()
     assert info.value.code == -1022
@@ -76,8 +74,8 @@ def test_wrong_secret_is_rejected_without_leaking_it(sim):
     assert 'not-the-right-secret' not in repr(client)
 
 
-def test_unknown_key_is_rejected(sim):
-    client = client_for(sim, api_key='unknownkey123', api_secret='whatever-secret')
+def test_unknown_key_is_rejected(sim, make_client):
+    client = make_client(sim, api_key='unknownkey123', api_secret='whatever-secret')
     with pytest.raises(BinanceAPIException) as info:
         client.get_account()
     assert info.value.code == -2015
@@ -95,9 +93,11 @@ def test_clock_skew_resyncs_once_and_succeeds(sim_client):
 def test_clock_resync_retries_only_once(sim_client):
     counting = CountingSession(sim_client.session)
     sim_client.session = counting
-    # A recvWindow of one microsecond can never be met: -1021 twice, then the error.
+    # A clock that stays wrong whatever the measured offset: -1021 twice, then the error.
+    skewed = sim_client.timestamp
+    sim_client.timestamp = lambda: skewed() - 120_000
     with pytest.raises(BinanceAPIException) as info:
-        sim_client.get_account(recvWindow='0.001')
+        sim_client.get_account()
     assert info.value.code == -1021
     assert [p for _, p in counting.paths] == ['v3/account', 'v3/time', 'v3/account']
 
@@ -115,9 +115,9 @@ def test_spot_listen_key_retired_on_binance_com_model(sim_client):
     assert info.value.endpoint == 'POST /api/v3/userDataStream'
 
 
-def test_listen_key_trio_on_legacy_venue(make_sim):
+def test_listen_key_trio_on_legacy_venue(make_sim, make_client):
     sim = make_sim(seed=5, legacy_listen_keys=True)
-    client = client_for(sim, tld='us')
+    client = make_client(sim, tld='us')
     key = client.stream_get_listen_key()
     assert isinstance(key, str) and len(key) >= 20
     assert client.stream_get_listen_key() == key     # the live key is returned again
@@ -150,9 +150,9 @@ def test_generic_request_reaches_any_endpoint(sim_client):
         sim_client.request('GET', 'v3/ping', api='fapi')
 
 
-def test_request_weight_limit_reports_retry_after(make_sim):
+def test_request_weight_limit_reports_retry_after(make_sim, make_client):
     sim = make_sim(seed=7, request_weight_limit=50)
-    client = client_for(sim)
+    client = make_client(sim)
     with pytest.raises(BinanceAPIException) as info:
         for _ in range(10):
             client.get_exchange_info()      # weight 20 each

@@ -528,6 +528,10 @@ def run_stream(args: argparse.Namespace, out: Optional[IO[bytes]] = None, err: I
     return status
 
 
+#: Most messages written between two checks of the deadline and of Ctrl-C.
+_BATCH = 1000
+
+
 def _stream_loop(args: argparse.Namespace, inbox: 'queue.Queue[Any]', writer: _JsonLinesWriter,
                  stop: _Stop, err: IO[str]) -> int:
     deadline = None if args.seconds is None else time.monotonic() + args.seconds
@@ -536,11 +540,16 @@ def _stream_loop(args: argparse.Namespace, inbox: 'queue.Queue[Any]', writer: _J
         if timeout <= 0:
             return 0
         try:
-            msg = inbox.get(timeout=timeout)
+            batch = [inbox.get(timeout=timeout)]
         except queue.Empty:
             continue
-        # Drain what is queued before flushing: one flush per batch, not per line.
-        while True:
+        # Take what is already queued too: one flush per batch, not per line.
+        while len(batch) < _BATCH:
+            try:
+                batch.append(inbox.get_nowait())
+            except queue.Empty:
+                break
+        for msg in batch:
             if isinstance(msg, dict) and msg.get('e') == 'error':
                 writer.flush()
                 err.write('error: {}\n'.format(msg.get('m', msg)))
@@ -549,10 +558,6 @@ def _stream_loop(args: argparse.Namespace, inbox: 'queue.Queue[Any]', writer: _J
             if args.count is not None and writer.written >= args.count:
                 writer.flush()
                 return 0
-            try:
-                msg = inbox.get_nowait()
-            except queue.Empty:
-                break
         writer.flush()
     return 0
 

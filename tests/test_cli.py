@@ -209,6 +209,45 @@ def test_wants_ansi_only_on_a_real_terminal():
 
 
 # -------------------------------------------------------------------------------------------
+# The stream command's output loop, with a queue standing in for the socket
+
+
+def _loop(messages, argv=(), stop_after=None):
+    from binance.cli import _JsonLinesWriter, _Stop, _stream_loop
+    args = build_parser().parse_args(['stream', 'x@trade', *argv])
+    inbox = queue.Queue()
+    for msg in messages:
+        inbox.put(msg)
+    out, err, stop = io.BytesIO(), io.StringIO(), _Stop()
+    if stop_after is not None:
+        stop.set(stop_after)
+    status = _stream_loop(args, inbox, _JsonLinesWriter(out), stop, err)
+    return status, out.getvalue().decode().splitlines(), err.getvalue()
+
+
+def test_stream_loop_writes_one_json_line_per_message_up_to_count():
+    msgs = [{'stream': 'bnbbtc@trade', 'data': dict(TRADE, t=i)} for i in range(10)]
+    status, lines, err = _loop(msgs, ['--count', '3'])
+    assert status == 0 and err == ''
+    assert [json.loads(line) for line in lines] == msgs[:3]
+
+
+def test_stream_loop_ends_on_the_error_dict_with_status_1():
+    msgs = [{'stream': 's', 'data': TRADE}, {'e': 'error', 'm': 'Max reconnect retries reached'}, TRADE]
+    status, lines, err = _loop(msgs)
+    assert status == 1
+    assert len(lines) == 1
+    assert err == 'error: Max reconnect retries reached\n'
+
+
+def test_stream_loop_stops_at_its_deadline_or_when_asked():
+    status, lines, _ = _loop([TRADE], ['--seconds', '0.05'])
+    assert (status, len(lines)) == (0, 1)
+    status, lines, _ = _loop([TRADE], stop_after='interrupted')
+    assert (status, lines) == (0, [])
+
+
+# -------------------------------------------------------------------------------------------
 # Arguments
 
 
@@ -245,7 +284,7 @@ def _run(*argv, timeout=60):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
 
 
-SUMMARY_ROW = re.compile(r'^\s*(\S+)\s+(\d+)\s+([\d.]+)\s+(\S+)\s+(\d+)$')
+SUMMARY_ROW = re.compile(r'^\s*(\S.*?)\s+(\d+)\s+([\d.]+)\s+(\S+)\s+(\d+)$')
 
 
 def _summary(stdout):
@@ -274,6 +313,16 @@ def test_demo_runs_for_its_seconds_and_summarizes():
     assert '\x1b[' not in proc.stdout
     assert re.search(r'^\[\s*\d+\.\ds\] bnbbtc@trade [\d.]+ msg/s total=\d+', proc.stdout, re.M), proc.stdout
     assert 'Traceback' not in proc.stderr
+
+
+def test_demo_faults_show_reconnects():
+    proc = _run('demo', '--seconds', '3', '--faults', '1', '--trade-rate', '20')
+    assert proc.returncode == 0, proc.stderr
+    _, rows = _summary(proc.stdout)
+    for name in ('bnbbtc@trade', 'bnbbtc@depth5'):
+        total, _, reconnects, errors = rows[name]
+        assert int(reconnects) >= 1, proc.stdout
+        assert int(total) > 0 and errors == '0'
 
 
 def test_sigint_ends_the_demo_cleanly_with_the_summary():

@@ -414,8 +414,9 @@ def _start_demo_sockets(bm: Any, board: _DemoBoard) -> None:
                lambda cb: bm.start_multiplex_socket(list(DEMO_MULTIPLEX), cb), DEMO_MULTIPLEX)
 
 
-def run_demo(args: argparse.Namespace, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+def run_demo(args: argparse.Namespace, out: Optional[IO[str]] = None) -> int:
     """``demo``: the simulator and a manager in this process, with a live view."""
+    out = sys.stdout if out is None else out
     stop = _Stop()
     board = _DemoBoard(window=args.window)
     screen = LiveScreen(out, ansi=wants_ansi(out) and not args.plain)
@@ -426,6 +427,7 @@ def run_demo(args: argparse.Namespace, out: IO[str] = sys.stdout, err: IO[str] =
             try:
                 _start_demo_sockets(bm, board)
                 bm.start()
+                started = time.monotonic()  # --seconds and the rates count from here
                 _demo_loop(args, sim, bm, board, screen, stop, started)
             finally:
                 board.refresh_reconnects(bm)
@@ -488,13 +490,14 @@ class _JsonLinesWriter:
         self.out.flush()
 
 
-def run_stream(args: argparse.Namespace, out: Optional[IO[bytes]] = None, err: IO[str] = sys.stderr) -> int:
+def run_stream(args: argparse.Namespace, out: Optional[IO[bytes]] = None, err: Optional[IO[str]] = None) -> int:
     """``stream``: every message of the named streams to ``out`` as one JSON line each.
 
     Messages come in Binance's combined form ``{"stream": name, "data": payload}``
     whatever the number of streams, so a reader always knows which stream a line is from.
     """
     out = sys.stdout.buffer if out is None else out
+    err = sys.stderr if err is None else err
     writer = _JsonLinesWriter(out)
     stop = _Stop()
     inbox: 'queue.Queue[Any]' = queue.Queue(maxsize=args.buffer)
@@ -620,7 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help='seconds the msg/s rate is measured over (default 5)')
     demo.add_argument('--plain', action='store_true',
                       help='plain lines even on a terminal (no redraw in place)')
-    demo.set_defaults(run=run_demo)
+    demo.set_defaults(run=lambda args: run_demo(args))
 
     stream = commands.add_parser(
         'stream', help='print the messages of any streams as JSON lines',

@@ -42,8 +42,6 @@ MARGIN = 'margin'
 DEFAULT_BALANCES: Mapping[str, str] = {
     'BTC': '10', 'ETH': '100', 'BNB': '1000', 'NEO': '1000', 'LTC': '1000', 'USDT': '100000',
 }
-# Quote assets, longest first, to split a symbol when the market does not say.
-_QUOTES = ('FDUSD', 'USDT', 'USDC', 'BUSD', 'TUSD', 'BTC', 'ETH', 'BNB', 'EUR', 'TRY')
 _ALNUM = string.ascii_letters + string.digits
 _ZERO = Decimal(0)
 _FULL_DAY = 86400.0
@@ -61,6 +59,11 @@ def isolated_scope(symbol: str) -> str:
 def fmt(value: Decimal) -> str:
     """A quantity or price as Binance prints it (8 decimals)."""
     return '{:.8f}'.format(value)
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal without exponent notation (what the market parses)."""
+    return '{:f}'.format(value)
 
 
 def _random_text(length: int) -> str:
@@ -106,7 +109,7 @@ class Order:
     executed: Decimal = _ZERO
     cum_quote: Decimal = _ZERO
     working_ms: Optional[int] = None
-    fills: List[Dict[str, str]] = field(default_factory=list)
+    fills: List[Dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
@@ -230,7 +233,6 @@ class Accounts:
         self._token_subscriptions: List[TokenSubscription] = []
         self._next_order_id = 1
         self._next_execution_id = 1
-        self._next_trade_id = 1
         self._next_list_id = 1
         self._assets_cache: Dict[str, Tuple[str, str]] = {}
 
@@ -360,7 +362,7 @@ class Accounts:
     # -- symbols -------------------------------------------------------------------
 
     def assets(self, symbol: str) -> Tuple[str, str]:
-        """``(base, quote)`` of a symbol the market trades.
+        """``(base, quote)`` of a symbol the market lists.
 
         Raises:
             ApiError: -1121 for an unknown symbol.
@@ -368,19 +370,12 @@ class Accounts:
         cached = self._assets_cache.get(symbol)
         if cached is not None:
             return cached
-        market = getattr(self._sim, 'market', None)
-        info = getattr(market, 'exchange_info', None)
-        if callable(info):
-            info = info()
-        found = None
-        for entry in (info or {}).get('symbols', []):
-            if entry.get('symbol') == symbol:
-                found = (entry['baseAsset'], entry['quoteAsset'])
-                break
-        if found is None and not info:
-            found = _split_symbol(symbol)
-        if found is None:
-            raise apierrors.bad_symbol()
+        try:
+            info = self._sim.market.exchange_info([symbol])
+        except KeyError:
+            raise apierrors.bad_symbol() from None
+        entry = info['symbols'][0]
+        found = (entry['baseAsset'], entry['quoteAsset'])
         self._assets_cache[symbol] = found
         return found
 
@@ -431,6 +426,7 @@ class Accounts:
             time_in_force = time_in_force or 'GTC'
         else:
             time_in_force = 'GTC'
+        self._check_filters(symbol, qty, limit_price if type == 'LIMIT' else None)
         wallet = self._wallet(api_key, account)
         base_balance = wallet.setdefault(base, Balance())
         quote_balance = wallet.setdefault(quote, Balance())
@@ -462,7 +458,7 @@ class Accounts:
         self.publish(api_key, self._execution_report(order, 'NEW'), account)
 
         for fill_price, fill_qty, trade_id in self._execute(order):
-            self._settle(order, base_balance, quote_balance, fill_price, fill_qty)
+            self._settle(order, base_balance, quote_balance, fill_price, fill_qty, trade_id)
             self.publish(api_key, self._execution_report(order, 'TRADE', fill_qty, fill_price, trade_id),
                          account)
         if type == 'MARKET' and order.remaining > 0:
@@ -471,65 +467,44 @@ class Accounts:
         self.publish(api_key, self._position_event(api_key, account, [base, quote]), account)
         return self._order_response(order, resp_type or 'FULL')
 
+    def _check_filters(self, symbol: str, qty: Decimal, price: Optional[Decimal]) -> None:
+        """Binance's LOT_SIZE and PRICE_FILTER checks (step and tick multiples)."""
+        symbol_market = self._sim.market[symbol]
+        try:
+            symbol_market.to_lots(_plain(qty))
+        except ValueError:
+            raise apierrors.filter_failure('LOT_SIZE') from None
+        if price is not None:
+            try:
+                symbol_market.to_ticks(_plain(price))
+            except ValueError:
+                raise apierrors.filter_failure('PRICE_FILTER') from None
+
     def _estimated_cost(self, symbol: str, qty: Decimal) -> Decimal:
         """Quote needed to buy ``qty`` at market, from the visible asks."""
         cost, left = _ZERO, qty
-        for level_price, level_qty in self._book_side(symbol, 'asks'):
-            take = min(left, level_qty)
-            cost += take * level_price
+        book = self._sim.market.depth_snapshot(symbol, 5000)
+        for level_price, level_qty in book['asks']:
+            take = min(left, Decimal(level_qty))
+            cost += take * Decimal(level_price)
             left -= take
             if left <= 0:
                 break
         return cost
 
-    def _book_side(self, symbol: str, side: str) -> List[Tuple[Decimal, Decimal]]:
-        market = getattr(self._sim, 'market', None)
-        snapshot = getattr(market, 'depth_snapshot', None)
-        if snapshot is None:
-            return []
-        book = snapshot(symbol, 5000)
-        return [(Decimal(str(p)), Decimal(str(q))) for p, q in book.get(side, [])]
-
     def _execute(self, order: Order) -> List[Tuple[Decimal, Decimal, int]]:
-        """Match against the market; returns ``(price, qty, trade_id)`` fills."""
-        market = getattr(self._sim, 'market', None)
-        place = getattr(market, 'place_order', None)
-        if place is not None:
-            raw = place(order.symbol, order.side, order.type, order.quantity,
-                        order.price if order.type == 'LIMIT' else None)
-            return [self._normalise_fill(fill) for fill in raw or []]
-        return self._match_snapshot(order)
+        """Match against the market's book; returns ``(price, qty, trade_id)`` fills.
 
-    def _normalise_fill(self, fill: Any) -> Tuple[Decimal, Decimal, int]:
-        if isinstance(fill, Mapping):
-            price = fill.get('price', fill.get('p'))
-            qty = fill.get('qty', fill.get('quantity', fill.get('q')))
-            trade_id = fill.get('tradeId', fill.get('trade_id', fill.get('t')))
-        else:
-            price, qty = fill[0], fill[1]
-            trade_id = fill[2] if len(fill) > 2 else None
-        if trade_id is None:
-            trade_id = self._next_trade_id
-            self._next_trade_id += 1
-        return Decimal(str(price)), Decimal(str(qty)), int(trade_id)
+        The unfilled part of a LIMIT order is not added to the market's book:
+        it stays open in this account only (the market cannot cancel
+        anonymous liquidity later).
+        """
+        fills = self._sim.market.place_order(order.symbol, order.side, order.type, _plain(order.quantity),
+                                             _plain(order.price) if order.type == 'LIMIT' else None)
+        return [(Decimal(f['price']), Decimal(f['qty']), int(f['tradeId'])) for f in fills]
 
-    def _match_snapshot(self, order: Order) -> List[Tuple[Decimal, Decimal, int]]:
-        """Fills against the visible book when the market cannot take orders."""
-        levels = self._book_side(order.symbol, 'asks' if order.side == 'BUY' else 'bids')
-        fills, left = [], order.quantity
-        for level_price, level_qty in levels:
-            if order.type == 'LIMIT' and (
-                    level_price > order.price if order.side == 'BUY' else level_price < order.price):
-                break
-            take = min(left, level_qty)
-            fills.append((level_price, take, self._next_trade_id))
-            self._next_trade_id += 1
-            left -= take
-            if left <= 0:
-                break
-        return fills
-
-    def _settle(self, order: Order, base: Balance, quote: Balance, price: Decimal, qty: Decimal) -> None:
+    def _settle(self, order: Order, base: Balance, quote: Balance, price: Decimal, qty: Decimal,
+                trade_id: int) -> None:
         cost = price * qty
         if order.side == 'BUY':
             if order.type == 'LIMIT':
@@ -548,7 +523,8 @@ class Accounts:
         order.cum_quote += cost
         order.status = 'FILLED' if order.remaining <= 0 else 'PARTIALLY_FILLED'
         order.fills.append({'price': fmt(price), 'qty': fmt(qty), 'commission': fmt(_ZERO),
-                            'commissionAsset': order.base if order.side == 'BUY' else order.quote})
+                            'commissionAsset': order.base if order.side == 'BUY' else order.quote,
+                            'tradeId': trade_id})
 
     def cancel_order(self, api_key: str, symbol: str, order_id: Optional[int] = None,
                      orig_client_order_id: Optional[str] = None, account: str = SPOT,
@@ -572,12 +548,6 @@ class Accounts:
             held, asset = order.remaining, order.base
         wallet[asset].locked -= held
         wallet[asset].free += held
-        cancel = getattr(getattr(self._sim, 'market', None), 'cancel_order', None)
-        if cancel is not None:
-            try:
-                cancel(order.symbol, order.order_id)
-            except Exception:
-                log.debug('market could not cancel order %d', order.order_id, exc_info=True)
         order.status = 'CANCELED'
         orig_client = order.client_order_id
         cancel_client = new_client_order_id or _random_text(22)
@@ -638,7 +608,7 @@ class Accounts:
             'P': fmt(_ZERO), 'F': fmt(_ZERO), 'g': -1, 'C': orig_client_id, 'x': exec_type,
             'X': order.status, 'r': 'NONE', 'i': order.order_id, 'l': fmt(last_qty),
             'z': fmt(order.executed), 'L': fmt(last_price), 'n': '0', 'N': None, 'T': now,
-            't': trade_id, 'I': self._next_execution_id, 'w': order.is_open, 'm': False,
+            't': trade_id, 'I': self._next_execution_id, 'w': order.is_open and order.type == 'LIMIT', 'm': False,
             'M': False, 'O': order.created_ms, 'Z': fmt(order.cum_quote),
             'Y': fmt(last_qty * last_price), 'Q': fmt(_ZERO),
         }
@@ -661,11 +631,11 @@ class Accounts:
             'price': fmt(order.price), 'origQty': fmt(order.quantity), 'executedQty': fmt(order.executed),
             'origQuoteOrderQty': fmt(_ZERO), 'cummulativeQuoteQty': fmt(order.cum_quote),
             'status': order.status, 'timeInForce': order.time_in_force, 'type': order.type,
-            'side': order.side, 'workingTime': order.working_ms if order.working_ms is not None else -1,
+            'side': order.side, 'workingTime': order.working_ms or order.created_ms,
             'selfTradePreventionMode': 'NONE',
         })
         if resp_type == 'FULL':
-            response['fills'] = [dict(f, tradeId=i) for i, f in enumerate(order.fills)]
+            response['fills'] = [dict(f) for f in order.fills]
         return response
 
     def emit_list_status(self, api_key: str, symbol: str = 'BNBBTC', contingency_type: str = 'OCO',
@@ -913,13 +883,6 @@ class Accounts:
         for sub in self._token_subscriptions:
             _cancel_timer(sub._timer)
             sub._timer = None
-
-
-def _split_symbol(symbol: str) -> Optional[Tuple[str, str]]:
-    for quote in _QUOTES:
-        if symbol.endswith(quote) and len(symbol) > len(quote):
-            return symbol[:-len(quote)], quote
-    return None
 
 
 def _cancel_timer(timer: Any) -> None:

@@ -101,6 +101,11 @@ def invalid_type() -> ApiError:
     return ApiError(400, -1116, 'Invalid orderType.')
 
 
+def filter_failure(name: str) -> ApiError:
+    """-1013: an order fails one of the symbol's filters."""
+    return ApiError(400, -1013, 'Filter failure: {}'.format(name))
+
+
 def order_rejected(msg: str) -> ApiError:
     """-2010: a new order was rejected."""
     return ApiError(400, -2010, msg)

@@ -37,6 +37,7 @@ CLOSE_TOO_MANY_STREAMS = (1008, 'Too many streams')
 CLOSE_GOING_AWAY = (1001, 'Server shutdown')
 
 _ids = itertools.count(1)
+_FROM_FEED = object()
 
 
 class SimulatorWebSocketProtocol(WebSocketServerProtocol):
@@ -262,8 +263,9 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
         if self.frozen:
             self.drop()
             return
-        if self._is_open:
-            self.sendClose(code, reason)
+        if self._is_open and self.state == self.STATE_OPEN:
+            # sendClose only allows 1000 and 3000-4999; a server also sends 1001 and 1008
+            self.sendCloseFrame(code=code, reasonUtf8=reason.encode('utf-8'), isReply=False)
 
     def close_from_server(self) -> None:
         """Close normally from the server side (code 1000)."""
@@ -357,8 +359,9 @@ class MarketStreamProtocol(SimulatorWebSocketProtocol):
     def __init__(self) -> None:
         super().__init__()
         self.combined = False
-        # name -> None for market streams, or the detach callable of a listen key
-        self.subscriptions: Dict[str, Optional[Callable[[], None]]] = {}
+        # name -> _FROM_FEED (a live market stream), None (accepted, silent), or
+        # the detach callable of a legacy listen key
+        self.subscriptions: Dict[str, Any] = {}
         self._url_streams: List[str] = []
 
     def on_handshake(self, path: str, params: Dict[str, List[str]]) -> None:
@@ -403,9 +406,12 @@ class MarketStreamProtocol(SimulatorWebSocketProtocol):
         sim = self.sim
         market = sim.market
         if market.is_valid_stream_name(name):
-            self.subscriptions[name] = None
-            if market.is_known_stream(name):
+            # unknown symbols, upper-case names and retired streams are accepted and stay silent
+            if market.is_known_stream(name, retired_live=sim.config.retired_streams_live):
                 sim.feed.subscribe(name, self.on_event)
+                self.subscriptions[name] = _FROM_FEED
+            else:
+                self.subscriptions[name] = None
             return True
         detach = self._attach_listen_key(name)
         if detach is not None:
@@ -419,11 +425,11 @@ class MarketStreamProtocol(SimulatorWebSocketProtocol):
     def _remove(self, name: str) -> None:
         if name not in self.subscriptions:
             return
-        detach = self.subscriptions.pop(name)
-        if detach is not None:
-            detach()
-        elif self.sim.market.is_known_stream(name):
+        source = self.subscriptions.pop(name)
+        if source is _FROM_FEED:
             self.sim.feed.unsubscribe(name, self.on_event)
+        elif source is not None:
+            source()
 
     def _attach_listen_key(self, key: str) -> Optional[Callable[[], None]]:
         attach = getattr(self.sim.accounts, 'attach_listen_key', None)

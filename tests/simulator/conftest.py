@@ -1,14 +1,16 @@
 """Fixtures for the simulator's server tests."""
 import pytest
 
-from sim_server_helpers import Client, ScriptedFeed, ScriptedMarket
+from sim_server_helpers import Client, ScriptedFeed
+
+from binance.simulator.market import Market
 
 
 @pytest.fixture
 def scripted_sim(make_sim):
-    """Factory: a simulator whose market data is published by the test."""
+    """Factory: a simulator with the real market whose stream events the test publishes."""
     def factory(**kwargs):
-        return make_sim(market_factory=ScriptedMarket, feed_factory=ScriptedFeed, **kwargs)
+        return make_sim(market_factory=Market, feed_factory=ScriptedFeed, **kwargs)
     return factory
 
 

@@ -1,26 +1,10 @@
 """Helpers for the simulator server tests: a scripted market and feed, WebSocket clients."""
 import json
-import re
 import socket
 
 import websocket
 
 from binance import _reactor
-
-_STREAM_RE = re.compile(r'^([a-z0-9]+@[A-Za-z0-9_@:+.-]+|![A-Za-z0-9_]+@arr(@\d+ms)?|!bookTicker)$')
-
-
-class ScriptedMarket:
-    """A minimal market: knows two symbols and which names look like streams."""
-
-    def __init__(self, seed=0, symbols=None, now_ms=None):
-        self.symbols = ['BNBBTC', 'ETHBTC']
-
-    def is_valid_stream_name(self, name):
-        return bool(_STREAM_RE.match(name.lower() if '@' in name else name)) and ' ' not in name
-
-    def is_known_stream(self, name):
-        return name.split('@', 1)[0] in ('bnbbtc', 'ethbtc')
 
 
 class ScriptedFeed:

@@ -199,8 +199,9 @@ class StreamConnection:
         return self._reactor
 
     @property
-    def failed_retries(self) -> int:
-        """Retries that failed in a row since the last successful connection."""
+    def retry_number(self) -> int:
+        """Number of the retry scheduled or under way; 0 until the first failure
+        and again after every successful connection."""
         return self._retry
 
     @property

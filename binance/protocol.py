@@ -174,6 +174,11 @@ class StreamClientProtocol(WebSocketClientProtocol):
         if self.heartbeat is not None:
             self.heartbeat.stop()
         super().connectionLost(reason)
+        # Autobahn leaves its close-handshake timer armed after the TCP connection ended.
+        pending = getattr(self, 'closeHandshakeTimeoutCall', None)
+        if pending is not None:
+            pending.cancel()
+            self.closeHandshakeTimeoutCall = None
 
     def _heartbeat_ping(self) -> None:
         log.debug('%s: quiet for a while; sending a ping', self.connection.name)
@@ -185,6 +190,32 @@ class StreamClientProtocol(WebSocketClientProtocol):
         self.wasClean = False
         self.wasNotCleanReason = 'no data and no pong within the heartbeat timeout'
         self.dropConnection(abort=True)
+
+
+class _ClockTimers:
+    """Autobahn's timer interface (``call_later``) on the connection's clock.
+
+    Autobahn batches its timers on the global reactor; routing them through
+    the injected clock keeps every timer of a connection testable and on one
+    thread. Cancelling a call that already ran is harmless, as Autobahn expects.
+    """
+
+    def __init__(self, clock: Any) -> None:
+        self._clock = clock
+
+    def call_later(self, delay: float, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> '_Call':
+        return _Call(self._clock.callLater(delay, fn, *args, **kwargs))
+
+
+class _Call:
+    __slots__ = ('_call',)
+
+    def __init__(self, call: Any) -> None:
+        self._call = call
+
+    def cancel(self) -> None:
+        if self._call.active():
+            self._call.cancel()
 
 
 class StreamClientFactory(WebSocketClientFactory):
@@ -210,6 +241,7 @@ class StreamClientFactory(WebSocketClientFactory):
         self.heartbeat_timeout = heartbeat_timeout
         self.close_reason: Optional[str] = None
         self.last_protocol: Optional[StreamClientProtocol] = None
+        self._batched_timer = _ClockTimers(reactor)
         # Invalid UTF-8 must skip one message, not fail the connection: orjson checks it.
         self.setProtocolOptions(utf8validateIncoming=False,
                                 maxMessagePayloadSize=MAX_MESSAGE_SIZE,

@@ -402,6 +402,11 @@ class _DemoBoard:
     def rows(self, now: float) -> List[Tuple[str, str, str, str, str]]:
         return [s.row(now) for s in self.all_stats()]
 
+    def mark(self, now: float) -> None:
+        """Sample every meter at ``now`` so the first frame already shows rates."""
+        for stats in self.all_stats():
+            stats.meter.sample(now, stats.total)
+
 
 def _start_demo_sockets(bm: Any, board: _DemoBoard) -> None:
     from .enums import KLINE_INTERVAL_1MINUTE
@@ -428,6 +433,7 @@ def run_demo(args: argparse.Namespace, out: Optional[IO[str]] = None) -> int:
                 _start_demo_sockets(bm, board)
                 bm.start()
                 started = time.monotonic()  # --seconds and the rates count from here
+                board.mark(started)
                 _demo_loop(args, sim, bm, board, screen, stop, started)
             finally:
                 board.refresh_reconnects(bm)
@@ -623,6 +629,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help='seconds the msg/s rate is measured over (default 5)')
     demo.add_argument('--plain', action='store_true',
                       help='plain lines even on a terminal (no redraw in place)')
+    demo.add_argument('-v', '--verbose', action='store_true',
+                      help='show the library\'s warnings (reconnects...) on stderr; they would '
+                           'interleave with the live view, so only errors are shown by default')
     demo.set_defaults(run=lambda args: run_demo(args))
 
     stream = commands.add_parser(
@@ -637,6 +646,7 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument('--count', type=_positive_int, default=None, metavar='N', help='exit after N messages')
     stream.add_argument('--seconds', type=_positive_float, default=None, metavar='N',
                         help='exit after N seconds')
+    stream.add_argument('-v', '--verbose', action='store_true', help='log the library\'s info messages too')
     stream.add_argument('--buffer', type=_positive_int, default=100000, metavar='N',
                         help='messages held while the output is slow; more are dropped (default 100000)')
     _add_simulator_options(stream)
@@ -648,7 +658,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of ``python -m binance`` and the ``binance-sockets`` script; returns the exit status."""
     import logging
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format='%(levelname)s %(name)s: %(message)s')
+    # The demo's view owns the terminal; the stream command's stdout is data, logs go to stderr.
+    quiet = logging.ERROR if args.command == 'demo' else logging.WARNING
+    verbose = logging.WARNING if args.command == 'demo' else logging.INFO
+    logging.basicConfig(level=verbose if args.verbose else quiet,
+                        format='%(levelname)s %(name)s: %(message)s')
     try:
         return int(args.run(args))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown

@@ -1,0 +1,141 @@
+"""No secret, signature, listen key or token in any log line of a user-socket run.
+
+Every Python log record (all loggers, DEBUG and up: the library, urllib3, the
+simulator) and every Twisted/Autobahn log event the default log levels emit
+is captured while user sockets of both models connect, lose their
+connections, lose their keys and tokens, and recover.
+
+Autobahn's own handshake trace (txaio log level ``'debug'``, off unless an
+application turns it on) prints the request line, which on a listen-key
+venue holds the key; that trace is outside what these tests cover.
+"""
+import logging
+import traceback
+
+import pytest
+from twisted.logger import formatEvent, globalLogPublisher
+
+from binance import signing
+from binance.simulator.accounts import MARGIN
+from tests.conftest import wait_for
+
+from conftest import Collector
+
+
+class SecretRecorder:
+    """Wraps the signing function and the client calls that mint keys and tokens."""
+
+    def __init__(self, monkeypatch):
+        self.values = set()
+        original = signing.hmac_sha256_hex
+
+        def hmac_sha256_hex(secret, payload):
+            digest = original(secret, payload)
+            self.values.add(digest)
+            return digest
+
+        monkeypatch.setattr(signing, 'hmac_sha256_hex', hmac_sha256_hex)
+
+    def watch(self, client):
+        self.values.add(client.API_SECRET)
+        get_key, get_token = client.stream_get_listen_key, client.margin_create_listen_token
+
+        def stream_get_listen_key():
+            key = get_key()
+            self.values.add(key)
+            return key
+
+        def margin_create_listen_token(**kwargs):
+            answer = get_token(**kwargs)
+            self.values.add(answer['token'])
+            return answer
+
+        client.stream_get_listen_key = stream_get_listen_key
+        client.margin_create_listen_token = margin_create_listen_token
+
+
+@pytest.fixture
+def all_logs(caplog):
+    """Every log line, Python and Twisted, as text."""
+    caplog.set_level(logging.DEBUG)
+    twisted_lines = []
+
+    def observer(event):
+        text = formatEvent(event) or ''
+        failure = event.get('log_failure')
+        if failure is not None:
+            text += '\n' + failure.getTraceback()
+        twisted_lines.append(text)
+
+    globalLogPublisher.addObserver(observer)
+
+    def lines():
+        out = []
+        for record in caplog.records:
+            out.append(record.getMessage())
+            if record.exc_info:
+                out.append(''.join(traceback.format_exception(*record.exc_info)))
+        return out + twisted_lines
+
+    yield lines
+    globalLogPublisher.removeObserver(observer)
+
+
+def assert_no_secret(lines, secrets):
+    assert len(secrets) >= 3  # the API secret and at least two keys, tokens or signatures
+    text = '\n'.join(lines)
+    assert text, 'nothing was logged at all'
+    for secret in secrets:
+        assert secret and secret not in text, 'a secret value appears in the logs'
+
+
+def test_ws_api_and_margin_runs_log_no_secret(user_env, monkeypatch, all_logs):
+    recorder = SecretRecorder(monkeypatch)
+    env = user_env('ws-api', sim_kwargs={'intervals': {'listen_token_validity': 1.0}})
+    recorder.watch(env.client)
+    user, margin, isolated = Collector(), Collector(), Collector()
+    env.manager.start_user_socket(user)
+    env.manager.start_margin_socket(margin)
+    env.manager.start_isolated_margin_socket('BNBBTC', isolated)
+    env.wait_subscribed()
+    env.wait_subscribed(account=MARGIN)
+    env.sim.faults.drop_all()
+    env.wait_subscribed()
+    env.wait_subscribed(account=MARGIN)
+    env.run(env.sim.accounts.expire_listen_tokens)
+    env.wait_subscribed(account=MARGIN)
+    env.run(env.sim.accounts.deposit, env.api_key, 'BTC', '1')
+    user.wait_count(2)
+    # A refused subscription (wrong secret) is reported without the signature.
+    bad = user_env('ws-api', api_secret='wrong-secret-for-this-key-000')
+    recorder.watch(bad.client)
+    refused = Collector()
+    bad.manager.start_user_socket(refused)
+    refused.wait_count(1)
+    wait_for(lambda: len(recorder.values) > 6, 10, message='renewed tokens')
+    env.manager.stop_socket('margin')
+    assert_no_secret(all_logs(), recorder.values)
+    assert repr(env.client).find(env.api_secret) == -1
+
+
+def test_listen_key_run_logs_no_secret(user_env, monkeypatch, all_logs):
+    recorder = SecretRecorder(monkeypatch)
+    env = user_env('listen-key', user_timeout=0.2)
+    recorder.watch(env.client)
+    collector = Collector()
+    env.manager.start_user_socket(collector)
+    env.wait_subscribed()
+    connection = env.connection('user')
+    opened = connection.opened_count
+    env.run(env.sim.accounts.expire_listen_key, None)        # listenKeyExpired
+    wait_for(lambda: connection.opened_count > opened, 10, message='reconnect')
+    env.wait_subscribed()
+    env.sim.faults.drop_all()
+    wait_for(lambda: connection.opened_count > opened + 1, 10, message='reconnect after drop')
+    env.wait_subscribed()
+    env.run(env.sim.accounts.deposit, env.api_key, 'BTC', '1')
+    collector.wait_count(2)
+    session = connection._session
+    assert 'listenKey' not in repr(session) and 'listenKey' not in repr(connection)
+    env.manager.stop_socket('user')
+    assert_no_secret(all_logs(), recorder.values)

@@ -4,7 +4,7 @@ import pytest
 from binance.simulator.accounts import MARGIN, isolated_scope
 from tests.conftest import wait_for
 
-from conftest import Collector, Reference
+from userdata_support import Collector, Reference
 
 SPOT = 'spot'
 
@@ -42,9 +42,9 @@ def test_listen_key_expiry_recovers_by_itself(user_env):
 
 
 def test_keepalive_keeps_the_key_valid_past_its_validity(user_env):
-    # Keys live 1.5 s; keepalive every 0.4 s. After 3 s the key is still the same and alive.
-    env = user_env('listen-key', sim_kwargs={'intervals': {'listen_key_validity': 1.5}},
-                   user_timeout=0.4)
+    # Keys live 1 s; keepalive every 0.25 s. After six keepalives the key is still alive.
+    env = user_env('listen-key', sim_kwargs={'intervals': {'listen_key_validity': 1.0}},
+                   user_timeout=0.25)
     collector = Collector()
     env.manager.start_user_socket(collector)
     env.wait_subscribed()
@@ -59,12 +59,12 @@ def test_keepalive_keeps_the_key_valid_past_its_validity(user_env):
         return original(listenKey=listenKey)
 
     env.client.stream_keepalive = spy
-    wait_for(lambda: len(calls) >= 7, 10, message='seven keepalives')
+    wait_for(lambda: len(calls) >= 6, 10, message='six keepalives')
     assert env.run(env.sim.accounts.is_listen_key, key)
     assert connection.opened_count == 1
     assert keepalive.failures == 0
     gaps = [b - a for a, b in zip(calls, calls[1:])]
-    assert all(0.3 <= gap <= 0.9 for gap in gaps), gaps
+    assert all(0.2 <= gap <= 0.75 for gap in gaps), gaps
     expect_deposit_events(env, collector)
 
 
@@ -144,9 +144,9 @@ def test_margin_token_expiry_recovers_by_itself(user_env):
 
 
 def test_margin_token_renewed_before_expiry_without_reconnect(user_env):
-    # Tokens live 1.5 s; the session renews at 80 % on the same socket, so after
+    # Tokens live 0.8 s; the session renews at 80 % on the same socket, so after
     # several validities the first connection still delivers.
-    env = user_env('ws-api', sim_kwargs={'intervals': {'listen_token_validity': 1.5}})
+    env = user_env('ws-api', sim_kwargs={'intervals': {'listen_token_validity': 0.8}})
     collector = Collector()
     tokens = []
     original = env.client.margin_create_listen_token

@@ -19,7 +19,7 @@ from binance import signing
 from binance.simulator.accounts import MARGIN
 from tests.conftest import wait_for
 
-from conftest import Collector
+from userdata_support import Collector
 
 
 class SecretRecorder:

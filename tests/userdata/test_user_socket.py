@@ -4,7 +4,7 @@ import pytest
 from binance.exceptions import BinanceWebsocketError
 from binance.userstream import UserSocketCredentialsError
 
-from conftest import MODELS, Collector, Reference
+from userdata_support import MODELS, Collector, Reference
 
 SPOT = 'spot'
 

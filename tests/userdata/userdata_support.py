@@ -1,0 +1,96 @@
+"""Helpers of the user-data tests: a recording callback, the expected events, the environment.
+
+``UserEnv`` builds a Client and a BinanceSocketManager (subclasses whose base
+URLs point at a simulator) for one of the two user-data models: ``'ws-api'``
+(binance.com: WebSocket API subscription) or ``'listen-key'`` (Binance US:
+REST listen keys, ``Client(tld='us')``).
+"""
+import threading
+
+import pytest
+
+from binance import _reactor
+from binance.client import Client
+from binance.websockets import BinanceSocketManager
+
+MODELS = ('ws-api', 'listen-key')
+
+
+class Collector:
+    """A callback that records messages and lets a test wait for them."""
+
+    def __init__(self):
+        self.messages = []
+        self._cond = threading.Condition()
+
+    def __call__(self, message):
+        with self._cond:
+            self.messages.append(message)
+            self._cond.notify_all()
+
+    def wait_for(self, predicate, timeout=10.0, what='messages'):
+        with self._cond:
+            if not self._cond.wait_for(lambda: predicate(self.messages), timeout):
+                pytest.fail('timed out waiting for {}; got {!r}'.format(what, self.messages))
+            return list(self.messages)
+
+    def wait_count(self, count, timeout=10.0):
+        return self.wait_for(lambda m: len(m) >= count, timeout, '{} messages'.format(count))
+
+    def events(self):
+        with self._cond:
+            return [m for m in self.messages if m.get('e') != 'error']
+
+
+class Reference:
+    """Records what the simulator publishes to an account, in order (the expected events)."""
+
+    def __init__(self, sim, api_key, account):
+        self.events = []
+        self._sub = _reactor.blocking_call(sim.accounts.subscribe, api_key, self.events.append,
+                                           account)
+
+
+class UserEnv:
+    def __init__(self, sim, model, user_timeout=1800, **client_kwargs):
+        from binance.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
+        self.sim = sim
+        self.model = model
+        self.api_key = client_kwargs.pop('api_key', DEFAULT_API_KEY)
+        self.api_secret = client_kwargs.pop('api_secret', DEFAULT_API_SECRET)
+
+        class SimClient(Client):
+            API_URL = sim.api_url
+            MARGIN_API_URL = sim.margin_api_url
+
+        class SimManager(BinanceSocketManager):
+            STREAM_URL = sim.stream_url
+            WS_API_URL = sim.ws_api_url
+
+        if model == 'listen-key':
+            client_kwargs.setdefault('tld', 'us')
+        self.client = SimClient(self.api_key, self.api_secret, **client_kwargs)
+        self.manager = SimManager(self.client, user_timeout=user_timeout)
+        self.manager.start()
+
+    def run(self, fn, *args, **kwargs):
+        """Call ``fn`` on the reactor thread (simulator objects live there)."""
+        return _reactor.blocking_call(lambda: fn(*args, **kwargs))
+
+    def subscribers(self, account='spot'):
+        return self.run(self.sim.accounts.subscriber_count, self.api_key, account)
+
+    def wait_subscribed(self, count=1, account='spot', timeout=10.0):
+        from tests.conftest import wait_for
+        wait_for(lambda: self.subscribers(account) == count, timeout,
+                 message='{} subscriber(s) on the {} account'.format(count, account))
+
+    def connection(self, conn_key):
+        return self.manager._connection(conn_key)
+
+    def close(self):
+        self.manager.close()
+        self.manager.join(5)
+        self.client.close_connection()
+
+

@@ -47,8 +47,14 @@ _BURST_RATE = 2500.0      # trades/s per symbol per extra trade per level fill
 _MAX_BURST = 20
 
 
+def _to_ms(seconds: float) -> int:
+    # Rounded: a float clock (task.Clock after many small steps) lands just below
+    # whole milliseconds.
+    return int(round(seconds * 1000))
+
+
 def _now_ms(clock) -> int:
-    return int(clock.seconds() * 1000)
+    return _to_ms(clock.seconds())
 
 
 class _Stream:
@@ -391,7 +397,7 @@ class MarketFeed:
         seconds = self.clock.seconds()
         elapsed = min(_MAX_CATCH_UP, seconds - (self._last_tick or seconds))
         self._last_tick = seconds
-        now = int(seconds * 1000)
+        now = _to_ms(seconds)
         rate = self._trade_rate
         burst = min(_MAX_BURST, 3 + int(rate / _BURST_RATE))
         for symbol in self._active:

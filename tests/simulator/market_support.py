@@ -1,0 +1,91 @@
+"""Test helpers for the simulated market: the official local order book procedure
+and independent recomputation of statistics from raw trades."""
+from decimal import Decimal
+
+from binance.simulator.orderbook import ASK, BID
+
+
+class OrderBookGap(Exception):
+    """An event's ``U`` is past the local update id + 1: events were missed."""
+
+
+class LocalOrderBook:
+    """A client-side book kept by Binance's procedure (reference section 3.1).
+
+    Feed it every diff-depth event with :meth:`on_event`; call
+    :meth:`load_snapshot` with a REST snapshot once some events are buffered.
+    """
+
+    def __init__(self):
+        self.buffer = []
+        self.first_u = None
+        self.bids = None
+        self.asks = None
+        self.update_id = None
+        self.applied = 0
+
+    def on_event(self, event):
+        if self.bids is None:
+            if self.first_u is None:
+                self.first_u = event['U']
+            self.buffer.append(event)
+        else:
+            self._apply(event)
+
+    def load_snapshot(self, snapshot):
+        """Returns False if the snapshot is too old (step 4: fetch another one)."""
+        assert self.first_u is not None, 'buffer events before taking the snapshot'
+        last = snapshot['lastUpdateId']
+        if last < self.first_u:
+            return False
+        buffered = [e for e in self.buffer if e['u'] > last]
+        if buffered:
+            assert buffered[0]['U'] <= last + 1 <= buffered[0]['u'] + 1
+        self.bids = {p: q for p, q in snapshot['bids']}
+        self.asks = {p: q for p, q in snapshot['asks']}
+        self.update_id = last
+        self.buffer = []
+        for event in buffered:
+            self._apply(event)
+        return True
+
+    def _apply(self, event):
+        if event['u'] < self.update_id:
+            return
+        if event['U'] > self.update_id + 1:
+            raise OrderBookGap('U={} after local id {}'.format(event['U'], self.update_id))
+        for levels, side in ((self.bids, event['b']), (self.asks, event['a'])):
+            for price, qty in side:
+                if Decimal(qty) == 0:
+                    levels.pop(price, None)
+                else:
+                    levels[price] = qty
+        self.update_id = event['u']
+        self.applied += 1
+
+
+def true_book(symbol_market):
+    """The market's real book as ``({price: qty}, {price: qty})`` strings."""
+    book = symbol_market.book
+    bids = dict(map(tuple, symbol_market.levels_str(book.iter_levels(BID))))
+    asks = dict(map(tuple, symbol_market.levels_str(book.iter_levels(ASK))))
+    return bids, asks
+
+
+def summarize(trades):
+    """OHLCV and ids of trade payloads (dicts with p, q, m, t), computed with Decimal."""
+    prices = [Decimal(t['p']) for t in trades]
+    quote = sum((Decimal(t['p']) * Decimal(t['q']) for t in trades), Decimal(0))
+    taker = [t for t in trades if not t['m']]
+    return {
+        'o': prices[0], 'c': prices[-1], 'h': max(prices), 'l': min(prices),
+        'v': sum((Decimal(t['q']) for t in trades), Decimal(0)),
+        'q': quote,
+        'V': sum((Decimal(t['q']) for t in taker), Decimal(0)),
+        'Q': sum((Decimal(t['p']) * Decimal(t['q']) for t in taker), Decimal(0)),
+        'n': len(trades), 'f': trades[0]['t'], 'L': trades[-1]['t'],
+    }
+
+
+def as_decimals(event, fields):
+    return {name: Decimal(event[name]) for name in fields}

@@ -111,8 +111,20 @@ def test_stop_socket_unsubscribes_and_start_again_works(user_env):
     collector = Collector()
     env.manager.start_user_socket(collector)
     env.wait_subscribed()
+    connection = env.connection('user')
+    sid = connection._session.subscription_id
+    sent = []
+    original_send = connection.send
+
+    def recording_send(message):
+        sent.append(message)
+        return original_send(message)
+
+    connection.send = recording_send
     env.manager.stop_socket('user')
     env.wait_subscribed(0)
+    assert {'id': sent[0]['id'], 'method': 'userDataStream.unsubscribe',
+            'params': {'subscriptionId': sid}} == sent[0]
     again = Collector()
     assert env.manager.start_user_socket(again) == 'user'
     env.wait_subscribed()
@@ -147,6 +159,19 @@ def test_ws_api_resubscribes_after_server_side_unsubscribe(user_env):
     wait_for(lambda: session.subscription_id not in (None, sid), 10, message='a new subscription')
     env.wait_subscribed()
     assert connection.opened_count == opened
+    reference = Reference(env.sim, env.api_key, SPOT)
+    generate_every_kind(env)
+    expect_same_events(env, collector, reference)
+
+
+def test_clock_skew_on_subscribe_is_resynchronised(user_env):
+    env = user_env('ws-api')
+    env.client.timestamp_offset = -120_000     # far outside recvWindow: -1021 first
+    collector = Collector()
+    env.manager.start_user_socket(collector)
+    env.wait_subscribed()
+    assert abs(env.client.timestamp_offset) < 5_000
+    assert env.connection('user').opened_count == 1
     reference = Reference(env.sim, env.api_key, SPOT)
     generate_every_kind(env)
     expect_same_events(env, collector, reference)

@@ -455,9 +455,13 @@ class StreamConnection:
             log.exception('%s: session %s failed', self.name, hook)
 
     def _log_end(self, was_open: bool, factory: StreamClientFactory, reason: Any) -> None:
-        if reason is not None and hasattr(reason, 'check') and reason.check(SSL.Error, VerificationError):
-            log.error('%s: TLS handshake failed (%s); if the server uses a private CA, '
-                      'pass its PEM file as ca_file', self.name, reason.getErrorMessage())
+        tls_failure = factory.tls_failure
+        if tls_failure is None and reason is not None and reason.check(SSL.Error, VerificationError):
+            tls_failure = reason.getErrorMessage()
+        if tls_failure is not None:
+            log.error('%s: TLS handshake failed, the server certificate was not accepted (%s); '
+                      'if the server uses a private CA, pass its PEM file as ca_file',
+                      self.name, tls_failure)
             return
         text = factory.close_reason or (reason.getErrorMessage() if reason is not None else '')
         if was_open:

@@ -27,6 +27,8 @@ from typing import Any, Callable, Optional
 
 import orjson
 from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol
+from OpenSSL import SSL
+from service_identity import VerificationError
 
 __all__ = ['Heartbeat', 'StreamClientProtocol', 'StreamClientFactory']
 
@@ -170,9 +172,12 @@ class StreamClientProtocol(WebSocketClientProtocol):
         self.factory.close_reason = reason
 
     def connectionLost(self, reason: Any = None) -> None:
-        """Make sure no timer outlives the TCP connection."""
+        """Keep a TLS failure for the report; make sure no timer outlives the connection."""
         if self.heartbeat is not None:
             self.heartbeat.stop()
+        # The connector tells the factory only "connection done"; the TLS reason is here.
+        if reason is not None and reason.check(SSL.Error, VerificationError):
+            self.factory.tls_failure = reason.getErrorMessage() or type(reason.value).__name__
         super().connectionLost(reason)
         # Autobahn leaves its close-handshake timer armed after the TCP connection ended.
         pending = getattr(self, 'closeHandshakeTimeoutCall', None)
@@ -240,6 +245,7 @@ class StreamClientFactory(WebSocketClientFactory):
         self.connection = connection
         self.heartbeat_timeout = heartbeat_timeout
         self.close_reason: Optional[str] = None
+        self.tls_failure: Optional[str] = None
         self.last_protocol: Optional[StreamClientProtocol] = None
         self._batched_timer = _ClockTimers(reactor)
         # Invalid UTF-8 must skip one message, not fail the connection: orjson checks it.

@@ -20,3 +20,29 @@ def memory_reactor():
 def exact_policy():
     """The default policy without jitter: delays 0.1, 0.2, 0.4, 0.8, 1.6 s."""
     return BackoffPolicy(random=lambda: 0.5)
+
+
+@pytest.fixture
+def manager_for(reactor_thread):
+    """Factory: ``manager_for(sim, **options)`` -> a started manager pointed at ``sim``.
+
+    ``STREAM_URL`` is overridden on a subclass, so the real class keeps
+    pointing at Binance. Every manager is closed after the test.
+    """
+    from binance.websockets import BinanceSocketManager
+    managers = []
+
+    def factory(sim, start=True, **options):
+        class SimManager(BinanceSocketManager):
+            STREAM_URL = sim.stream_url
+            WS_API_URL = sim.ws_api_url
+        manager = SimManager(None, **options)
+        managers.append(manager)
+        if start:
+            manager.start()
+        return manager
+
+    yield factory
+    for manager in managers:
+        manager.close()
+        manager.join(5)

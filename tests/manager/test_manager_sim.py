@@ -1,0 +1,360 @@
+"""BinanceSocketManager against the simulated exchange, over real loopback sockets."""
+import logging
+import threading
+
+import pytest
+from twisted.python import threadable
+
+from binance.connection import ConnectionState
+from binance.websockets import BinanceSocketManager
+from manager_support import Inbox
+from tests.conftest import wait_for
+
+ERROR = {'e': 'error', 'm': 'Max reconnect retries reached'}
+
+
+def server_paths(sim):
+    return sorted(c['path'] for c in sim.faults.connections())
+
+
+def connection_of(manager, key):
+    conn = manager._connection(key)
+    assert conn is not None, 'no connection registered under {!r}'.format(key)
+    return conn
+
+
+def test_every_market_method_opens_its_path_on_the_server(make_sim, manager_for):
+    sim = make_sim(seed=7, trade_rate=20)
+    bm = manager_for(sim)
+    inbox = Inbox()
+    keys = [
+        bm.start_trade_socket('BNBBTC', inbox),
+        bm.start_aggtrade_socket('BNBBTC', inbox),
+        bm.start_kline_socket('ETHBTC', inbox),
+        bm.start_kline_socket('ETHBTC', inbox, interval='30m'),
+        bm.start_depth_socket('BNBBTC', inbox),
+        bm.start_depth_socket('BNBBTC', inbox, depth=BinanceSocketManager.WEBSOCKET_DEPTH_5),
+        bm.start_depth_socket('NEOBTC', inbox, depth=20, interval=100),
+        bm.start_depth_socket('NEOBTC', inbox, interval=100),
+        bm.start_symbol_ticker_socket('BTCUSDT', inbox),
+        bm.start_ticker_socket(inbox),
+        bm.start_miniticker_socket(inbox),
+        bm.start_miniticker_socket(inbox, update_time=3000),
+        bm.start_symbol_book_ticker_socket('ETHUSDT', inbox),
+        bm.start_book_ticker_socket(inbox),
+    ]
+    expected = ['ws/bnbbtc@trade', 'ws/bnbbtc@aggTrade', 'ws/ethbtc@kline_1m',
+                'ws/ethbtc@kline_30m', 'ws/bnbbtc@depth', 'ws/bnbbtc@depth5',
+                'ws/neobtc@depth20@100ms', 'ws/neobtc@depth@100ms', 'ws/btcusdt@ticker',
+                'ws/!ticker@arr', 'ws/!miniTicker@arr@1000ms', 'ws/!miniTicker@arr@3000ms',
+                'ws/ethusdt@bookTicker', 'ws/!bookTicker']
+    assert keys == expected
+    want = sorted('/' + k for k in expected)
+    wait_for(lambda: server_paths(sim) == want, timeout=10, message='every path on the server')
+    inbox.wait(lambda msgs: any(isinstance(m, dict) and m.get('e') == 'trade' for m in msgs))
+
+
+def test_multiplex_socket_receives_wrapped_messages_of_each_stream(sim, manager_for):
+    bm = manager_for(sim)
+    inbox = Inbox()
+    key = bm.start_multiplex_socket(['bnbbtc@trade', 'ethbtc@depth5@100ms'], inbox)
+    assert key == 'stream?streams=bnbbtc@trade/ethbtc@depth5@100ms'
+    messages = inbox.wait(lambda msgs: {m['stream'] for m in msgs} ==
+                          {'bnbbtc@trade', 'ethbtc@depth5@100ms'})
+    assert all(set(m) == {'stream', 'data'} for m in messages)
+    assert [c['combined'] for c in sim.faults.connections()] == [True]
+
+
+def test_duplicate_key_returns_false_per_manager(sim, manager_for):
+    bm = manager_for(sim)
+    other = manager_for(sim)
+    assert bm.start_trade_socket('BNBBTC', Inbox()) == 'ws/bnbbtc@trade'
+    assert bm.start_trade_socket('bnbbtc', Inbox()) is False
+    assert bm.start_depth_socket('BNBBTC', Inbox(), depth='5') == 'ws/bnbbtc@depth5'
+    assert bm.start_depth_socket('BNBBTC', Inbox(), depth=5) is False
+    assert bm.start_multiplex_socket(['a@trade'], Inbox()) == 'stream?streams=a@trade'
+    assert bm.start_multiplex_socket(('a@trade',), Inbox()) is False
+    assert other.start_trade_socket('BNBBTC', Inbox()) == 'ws/bnbbtc@trade'
+
+
+def test_stop_socket_closes_for_good_and_the_key_can_start_again(sim, manager_for):
+    bm = manager_for(sim)
+    first = Inbox()
+    key = bm.start_trade_socket('BNBBTC', first)
+    first.wait_count(1)
+    conn = connection_of(bm, key)
+    bm.stop_socket(key)
+    wait_for(lambda: server_paths(sim) == [], message='the server to see the close')
+    assert conn.state is ConnectionState.STOPPED
+    assert conn.opened_count == 1
+    bm.stop_socket(key)  # stopping twice is harmless
+    second = Inbox()
+    assert bm.start_trade_socket('BNBBTC', second) == key
+    second.wait_count(3)
+    assert connection_of(bm, key) is not conn
+    assert conn.state is ConnectionState.STOPPED and conn.opened_count == 1
+    assert first.errors() == [] and second.errors() == []
+
+
+def test_close_stops_every_socket_and_ends_the_thread(sim, manager_for):
+    bm = manager_for(sim)
+    inbox = Inbox()
+    keys = [bm.start_trade_socket('BNBBTC', inbox), bm.start_depth_socket('ETHBTC', inbox, depth=5)]
+    wait_for(lambda: len(server_paths(sim)) == 2, message='both sockets open')
+    conns = [connection_of(bm, k) for k in keys]
+    assert bm.is_alive()
+    bm.close()
+    bm.join(5)
+    assert not bm.is_alive()
+    wait_for(lambda: server_paths(sim) == [], message='every socket closed')
+    assert all(c.state is ConnectionState.STOPPED for c in conns)
+
+
+def test_several_managers_live_side_by_side(sim, manager_for):
+    one, two = manager_for(sim), manager_for(sim)
+    a, b = Inbox(), Inbox()
+    one.start_trade_socket('BNBBTC', a)
+    two.start_trade_socket('BNBBTC', b)
+    a.wait_count(2)
+    b.wait_count(2)
+    one.close()
+    wait_for(lambda: len(server_paths(sim)) == 1, message='one manager closed')
+    seen = len(b.snapshot())
+    b.wait_count(seen + 2)
+
+
+def test_50_sockets_started_from_5_threads_after_start_all_receive(make_sim, manager_for):
+    sim = make_sim(seed=3, trade_rate=40)
+    bm = manager_for(sim)
+    symbols = ['BNBBTC', 'ETHBTC', 'NEOBTC', 'BTCUSDT', 'ETHUSDT']
+    inboxes = {}
+    lock = threading.Lock()
+    barrier = threading.Barrier(5)
+    failures = []
+
+    def open_all(symbol):
+        try:
+            barrier.wait(5)
+            starters = [
+                lambda cb: bm.start_trade_socket(symbol, cb),
+                lambda cb: bm.start_aggtrade_socket(symbol, cb),
+                lambda cb: bm.start_depth_socket(symbol, cb),
+                lambda cb: bm.start_depth_socket(symbol, cb, interval=100),
+                lambda cb: bm.start_depth_socket(symbol, cb, depth=5, interval=100),
+                lambda cb: bm.start_depth_socket(symbol, cb, depth=10, interval=100),
+                lambda cb: bm.start_depth_socket(symbol, cb, depth=20, interval=100),
+                lambda cb: bm.start_symbol_book_ticker_socket(symbol, cb),
+                lambda cb: bm.start_multiplex_socket([symbol.lower() + '@trade'], cb),
+                lambda cb: bm.start_multiplex_socket([symbol.lower() + '@depth@100ms'], cb),
+            ]
+            for start in starters:
+                inbox = Inbox()
+                key = start(inbox)
+                assert key, 'start returned {!r}'.format(key)
+                with lock:
+                    inboxes[key] = inbox
+        except Exception as exc:  # reported by the main thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_all, args=(s,)) for s in symbols]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert failures == []
+    assert len(inboxes) == 50
+    for key, inbox in inboxes.items():
+        inbox.wait_count(1, timeout=20)
+    assert len(sim.faults.connections()) == 50
+
+
+def test_callbacks_run_on_the_reactor_thread_in_order(make_sim, manager_for):
+    sim = make_sim(seed=5, trade_rate=200)
+    bm = manager_for(sim)
+    threads = set()
+    inbox = Inbox()
+
+    def callback(msg):
+        threads.add(threadable.isInIOThread())
+        inbox(msg)
+
+    bm.start_trade_socket('BNBBTC', callback)
+    messages = inbox.wait_count(200)
+    ids = [m['t'] for m in messages]
+    assert ids == list(range(ids[0], ids[0] + len(ids)))
+    assert threads == {True}
+
+
+def test_a_raising_callback_is_logged_and_the_socket_keeps_receiving(sim, manager_for, caplog):
+    bm = manager_for(sim)
+    inbox = Inbox()
+
+    def callback(msg):
+        inbox(msg)
+        if len(inbox.snapshot()) <= 3:
+            raise ValueError('user bug')
+
+    with caplog.at_level(logging.ERROR, logger='binance.connection'):
+        key = bm.start_trade_socket('BNBBTC', callback)
+        inbox.wait_count(10)
+    raised = [r for r in caplog.records if r.exc_info and r.exc_info[0] is ValueError]
+    assert len(raised) == 3
+    assert 'user bug' in caplog.text and 'Traceback' in caplog.text
+    assert connection_of(bm, key).opened_count == 1
+
+
+def test_methods_may_be_called_from_inside_a_callback(sim, manager_for):
+    bm = manager_for(sim)
+    depth = Inbox()
+    keys = []
+
+    def on_trade(msg):
+        if not keys:
+            keys.append(bm.start_depth_socket('BNBBTC', depth, depth=5))
+            bm.stop_socket('ws/bnbbtc@trade')
+
+    bm.start_trade_socket('BNBBTC', on_trade)
+    depth.wait_count(2)
+    assert keys == ['ws/bnbbtc@depth5']
+    wait_for(lambda: server_paths(sim) == ['/ws/bnbbtc@depth5'], message='trade socket stopped')
+
+
+def test_reconnects_after_more_than_five_drops_in_a_row(make_sim, manager_for):
+    sim = make_sim(seed=9, trade_rate=100)
+    bm = manager_for(sim)
+    inbox = Inbox()
+    key = bm.start_trade_socket('BNBBTC', inbox)
+    conn = connection_of(bm, key)
+    for drop in range(1, 8):
+        wait_for(lambda: conn.opened_count == drop and conn.state is ConnectionState.OPEN,
+                 message='connection {}'.format(drop))
+        before = len(inbox.snapshot())
+        inbox.wait_count(before + 1)  # data flows on this connection
+        assert sim.faults.drop_all() == 1
+    wait_for(lambda: conn.opened_count == 8, message='the last reconnect')
+    inbox.wait_count(len(inbox.snapshot()) + 1)
+    assert inbox.errors() == []
+    assert conn.retry_number == 0
+
+
+@pytest.mark.parametrize('status', [None, 503])
+def test_error_message_once_after_the_server_stays_away(sim, manager_for, status):
+    bm = manager_for(sim)
+    inbox = Inbox()
+    key = bm.start_trade_socket('BNBBTC', inbox)
+    inbox.wait_count(1)
+    conn = connection_of(bm, key)
+    sim.faults.refuse_connections(600, status=status)
+    sim.faults.drop_all()
+    inbox.wait(lambda msgs: ERROR in msgs, timeout=15, what='the error message')
+    assert conn.state is ConnectionState.GAVE_UP
+    assert inbox.errors() == [ERROR]
+    # Nothing is retried any more, even once the server is back.
+    sim.faults.refuse_connections(0)
+    assert conn.state is ConnectionState.GAVE_UP and server_paths(sim) == []
+    # The documented recovery: stop the socket and start it again.
+    bm.stop_socket(key)
+    again = Inbox()
+    assert bm.start_trade_socket('BNBBTC', again) == key
+    again.wait_count(1)
+    assert inbox.errors() == [ERROR]
+
+
+def test_half_open_connection_is_detected_and_replaced(make_sim, manager_for):
+    sim = make_sim(seed=11, trade_rate=100)
+    bm = manager_for(sim, heartbeat_timeout=0.6)
+    inbox = Inbox()
+    key = bm.start_trade_socket('BNBBTC', inbox)
+    inbox.wait_count(5)
+    conn = connection_of(bm, key)
+    assert sim.faults.freeze_all() == 1
+    wait_for(lambda: conn.opened_count == 2, timeout=5, message='a new connection')
+    count = len(inbox.snapshot())
+    inbox.wait_count(count + 5)
+    assert inbox.errors() == []
+    frozen = [c for c in sim.faults.connections() if c['frozen']]
+    assert len(frozen) <= 1
+
+
+def test_a_quiet_stream_answering_pings_is_not_dropped(make_sim, manager_for):
+    # '!ticker@arr' is silent on the simulator by default: only pongs keep it alive.
+    sim = make_sim(seed=12)
+    bm = manager_for(sim, heartbeat_timeout=0.3)
+    key = bm.start_ticker_socket(Inbox())
+    wait_for(lambda: len(sim.faults.connections()) == 1, message='the socket to open')
+    conn = connection_of(bm, key)
+    threading.Event().wait(1.5)  # five heartbeat periods of silence
+    assert conn.opened_count == 1 and conn.state is ConnectionState.OPEN
+
+
+@pytest.mark.parametrize('combined', [False, True])
+def test_server_shutdown_reconnects_at_once_without_delivering_it(sim, manager_for, combined):
+    bm = manager_for(sim)
+    inbox = Inbox()
+    if combined:
+        key = bm.start_multiplex_socket(['bnbbtc@trade'], inbox)
+    else:
+        key = bm.start_trade_socket('BNBBTC', inbox)
+    inbox.wait_count(1)
+    conn = connection_of(bm, key)
+    old_ids = [c['id'] for c in sim.faults.connections()]
+    assert sim.faults.server_shutdown(lead=30) == 1
+    # Long before the server would close (30 s), a new connection carries the data.
+    wait_for(lambda: conn.opened_count == 2, timeout=5, message='the early reconnect')
+    wait_for(lambda: [c['id'] for c in sim.faults.connections()] != old_ids
+             and len(sim.faults.connections()) == 1, timeout=5, message='the old socket closed')
+    inbox.wait_count(len(inbox.snapshot()) + 1)
+    assert conn.retry_number == 0
+    text = repr(inbox.snapshot())
+    assert 'serverShutdown' not in text
+
+
+def test_tls_untrusted_certificate_is_refused_and_reported(make_sim, manager_for, caplog):
+    sim = make_sim(seed=13, tls=True)
+    assert sim.stream_url.startswith('wss://')
+    bm = manager_for(sim)
+    inbox = Inbox()
+    with caplog.at_level(logging.ERROR, logger='binance.connection'):
+        key = bm.start_trade_socket('BNBBTC', inbox)
+        inbox.wait(lambda msgs: ERROR in msgs, timeout=15, what='the error message')
+    assert inbox.snapshot() == [ERROR]
+    assert connection_of(bm, key).opened_count == 0
+    assert 'TLS handshake failed' in caplog.text and 'ca_file' in caplog.text
+
+
+def test_tls_with_the_simulator_ca_works(make_sim, manager_for):
+    sim = make_sim(seed=13, tls=True)
+    bm = manager_for(sim, ca_file=sim.ca_cert)
+    inbox = Inbox()
+    bm.start_trade_socket('BNBBTC', inbox)
+    messages = inbox.wait_count(3)
+    assert all(m['e'] == 'trade' for m in messages)
+
+
+def test_retired_streams_are_silent_by_default_and_live_like_binance_us(make_sim, manager_for):
+    silent = make_sim(seed=14)
+    live = make_sim(seed=14, retired_streams_live=True)
+    quiet_inbox, tickers, book = Inbox(), Inbox(), Inbox()
+    with _no_retired_stream_warning():
+        manager_for(silent).start_ticker_socket(quiet_inbox)
+        bm = manager_for(live)
+        bm.start_ticker_socket(tickers)
+        bm.start_book_ticker_socket(book)
+    assert isinstance(tickers.wait_count(1)[0], list)
+    assert 'u' in book.wait_count(1)[0]
+    assert quiet_inbox.snapshot() == []
+
+
+class _no_retired_stream_warning:
+    """Assert that the block issues no RetiredStreamWarning (not binance.com)."""
+
+    def __enter__(self):
+        import warnings
+        self._catcher = warnings.catch_warnings(record=True)
+        self._caught = self._catcher.__enter__()
+        warnings.simplefilter('always')
+
+    def __exit__(self, *exc):
+        from binance.websockets import RetiredStreamWarning
+        self._catcher.__exit__(*exc)
+        assert not [w for w in self._caught if issubclass(w.category, RetiredStreamWarning)]

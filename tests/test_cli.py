@@ -381,6 +381,46 @@ def test_stream_rejects_bad_names_without_a_traceback():
     assert 'Traceback' not in proc.stderr
 
 
+def test_stream_reports_an_unreachable_server_and_fails():
+    import socket
+    probe = socket.socket()
+    probe.bind(('127.0.0.1', 0))
+    url = 'ws://127.0.0.1:{}/'.format(probe.getsockname()[1])
+    probe.close()                               # nothing listens there now: connections are refused
+    proc = _run('stream', 'bnbbtc@trade', '--url', url)
+    assert proc.returncode == 1
+    assert proc.stdout == ''
+    assert proc.stderr.splitlines()[-1] == 'error: Max reconnect retries reached'
+    assert 'Traceback' not in proc.stderr
+
+
+def test_demo_redraws_in_place_on_a_terminal():
+    import pty
+    env = _env()
+    env['TERM'] = 'xterm'
+    argv = [sys.executable, '-m', 'binance', 'demo', '--seconds', '1.5', '--refresh', '0.5']
+    pid, fd = pty.fork()
+    if pid == 0:  # the child, whose stdout is the terminal: nothing but exec after a fork
+        os.chdir(str(ROOT))
+        os.execve(sys.executable, argv, env)
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:                         # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    text = b''.join(chunks).decode()
+    assert '\x1b[2K' in text and re.search('\x1b\\[\\d+F', text), text[:300]  # cleared and redrawn over
+    assert 'binance-sockets demo on ws://127.0.0.1:' in text
+    assert 'summary after' in text
+
+
 def test_stream_ends_quietly_when_the_reader_goes_away():
     proc = subprocess.Popen([sys.executable, '-m', 'binance', 'stream', 'bnbbtc@trade', '--simulator',
                              '--trade-rate', '200'], cwd=str(ROOT), env=_env(),

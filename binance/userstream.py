@@ -62,6 +62,13 @@ def _error_event(message: str) -> Dict[str, str]:
     return {'e': 'error', 'm': message}
 
 
+def _stop_with_error(connection: StreamConnection, text: str) -> None:
+    """A refusal that retrying cannot fix: tell the user once and stop the socket."""
+    log.error('%s: %s', connection.name, text)
+    connection.deliver(_error_event(text))
+    connection.stop()
+
+
 class _WsApiSession(StreamSession):
     """Shared WebSocket API plumbing: requests, responses and event envelopes.
 
@@ -178,11 +185,8 @@ class _WsApiSession(StreamSession):
                                    endpoint='WebSocket API')
 
     def _fatal(self, text: str) -> None:
-        """A refusal that retrying cannot fix: tell the user once and stop the socket."""
-        log.error('%s: %s', self._name(), text)
         assert self.connection is not None
-        self.connection.deliver(_error_event(text))
-        self.connection.stop()
+        _stop_with_error(self.connection, text)
 
     def _name(self) -> str:
         return self.connection.name if self.connection is not None else self.label
@@ -378,8 +382,16 @@ class ListenKeyStream(StreamSession):
     def connect_url(self, url: str) -> Any:
         """``POST`` for the listen key (off the reactor), then ``STREAM_URL + 'ws/<key>'``."""
         d = self._run(self._client.stream_get_listen_key)
-        d.addCallback(self._key_ready)
+        d.addCallbacks(self._key_ready, self._key_refused)
         return d
+
+    def _key_refused(self, failure: Failure) -> Failure:
+        exc = failure.value
+        if (isinstance(exc, BinanceAPIException) and self.connection is not None
+                and (exc.code in _AUTH_ERRORS or exc.status_code == 410)):
+            # A wrong API key or a venue without listen keys: retrying cannot help.
+            _stop_with_error(self.connection, 'user data listen key refused: {}'.format(exc))
+        return failure
 
     def _key_ready(self, key: str) -> str:
         assert self._keepalive is not None

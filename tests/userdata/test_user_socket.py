@@ -3,6 +3,7 @@ import pytest
 
 from binance.exceptions import BinanceWebsocketError
 from binance.userstream import UserSocketCredentialsError
+from tests.conftest import wait_for
 
 from userdata_support import MODELS, Collector, Reference
 
@@ -53,7 +54,6 @@ def test_subscription_survives_drops_and_server_shutdown(user_env, model, fault)
     for round_ in range(2):
         opened = connection.opened_count
         getattr(env.sim.faults, fault)()
-        from tests.conftest import wait_for
         wait_for(lambda: connection.opened_count > opened, 10, message='reconnect')
         env.wait_subscribed()
         before = len(collector.messages)
@@ -92,18 +92,30 @@ def test_wrong_secret_gives_a_clear_error_in_the_callback(user_env):
     assert 'definitely-not' not in messages[0]['m']
     assert env.subscribers() == 0
     from binance.connection import ConnectionState
-    from tests.conftest import wait_for
     wait_for(lambda: env.connection('user').state is ConnectionState.STOPPED, 5,
              message='the refused socket to stop')
 
 
-def test_unknown_api_key_on_listen_key_venue_does_not_spin(user_env):
+def test_unknown_api_key_on_listen_key_venue_gives_a_clear_error(user_env):
     env = user_env('listen-key', api_key='unknown-key-12345', api_secret='x' * 20)
     collector = Collector()
     env.manager.start_user_socket(collector)
-    messages = collector.wait_for(lambda m: any(x.get('e') == 'error' for x in m), 30,
-                                  'the give-up error')
-    assert messages == [{'e': 'error', 'm': 'Max reconnect retries reached'}]
+    messages = collector.wait_count(1)
+    assert len(messages) == 1 and messages[0]['e'] == 'error'
+    assert 'Invalid API-key' in messages[0]['m'] and '-2015' in messages[0]['m']
+    from binance.connection import ConnectionState
+    wait_for(lambda: env.connection('user').state is ConnectionState.STOPPED, 5,
+             message='the refused socket to stop')
+
+
+def test_listen_key_configuration_on_a_venue_without_listen_keys(user_env):
+    # Client(tld='us') pointed at a binance.com-like venue: the 410 explanation reaches the user.
+    env = user_env('ws-api', tld='us')
+    collector = Collector()
+    env.manager.start_user_socket(collector)
+    messages = collector.wait_count(1)
+    assert messages[0]['e'] == 'error' and '2026-02-20' in messages[0]['m']
+    assert 'start_user_socket' in messages[0]['m']
 
 
 def test_stop_socket_unsubscribes_and_start_again_works(user_env):
@@ -155,7 +167,6 @@ def test_ws_api_resubscribes_after_server_side_unsubscribe(user_env):
     sid = session.subscription_id
     env.run(connection.send, {'id': 'x', 'method': 'userDataStream.unsubscribe',
                               'params': {'subscriptionId': sid}})
-    from tests.conftest import wait_for
     wait_for(lambda: session.subscription_id not in (None, sid), 10, message='a new subscription')
     env.wait_subscribed()
     assert connection.opened_count == opened

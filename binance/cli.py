@@ -586,18 +586,19 @@ def _silence_stdout() -> None:
 # Arguments
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError('must be greater than 0, got {}'.format(text))
-    return value
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type: ``kind(text)``, which must be greater than 0."""
+    def parse(text: str) -> Any:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError('must be greater than 0, got {}'.format(text))
+        return value
+    parse.__name__ = kind.__name__  # argparse names the type in "invalid <name> value"
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError('must be greater than 0, got {}'.format(text))
-    return value
+_positive_float = _positive(float)
+_positive_int = _positive(int)
 
 
 def _add_simulator_options(parser: argparse.ArgumentParser) -> None:

@@ -122,61 +122,66 @@ def runnable(source):
 # Running them
 
 
-class Printed:
-    """Stands in for ``print`` inside the examples; tests wait on what was printed."""
+class Collected:
+    """Things that arrive on the reactor thread; tests wait on them with a timeout."""
 
     def __init__(self):
-        self.lines = []
+        self.items = []
         self._cond = threading.Condition()
 
-    def __call__(self, *args, **kwargs):
+    def add(self, item):
         with self._cond:
-            self.lines.append(' '.join(str(a) for a in args))
+            self.items.append(item)
             self._cond.notify_all()
-
-    def wait_for(self, predicate, what, timeout=TIMEOUT):
-        """The printed lines once ``predicate(lines)`` holds; fails after ``timeout``."""
-        with self._cond:
-            if not self._cond.wait_for(lambda: predicate(self.lines), timeout):
-                pytest.fail('timed out waiting for {}; printed: {!r}'.format(what, self.lines[-5:]))
-            return list(self.lines)
-
-
-class Received:
-    """Wraps the seed's callback: keeps every message, then calls it (its errors propagate)."""
-
-    def __init__(self, callback):
-        self.callback = callback
-        self.messages = []
-        self.errors = []
-        self._cond = threading.Condition()
-
-    def __call__(self, msg):
-        with self._cond:
-            self.messages.append(msg)
-            self._cond.notify_all()
-        try:
-            self.callback(msg)
-        except Exception as exc:
-            with self._cond:
-                self.errors.append(exc)
-            raise
-
-    def wait_for(self, predicate, what, timeout=TIMEOUT):
-        with self._cond:
-            if not self._cond.wait_for(lambda: predicate(self.messages), timeout):
-                pytest.fail('timed out waiting for {}; got {} messages, last {!r}'.format(
-                    what, len(self.messages), self.messages[-1:]))
-            return list(self.messages)
 
     def arrives(self, predicate, timeout):
-        """True as soon as ``predicate(messages)`` holds, False after ``timeout``."""
+        """True as soon as ``predicate(items)`` holds, False after ``timeout``."""
         with self._cond:
-            return self._cond.wait_for(lambda: predicate(self.messages), timeout)
+            return self._cond.wait_for(lambda: predicate(self.items), timeout)
+
+    def wait_for(self, predicate, what, timeout=TIMEOUT):
+        """A copy of the items once ``predicate(items)`` holds; fails the test after ``timeout``."""
+        if not self.arrives(predicate, timeout):
+            pytest.fail('timed out waiting for {}; {} so far, last {!r}'.format(
+                what, len(self.items), self.items[-3:]))
+        with self._cond:
+            return list(self.items)
 
     def matching(self, predicate):
         with self._cond:
-            return [m for m in self.messages if predicate(m)]
+            return [item for item in self.items if predicate(item)]
+
+
+class Printed(Collected):
+    """Stands in for ``print`` inside the examples: keeps each printed line."""
+
+    @property
+    def lines(self):
+        return self.items
+
+    def __call__(self, *args, **kwargs):
+        self.add(' '.join(str(a) for a in args))
+
+
+class Received(Collected):
+    """Wraps the seed's callback: keeps every message, then calls it (its errors propagate)."""
+
+    def __init__(self, callback):
+        super().__init__()
+        self.callback = callback
+        self.errors = []
+
+    @property
+    def messages(self):
+        return self.items
+
+    def __call__(self, msg):
+        self.add(msg)
+        try:
+            self.callback(msg)
+        except Exception as exc:
+            self.errors.append(exc)
+            raise
 
 
 def run(name, ns, transform=None):

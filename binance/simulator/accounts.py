@@ -20,15 +20,13 @@ Everything here runs on the reactor thread (call the public helpers through
 through the simulator's clock.
 """
 import logging
-import secrets
-import string
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
-import orjson
-
 from . import apierrors
+from .listening import (Deliver, Event, ListenKeys, ListenTokens, Scope, Subscribers, Subscription,
+                        TokenSubscription, random_text)
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +35,12 @@ SPOT = 'spot'
 #: Account scope of the cross-margin wallet.
 MARGIN = 'margin'
 
-#: Balances every account starts with (per scope), unless the configuration
-#: has ``initial_balances``.
+#: Balances every account starts with (per scope), unless
+#: ``SimulatorConfig.options['initial_balances']`` gives others.
 DEFAULT_BALANCES: Mapping[str, str] = {
     'BTC': '10', 'ETH': '100', 'BNB': '1000', 'NEO': '1000', 'LTC': '1000', 'USDT': '100000',
 }
-_ALNUM = string.ascii_letters + string.digits
 _ZERO = Decimal(0)
-_FULL_DAY = 86400.0
-
-Event = Dict[str, Any]
-Deliver = Callable[[Event], None]
-Scope = Tuple[str, str]
 
 
 def isolated_scope(symbol: str) -> str:
@@ -64,10 +56,6 @@ def fmt(value: Decimal) -> str:
 def _plain(value: Decimal) -> str:
     """A decimal without exponent notation (what the market parses)."""
     return '{:f}'.format(value)
-
-
-def _random_text(length: int) -> str:
-    return ''.join(secrets.choice(_ALNUM) for _ in range(length))
 
 
 def _decimal(value: Any, name: str) -> Decimal:
@@ -122,97 +110,6 @@ class Order:
         return self.quantity - self.executed
 
 
-class Subscription:
-    """One consumer of an account's user data events.
-
-    Created by :meth:`Accounts.subscribe`; ``cancel()`` stops the delivery.
-    """
-
-    def __init__(self, accounts: 'Accounts', scope: Scope, deliver: Deliver) -> None:
-        self._accounts = accounts
-        self.scope = scope
-        self.deliver = deliver
-        self.active = True
-
-    @property
-    def api_key(self) -> str:
-        """The API key owning the account."""
-        return self.scope[0]
-
-    @property
-    def account(self) -> str:
-        """The account scope (:data:`SPOT`, :data:`MARGIN`, isolated)."""
-        return self.scope[1]
-
-    def cancel(self) -> None:
-        """Stop delivering events (idempotent)."""
-        if self.active:
-            self.active = False
-            self._accounts._remove_subscription(self)
-
-    def __repr__(self) -> str:
-        return '<Subscription account={} active={}>'.format(self.account, self.active)
-
-
-class TokenSubscription(Subscription):
-    """A subscription made with a listen token; it ends when the token expires.
-
-    Subscribing again with a newer token of the same account extends it
-    (:meth:`extend`), as Binance does. On expiry the subscription is cancelled
-    and ``on_terminated`` runs (the WebSocket API then sends
-    ``eventStreamTerminated``).
-    """
-
-    def __init__(self, accounts: 'Accounts', scope: Scope, deliver: Deliver,
-                 on_terminated: Callable[[], None]) -> None:
-        super().__init__(accounts, scope, deliver)
-        self.on_terminated = on_terminated
-        self.expiration_ms = 0
-        self._timer: Any = None
-
-    def extend(self, token: str) -> int:
-        """Move the end of this subscription to ``token``'s expiration.
-
-        Returns:
-            The new expiration time (ms).
-
-        Raises:
-            ApiError: -1209 when the token is unknown, expired or belongs to
-                another account.
-        """
-        return self._accounts._extend_token_subscription(self, token)
-
-    def terminate(self) -> None:
-        """End now, as on token expiry (``on_terminated`` runs)."""
-        if not self.active:
-            return
-        self.cancel()
-        try:
-            self.on_terminated()
-        except Exception:
-            log.exception('listen-token termination handler failed')
-
-    def __repr__(self) -> str:
-        return '<TokenSubscription account={} active={}>'.format(self.account, self.active)
-
-
-@dataclass
-class _ListenKey:
-    key: str
-    scope: Scope
-    timer: Any = None
-    attached: List[Tuple[Callable[[bytes], None], Callable[[], None], Subscription]] = \
-        field(default_factory=list)
-
-
-@dataclass
-class _ListenToken:
-    token: str
-    scope: Scope
-    expiration_ms: int
-    timer: Any = None
-
-
 class Accounts:
     """Balances, orders, user data events, listen keys and listen tokens.
 
@@ -224,13 +121,13 @@ class Accounts:
     def __init__(self, sim: Any) -> None:
         self._sim = sim
         self._clock = sim.clock
-        self._subscriptions: Dict[Scope, List[Subscription]] = {}
+        self._subscribers = Subscribers()
+        self._listen_keys = ListenKeys(self._subscribers, sim.clock,
+                                       lambda: self._interval('listen_key_validity'), self.now_ms)
+        self._listen_tokens = ListenTokens(self._subscribers, sim.clock,
+                                           lambda: self._interval('listen_token_validity'), self.now_ms)
         self._balances: Dict[Scope, Dict[str, Balance]] = {}
         self._orders: Dict[int, Order] = {}
-        self._listen_keys: Dict[str, _ListenKey] = {}
-        self._live_key: Dict[Scope, str] = {}
-        self._tokens: Dict[str, _ListenToken] = {}
-        self._token_subscriptions: List[TokenSubscription] = []
         self._next_order_id = 1
         self._next_execution_id = 1
         self._next_list_id = 1
@@ -266,32 +163,15 @@ class Accounts:
             ApiError: -2015 for an unknown API key.
         """
         self._require_key(api_key)
-        sub = Subscription(self, (api_key, account), deliver)
-        self._subscriptions.setdefault(sub.scope, []).append(sub)
-        return sub
-
-    def _remove_subscription(self, sub: Subscription) -> None:
-        subs = self._subscriptions.get(sub.scope, [])
-        if sub in subs:
-            subs.remove(sub)
-        if isinstance(sub, TokenSubscription):
-            if sub in self._token_subscriptions:
-                self._token_subscriptions.remove(sub)
-            _cancel_timer(sub._timer)
+        return self._subscribers.subscribe((api_key, account), deliver)
 
     def subscriber_count(self, api_key: str, account: str = SPOT) -> int:
         """How many subscriptions currently receive this account's events."""
-        return len(self._subscriptions.get((api_key, account), []))
+        return self._subscribers.count((api_key, account))
 
     def publish(self, api_key: str, event: Event, account: str = SPOT) -> None:
         """Send ``event`` to every subscriber of the account, in subscription order."""
-        for sub in list(self._subscriptions.get((api_key, account), [])):
-            if not sub.active:
-                continue
-            try:
-                sub.deliver(event)
-            except Exception:
-                log.exception('delivering a %s event failed', event.get('e'))
+        self._subscribers.publish((api_key, account), event)
 
     # -- balances ----------------------------------------------------------------
 
@@ -299,7 +179,8 @@ class Accounts:
         scope = (api_key, account)
         wallet = self._balances.get(scope)
         if wallet is None:
-            initial = getattr(self._sim.config, 'initial_balances', None) or DEFAULT_BALANCES
+            options = getattr(self._sim.config, 'options', None) or {}
+            initial = options.get('initial_balances') or DEFAULT_BALANCES
             wallet = {asset: Balance(Decimal(str(amount))) for asset, amount in initial.items()}
             self._balances[scope] = wallet
         return wallet
@@ -440,7 +321,7 @@ class Accounts:
             raise apierrors.insufficient_balance()
 
         now = self.now_ms()
-        order = Order(order_id=self._next_order_id, client_order_id=client_order_id or _random_text(22),
+        order = Order(order_id=self._next_order_id, client_order_id=client_order_id or random_text(22),
                       api_key=api_key, account=account, symbol=symbol, base=base, quote=quote,
                       side=side, type=type, time_in_force=time_in_force, quantity=qty,
                       price=limit_price, created_ms=now,
@@ -550,7 +431,7 @@ class Accounts:
         wallet[asset].free += held
         order.status = 'CANCELED'
         orig_client = order.client_order_id
-        cancel_client = new_client_order_id or _random_text(22)
+        cancel_client = new_client_order_id or random_text(22)
         self.publish(api_key, self._execution_report(order, 'CANCELED', client_id=cancel_client,
                                                      orig_client_id=orig_client), account)
         self.publish(api_key, self._position_event(api_key, account, [order.base, order.quote]), account)
@@ -608,8 +489,8 @@ class Accounts:
             'P': fmt(_ZERO), 'F': fmt(_ZERO), 'g': -1, 'C': orig_client_id, 'x': exec_type,
             'X': order.status, 'r': 'NONE', 'i': order.order_id, 'l': fmt(last_qty),
             'z': fmt(order.executed), 'L': fmt(last_price), 'n': '0', 'N': None, 'T': now,
-            't': trade_id, 'I': self._next_execution_id, 'w': order.is_open and order.type == 'LIMIT', 'm': False,
-            'M': False, 'O': order.created_ms, 'Z': fmt(order.cum_quote),
+            't': trade_id, 'I': self._next_execution_id,
+            'w': order.is_open and order.type == 'LIMIT', 'm': False, 'M': False, 'O': order.created_ms, 'Z': fmt(order.cum_quote),
             'Y': fmt(last_qty * last_price), 'Q': fmt(_ZERO),
         }
         self._next_execution_id += 1
@@ -655,12 +536,12 @@ class Accounts:
         if orders is None:
             orders = []
             for _ in range(2):
-                orders.append({'s': symbol, 'i': self._next_order_id, 'c': _random_text(22)})
+                orders.append({'s': symbol, 'i': self._next_order_id, 'c': random_text(22)})
                 self._next_order_id += 1
         now = self.now_ms()
         event = {'e': 'listStatus', 'E': now, 's': symbol, 'g': self._next_list_id,
                  'c': contingency_type, 'l': list_status_type, 'L': list_order_status,
-                 'r': list_reject_reason, 'C': _random_text(22), 'T': now, 'O': orders}
+                 'r': list_reject_reason, 'C': random_text(22), 'T': now, 'O': orders}
         self._next_list_id += 1
         self.publish(api_key, event, account)
         return event
@@ -668,34 +549,13 @@ class Accounts:
     # -- listen keys (Binance US / futures model) ---------------------------------
 
     def create_listen_key(self, api_key: str, account: str = SPOT) -> str:
-        """Return the account's live listen key (extended), or a new one.
+        """Return the account's live listen key (validity extended), or a new one.
 
         Raises:
             ApiError: -2015 for an unknown API key.
         """
         self._require_key(api_key)
-        scope = (api_key, account)
-        key = self._live_key.get(scope)
-        if key is not None and key in self._listen_keys:
-            self._arm_listen_key(self._listen_keys[key])
-            return key
-        entry = _ListenKey(key=_random_text(60), scope=scope)
-        self._listen_keys[entry.key] = entry
-        self._live_key[scope] = entry.key
-        self._arm_listen_key(entry)
-        log.debug('listen key created (%s account)', account)
-        return entry.key
-
-    def _arm_listen_key(self, entry: _ListenKey) -> None:
-        _cancel_timer(entry.timer)
-        entry.timer = self._clock.callLater(self._interval('listen_key_validity'),
-                                            self._expire_entry, entry, True)
-
-    def _owned_key(self, api_key: str, key: Optional[str], account: Optional[str]) -> _ListenKey:
-        entry = self._listen_keys.get(key or '')
-        if entry is None or entry.scope[0] != api_key or (account is not None and entry.scope[1] != account):
-            raise apierrors.invalid_listen_key()
-        return entry
+        return self._listen_keys.create((api_key, account))
 
     def keepalive_listen_key(self, api_key: str, key: Optional[str], account: Optional[str] = None) -> None:
         """Extend a live key's validity by the full interval.
@@ -703,7 +563,7 @@ class Accounts:
         Raises:
             ApiError: -1125 for an unknown or expired key (or another account's).
         """
-        self._arm_listen_key(self._owned_key(api_key, key, account))
+        self._listen_keys.keepalive(api_key, key, account)
 
     def close_listen_key(self, api_key: str, key: Optional[str], account: Optional[str] = None) -> None:
         """Invalidate a key and close the connections using it (no ``listenKeyExpired``).
@@ -711,14 +571,11 @@ class Accounts:
         Raises:
             ApiError: -1125 for an unknown or expired key.
         """
-        entry = self._owned_key(api_key, key, account)
-        attached = self._drop_entry(entry)
-        for _send, close, _sub in attached:
-            _call_quietly(close)
+        self._listen_keys.close(api_key, key, account)
 
     def is_listen_key(self, key: str) -> bool:
         """True while ``key`` is valid."""
-        return key in self._listen_keys
+        return self._listen_keys.is_key(key)
 
     def attach_listen_key(self, key: str, send: Callable[[bytes], None],
                           close: Callable[[], None]) -> Optional[Callable[[], None]]:
@@ -733,23 +590,7 @@ class Accounts:
             A callable that detaches the connection (call it when the
             connection closes), or ``None`` when the key is unknown.
         """
-        entry = self._listen_keys.get(key)
-        if entry is None:
-            return None
-        def deliver(event: Event) -> None:
-            send(orjson.dumps(event))
-
-        sub = Subscription(self, entry.scope, deliver)
-        self._subscriptions.setdefault(entry.scope, []).append(sub)
-        attachment = (send, close, sub)
-        entry.attached.append(attachment)
-
-        def detach() -> None:
-            sub.cancel()
-            if attachment in entry.attached:
-                entry.attached.remove(attachment)
-
-        return detach
+        return self._listen_keys.attach(key, send, close)
 
     def expire_listen_key(self, key: Optional[str] = None) -> int:
         """Expire one listen key now (all of them when ``key`` is None).
@@ -760,64 +601,23 @@ class Accounts:
         Returns:
             How many keys expired.
         """
-        entries = list(self._listen_keys.values()) if key is None else \
-            [e for e in [self._listen_keys.get(key)] if e is not None]
-        for entry in entries:
-            self._expire_entry(entry, True)
-        return len(entries)
-
-    def _expire_entry(self, entry: _ListenKey, notify: bool) -> None:
-        attached = self._drop_entry(entry)
-        log.info('listen key expired (%s account, %d connection(s))', entry.scope[1], len(attached))
-        if not notify:
-            return
-        payload = orjson.dumps({'e': 'listenKeyExpired', 'E': self.now_ms(), 'listenKey': entry.key})
-        for send, _close, _sub in attached:
-            _call_quietly(send, payload)
-
-    def _drop_entry(self, entry: _ListenKey) -> List[Any]:
-        _cancel_timer(entry.timer)
-        entry.timer = None
-        self._listen_keys.pop(entry.key, None)
-        if self._live_key.get(entry.scope) == entry.key:
-            del self._live_key[entry.scope]
-        attached, entry.attached = entry.attached, []
-        for _send, _close, sub in attached:
-            sub.cancel()
-        return attached
+        return self._listen_keys.expire(key)
 
     # -- listen tokens (margin, WebSocket API) ------------------------------------
 
     def create_listen_token(self, api_key: str, account: str = MARGIN,
                             validity_ms: Optional[int] = None) -> Tuple[str, int]:
-        """A new listen token for ``account``.
+        """A new listen token for ``account``: ``(token, expirationTime)``.
 
         ``validity_ms`` is in Binance's (uncompressed) milliseconds and is
         scaled like every other interval; the default and maximum is the
         ``listen_token_validity`` interval.
 
-        Returns:
-            ``(token, expirationTime)`` with the expiration in server ms.
-
         Raises:
             ApiError: -2015 unknown key; -1130 for a validity above 24 h or not positive.
         """
         self._require_key(api_key)
-        maximum = self._interval('listen_token_validity')
-        seconds = maximum
-        if validity_ms is not None:
-            if validity_ms <= 0 or validity_ms > _FULL_DAY * 1000:
-                raise apierrors.invalid_value('validity')
-            seconds = min(maximum, validity_ms / 1000.0 * maximum / _FULL_DAY)
-        entry = _ListenToken(token=_random_text(70), scope=(api_key, account),
-                             expiration_ms=self.now_ms() + int(seconds * 1000))
-        entry.timer = self._clock.callLater(seconds, self._forget_token, entry)
-        self._tokens[entry.token] = entry
-        log.debug('listen token created (%s account)', account)
-        return entry.token, entry.expiration_ms
-
-    def _forget_token(self, entry: _ListenToken) -> None:
-        self._tokens.pop(entry.token, None)
+        return self._listen_tokens.create((api_key, account), validity_ms)
 
     def listen_token_account(self, token: Optional[str]) -> Scope:
         """``(api_key, account)`` of a valid token.
@@ -825,34 +625,19 @@ class Accounts:
         Raises:
             ApiError: -1209 for an unknown or expired token.
         """
-        entry = self._tokens.get(token or '')
-        if entry is None:
-            raise apierrors.invalid_listen_token()
-        return entry.scope
+        return self._listen_tokens.scope_of(token)
 
     def subscribe_listen_token(self, token: Optional[str], deliver: Deliver,
                                on_terminated: Callable[[], None]) -> TokenSubscription:
         """Subscribe to the events of the token's account until the token expires.
 
+        ``on_terminated`` runs when the subscription ends by expiry (not on
+        ``cancel()``); :meth:`TokenSubscription.extend` moves the end.
+
         Raises:
             ApiError: -1209 for an unknown or expired token.
         """
-        scope = self.listen_token_account(token)
-        sub = TokenSubscription(self, scope, deliver, on_terminated)
-        self._subscriptions.setdefault(scope, []).append(sub)
-        self._token_subscriptions.append(sub)
-        self._extend_token_subscription(sub, token or '')
-        return sub
-
-    def _extend_token_subscription(self, sub: TokenSubscription, token: str) -> int:
-        entry = self._tokens.get(token)
-        if entry is None or entry.scope != sub.scope or not sub.active:
-            raise apierrors.invalid_listen_token()
-        sub.expiration_ms = max(sub.expiration_ms, entry.expiration_ms)
-        _cancel_timer(sub._timer)
-        delay = max(0.0, (sub.expiration_ms - self.now_ms()) / 1000.0)
-        sub._timer = self._clock.callLater(delay, sub.terminate)
-        return sub.expiration_ms
+        return self._listen_tokens.subscribe(token, deliver, on_terminated)
 
     def expire_listen_tokens(self) -> int:
         """Expire every listen token now and end the subscriptions made with them.
@@ -862,36 +647,11 @@ class Accounts:
         Returns:
             How many subscriptions ended.
         """
-        for entry in list(self._tokens.values()):
-            _cancel_timer(entry.timer)
-        self._tokens.clear()
-        subs = list(self._token_subscriptions)
-        for sub in subs:
-            sub.terminate()
-        return len(subs)
+        return self._listen_tokens.expire_all()
 
     # -- shutdown ------------------------------------------------------------------
 
     def stop(self) -> None:
         """Cancel every timer (the simulator calls this when it stops)."""
-        for entry in self._listen_keys.values():
-            _cancel_timer(entry.timer)
-            entry.timer = None
-        for token in self._tokens.values():
-            _cancel_timer(token.timer)
-            token.timer = None
-        for sub in self._token_subscriptions:
-            _cancel_timer(sub._timer)
-            sub._timer = None
-
-
-def _cancel_timer(timer: Any) -> None:
-    if timer is not None and timer.active():
-        timer.cancel()
-
-
-def _call_quietly(fn: Callable[..., Any], *args: Any) -> None:
-    try:
-        fn(*args)
-    except Exception:
-        log.debug('connection callback failed', exc_info=True)
+        self._listen_keys.stop()
+        self._listen_tokens.stop()

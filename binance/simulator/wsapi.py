@@ -23,8 +23,9 @@ from twisted.web.resource import Resource
 
 from .. import signing
 from . import apierrors, auth
-from .accounts import SPOT, Subscription, TokenSubscription
+from .accounts import SPOT
 from .apierrors import ApiError
+from .listening import Subscription, TokenSubscription
 from .server import SimulatorWebSocketProtocol, websocket_resource
 from .weights import limiter_for
 

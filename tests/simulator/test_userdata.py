@@ -365,3 +365,15 @@ def test_expire_fault_and_combined_stream(us_sim):
     finally:
         ws.close()
     assert expired['stream'] == key and expired['data']['e'] == 'listenKeyExpired'
+
+
+def test_initial_balances_option():
+    clock = Clock()
+    sim = Simulator(clock=clock, options={'initial_balances': {'BTC': '0.5', 'XRP': '7'}})
+    sim.market = Market(seed=1, now_ms=sim.now_ms)
+    accounts = Accounts(sim)
+    info = accounts.account_info(DEFAULT_API_KEY)
+    assert [(b['asset'], b['free']) for b in info['balances']] == [('BTC', '0.50000000'), ('XRP', '7.00000000')]
+    with pytest.raises(ApiError) as err:
+        accounts.place_order(DEFAULT_API_KEY, 'BNBBTC', 'SELL', 'MARKET', '1')
+    assert err.value.code == -2010

@@ -97,6 +97,12 @@ class Client:
     #: The spot test network offers ``/api`` only; margin calls fail there.
     API_TESTNET_URL = 'https://testnet.binance.vision/api'
     MARGIN_API_TESTNET_URL = 'https://testnet.binance.vision/sapi'
+    #: WebSocket bases of each venue, for sockets whose manager keeps the
+    #: binance.com defaults (see :attr:`stream_url` and :attr:`ws_api_url`).
+    VENUE_STREAM_URL = 'wss://stream.binance.{}:9443/'
+    VENUE_WS_API_URL = 'wss://ws-api.binance.{}:443/ws-api/v3'
+    STREAM_TESTNET_URL = 'wss://stream.testnet.binance.vision:9443/'
+    WS_API_TESTNET_URL = 'wss://ws-api.testnet.binance.vision/ws-api/v3'
     PUBLIC_API_VERSION = 'v3'
     PRIVATE_API_VERSION = 'v3'
     MARGIN_API_VERSION = 'v1'
@@ -152,6 +158,16 @@ class Client:
     def margin_api_url(self) -> str:
         """The ``/sapi`` base URL this client talks to (read at each request)."""
         return (self.MARGIN_API_TESTNET_URL if self.testnet else self.MARGIN_API_URL).format(self.tld)
+
+    @property
+    def stream_url(self) -> str:
+        """The market-stream base of this client's venue (``wss://stream.binance.us:9443/`` for ``tld='us'``)."""
+        return self.STREAM_TESTNET_URL if self.testnet else self.VENUE_STREAM_URL.format(self.tld)
+
+    @property
+    def ws_api_url(self) -> str:
+        """The WebSocket API of this client's venue."""
+        return self.WS_API_TESTNET_URL if self.testnet else self.VENUE_WS_API_URL.format(self.tld)
 
     @property
     def uses_listen_keys(self) -> bool:

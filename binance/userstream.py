@@ -38,7 +38,7 @@ from .exceptions import BinanceAPIException, BinanceWebsocketError
 __all__ = [
     'open_user_socket', 'open_margin_socket', 'open_isolated_margin_socket',
     'UserSocketCredentialsError', 'SignatureSubscription', 'ListenKeyStream',
-    'ListenTokenSubscription', 'USER_CONN_KEY', 'MARGIN_CONN_KEY', 'ISOLATED_MARGIN_PREFIX',
+    'ListenTokenSubscription', 'venue_url', 'USER_CONN_KEY', 'MARGIN_CONN_KEY', 'ISOLATED_MARGIN_PREFIX',
 ]
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,30 @@ _AUTH_ERRORS = (-1022, -2014, -2015, -1002)
 
 class UserSocketCredentialsError(BinanceWebsocketError, ValueError):
     """A user data socket was requested without the credentials it needs."""
+
+
+def venue_url(manager: Any, attribute: str) -> str:
+    """The base URL a user socket dials: the manager's, or the client's venue.
+
+    ``manager.STREAM_URL`` and ``manager.WS_API_URL`` win when they were set
+    to something else than binance.com's defaults (a simulator, a proxy).
+    Otherwise a client for another venue (``tld='us'``, ``testnet=True``)
+    supplies that venue's URL, so a Binance US key is never sent to
+    binance.com.
+
+    Args:
+        manager: the socket manager.
+        attribute: ``'STREAM_URL'`` or ``'WS_API_URL'``.
+    """
+    url = getattr(manager, attribute)
+    client = getattr(manager, '_client', None)
+    if client is None or not hasattr(client, 'VENUE_STREAM_URL'):
+        return url
+    if attribute == 'STREAM_URL':
+        default, venue = client.VENUE_STREAM_URL.format('com'), client.stream_url
+    else:
+        default, venue = client.VENUE_WS_API_URL.format('com'), client.ws_api_url
+    return venue if url == default else url
 
 
 def _error_event(message: str) -> Dict[str, str]:
@@ -97,7 +121,7 @@ class _WsApiSession(StreamSession):
 
     def connect_url(self, url: str) -> Any:
         """Read ``WS_API_URL`` at connect time, so a class override applies at once."""
-        return self._manager.WS_API_URL
+        return venue_url(self._manager, 'WS_API_URL')
 
     def _request(self, method: str, params: Optional[Dict[str, Any]],
                  on_answer: Callable[[Dict[str, Any]], None]) -> bool:
@@ -298,7 +322,7 @@ class ListenTokenSubscription(_WsApiSession):
 
         def ready(token: str) -> str:
             self._token = token
-            return self._manager.WS_API_URL
+            return venue_url(self._manager, 'WS_API_URL')
         d.addCallback(ready)
         return d
 
@@ -399,7 +423,7 @@ class ListenKeyStream(StreamSession):
             # POST extended the key's validity: restart the keepalive cadence from now.
             self._key = key
             self._keepalive.start(key)
-        return '{}ws/{}'.format(self._manager.STREAM_URL, key)
+        return '{}ws/{}'.format(venue_url(self._manager, 'STREAM_URL'), key)
 
     def on_message(self, message: Any) -> Any:
         """Pass events through; ``listenKeyExpired`` triggers a reconnect with a new key."""

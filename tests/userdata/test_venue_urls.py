@@ -1,0 +1,49 @@
+"""Which base URL a user socket dials, per venue and overrides (no network)."""
+import pytest
+
+from binance.client import Client
+from binance.userstream import venue_url
+from binance.websockets import BinanceSocketManager
+
+
+@pytest.fixture
+def manager_for():
+    made = []
+
+    def factory(client, cls=BinanceSocketManager):
+        manager = cls(client)
+        made.append(manager)
+        return manager
+
+    yield factory
+    for manager in made:
+        manager.close()
+
+
+def test_binance_com_uses_the_manager_defaults(manager_for):
+    manager = manager_for(Client('k', 's'))
+    assert venue_url(manager, 'WS_API_URL') == 'wss://ws-api.binance.com:443/ws-api/v3'
+    assert venue_url(manager, 'STREAM_URL') == 'wss://stream.binance.com:9443/'
+
+
+def test_binance_us_client_dials_binance_us(manager_for):
+    manager = manager_for(Client('k', 's', tld='us'))
+    assert venue_url(manager, 'STREAM_URL') == 'wss://stream.binance.us:9443/'
+    assert venue_url(manager, 'WS_API_URL') == 'wss://ws-api.binance.us:443/ws-api/v3'
+
+
+def test_testnet_client_dials_the_testnet(manager_for):
+    manager = manager_for(Client('k', 's', testnet=True))
+    assert venue_url(manager, 'WS_API_URL') == 'wss://ws-api.testnet.binance.vision/ws-api/v3'
+    assert venue_url(manager, 'STREAM_URL') == 'wss://stream.testnet.binance.vision:9443/'
+
+
+def test_overridden_manager_urls_always_win(manager_for):
+    class Local(BinanceSocketManager):
+        STREAM_URL = 'ws://127.0.0.1:1/'
+        WS_API_URL = 'ws://127.0.0.1:1/ws-api/v3'
+
+    for client in (Client('k', 's', tld='us'), Client('k', 's', testnet=True)):
+        manager = manager_for(client, Local)
+        assert venue_url(manager, 'STREAM_URL') == 'ws://127.0.0.1:1/'
+        assert venue_url(manager, 'WS_API_URL') == 'ws://127.0.0.1:1/ws-api/v3'

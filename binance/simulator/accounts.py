@@ -415,11 +415,7 @@ class Accounts:
         Raises:
             ApiError: -1102 without an order id; -2011 for an unknown or finished order.
         """
-        self._require_key(api_key)
-        self.assets(symbol)
-        if order_id is None and not orig_client_order_id:
-            raise apierrors.mandatory('orderId')
-        order = self._find_order(api_key, symbol, account, order_id, orig_client_order_id)
+        order = self._lookup_order(api_key, symbol, account, order_id, orig_client_order_id)
         if order is None or not order.is_open:
             raise apierrors.cancel_rejected()
         wallet = self._wallet(api_key, account)
@@ -449,11 +445,7 @@ class Accounts:
         Raises:
             ApiError: -1102 without an order id; -2013 when there is no such order.
         """
-        self._require_key(api_key)
-        self.assets(symbol)
-        if order_id is None and not orig_client_order_id:
-            raise apierrors.mandatory('orderId')
-        order = self._find_order(api_key, symbol, account, order_id, orig_client_order_id)
+        order = self._lookup_order(api_key, symbol, account, order_id, orig_client_order_id)
         if order is None:
             raise apierrors.no_such_order()
         response = self._order_response(order, 'RESULT')
@@ -467,8 +459,13 @@ class Accounts:
         return [o for o in self._orders.values()
                 if o.api_key == api_key and o.account == account and o.is_open]
 
-    def _find_order(self, api_key: str, symbol: str, account: str, order_id: Optional[int],
-                    client_order_id: Optional[str]) -> Optional[Order]:
+    def _lookup_order(self, api_key: str, symbol: str, account: str, order_id: Optional[int],
+                      client_order_id: Optional[str]) -> Optional[Order]:
+        """The order named by id or client id; checks key, symbol and that one id is given."""
+        self._require_key(api_key)
+        self.assets(symbol)
+        if order_id is None and not client_order_id:
+            raise apierrors.mandatory('orderId')
         for order in self._orders.values():
             if order.api_key != api_key or order.symbol != symbol or order.account != account:
                 continue

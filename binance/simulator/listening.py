@@ -115,7 +115,7 @@ class Subscribers:
 
 @dataclass
 class _ListenKey:
-    key: str
+    key: str = field(repr=False)
     scope: Scope
     timer: Any = None
     attached: List[Tuple[Callable[[bytes], None], Callable[[], None], Subscription]] = \
@@ -288,7 +288,7 @@ class TokenSubscription(Subscription):
 
 @dataclass
 class _ListenToken:
-    token: str
+    token: str = field(repr=False)
     scope: Scope
     expiration_ms: int
     timer: Any = None

@@ -11,7 +11,7 @@ Signed requests are checked over the exact bytes received: the raw query
 string concatenated with the raw body, without the ``signature`` pair.
 """
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import parse_qsl
 
@@ -50,11 +50,12 @@ class Call:
 
     method: str
     path: str
-    params: Dict[str, str]
-    raw_query: bytes
-    raw_body: bytes
-    api_key: Optional[str]
-    now_ms: int
+    # parameters may hold a signature or a listen key: kept out of reprs
+    params: Dict[str, str] = field(repr=False)
+    raw_query: bytes = field(repr=False)
+    raw_body: bytes = field(repr=False)
+    api_key: Optional[str] = field(repr=False)
+    now_ms: int = 0
 
 
 Handler = Callable[[Any, Call], Any]

@@ -127,6 +127,9 @@ class Client:
         self.recv_window: Optional[int] = None
         #: ``None``: decided by :attr:`tld`; ``True``/``False`` force the user data model.
         self.use_listen_keys: Optional[bool] = None
+        #: The last HTTP response (python-binance kept it too, e.g. for the
+        #: ``X-MBX-USED-WEIGHT-1M`` header); shared by every thread using this client.
+        self.response: Optional[requests.Response] = None
         self._offset_lock = threading.Lock()
         self.session = self._init_session()
 
@@ -297,6 +300,7 @@ class Client:
         except requests.RequestException as exc:
             # The exception text contains the URL (and a GET's signature).
             raise _request_error(endpoint, 'request failed ({})'.format(type(exc).__name__)) from None
+        self.response = response
         log.debug('%s -> HTTP %d', endpoint, response.status_code)
         return _handle_response(endpoint, response)
 

@@ -33,6 +33,7 @@ def test_public_endpoints(sim_client):
 
 def test_order_book_keyword_style(sim_client):
     book = sim_client.get_order_book(symbol='BNBBTC', limit=5)
+    assert int(sim_client.response.headers['X-MBX-USED-WEIGHT-1M']) >= 1
     assert set(book) >= {'lastUpdateId', 'bids', 'asks'}
     assert 0 < len(book['bids']) <= 5 and 0 < len(book['asks']) <= 5
     assert float(book['bids'][0][0]) < float(book['asks'][0][0])

@@ -13,7 +13,6 @@ check hours-long rules in seconds.
 """
 import contextlib
 import dataclasses
-import importlib
 import logging
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -165,24 +164,21 @@ class Simulator:
 
     def start(self) -> 'Simulator':
         """Build the exchange and listen; call on the reactor thread. Returns ``self``."""
-        from . import control, faults, server
-        accounts = _optional_module('accounts')
-        rest = _optional_module('rest')
-        wsapi = _optional_module('wsapi')
-        market_factory = self._market_factory or _optional_module('market').Market
-        feed_factory = self._feed_factory or _optional_module('feed').MarketFeed
+        from . import accounts, control, faults, rest, server, wsapi
+        from .feed import MarketFeed
+        from .market import Market
 
         config = self.config
+        market_factory = self._market_factory or Market
+        feed_factory = self._feed_factory or MarketFeed
         self.market = market_factory(seed=config.seed, symbols=config.symbols, now_ms=self.now_ms)
         self.feed = feed_factory(self.market, self.clock, trade_rate=config.trade_rate,
                                  retired_streams_live=config.retired_streams_live)
-        self.accounts = accounts.Accounts(self) if accounts is not None else None
+        self.accounts = accounts.Accounts(self)
         self.faults = faults.Faults(self)
         root = Resource()
-        if rest is not None:
-            rest.install(root, self)
-        if wsapi is not None:
-            wsapi.install(root, self)
+        rest.install(root, self)
+        wsapi.install(root, self)
         control.install(root, self)
         self.site = server.build_site(self, root)
         if config.tls:
@@ -229,10 +225,8 @@ class Simulator:
         self.started = False
         if self.feed is not None:
             self.feed.stop()
-        for hook in ('stop',):
-            fn = getattr(self.accounts, hook, None)
-            if fn is not None:
-                fn()
+        if self.accounts is not None:
+            self.accounts.stop()
         d = defer.maybeDeferred(self._listening.stopListening)
         for conn in list(self.connections.values()):
             conn.drop()
@@ -276,18 +270,6 @@ class Simulator:
             return None
         import math
         return self._refuse_status, max(1, math.ceil(self._refuse_until - now))
-
-
-def _optional_module(name: str) -> Any:
-    # The simulator's parts are developed side by side; a part that is not
-    # there yet must not keep the others from starting.
-    try:
-        return importlib.import_module('.' + name, __name__)
-    except ModuleNotFoundError as exc:
-        if exc.name != '{}.{}'.format(__name__, name):
-            raise
-        log.warning('binance.simulator.%s is not available; its endpoints are not served', name)
-        return None
 
 
 @contextlib.contextmanager

@@ -96,3 +96,41 @@ def raw_handshake(port, path='/ws/bnbbtc@trade', host='127.0.0.1'):
             k, v = line.split(':', 1)
             headers[k.strip().lower()] = v.strip()
     return status, headers, sock
+
+
+class RawConnection:
+    """A WebSocket over a plain socket that answers nothing by itself (for ping rules)."""
+
+    def __init__(self, port, path='/ws/bnbbtc@trade'):
+        status, _, self.sock = raw_handshake(port, path)
+        assert status == 101, status
+        self.buffer = b''
+
+    def _read(self, n):
+        while len(self.buffer) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError('closed by the server')
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        return data
+
+    def read_frame(self, timeout=5):
+        """(fin, opcode, masked, payload) of the next frame; ConnectionError at end of stream."""
+        self.sock.settimeout(timeout)
+        b0, b1 = self._read(2)
+        length = b1 & 0x7F
+        if length == 126:
+            length = int.from_bytes(self._read(2), 'big')
+        elif length == 127:
+            length = int.from_bytes(self._read(8), 'big')
+        mask = self._read(4) if b1 & 0x80 else None
+        payload = self._read(length)
+        return bool(b0 & 0x80), b0 & 0x0F, mask is not None, payload
+
+    def send_frame(self, opcode, payload=b''):
+        from binance.simulator.frames import encode_frame
+        self.sock.sendall(encode_frame(opcode, payload, mask=b'\x01\x02\x03\x04'))
+
+    def close(self):
+        self.sock.close()

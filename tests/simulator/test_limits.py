@@ -1,0 +1,205 @@
+"""Binance's connection rules, with compressed time: pings, pong timeout, age, rates, attempts."""
+import threading
+
+import pytest
+import websocket
+
+from binance.simulator import server
+from sim_server_helpers import RawConnection, connections_of, raw_handshake
+from tests.conftest import wait_for
+
+PING, PONG, CLOSE = websocket.ABNF.OPCODE_PING, websocket.ABNF.OPCODE_PONG, websocket.ABNF.OPCODE_CLOSE
+
+
+def _closed(client, timeout=5):
+    """Read until the connection ends; the close code, or None when the TCP just dropped."""
+    client.ws.settimeout(timeout)
+    while True:
+        try:
+            opcode, frame = client.ws.recv_data_frame(True)
+        except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+            return None
+        if opcode == CLOSE:
+            return int.from_bytes(frame.data[:2], 'big') if len(frame.data) >= 2 else 1005
+
+
+def test_server_pings_and_a_client_answering_stays(scripted_sim, connect):
+    # time_scale compresses every rule together: ping 0.1 s, pong timeout 0.3 s, 5 messages per 5 ms
+    sim = scripted_sim(time_scale=0.005)
+    client = connect(sim.stream_url + 'ws/bnbbtc@trade')
+    payloads = []
+    for _ in range(8):  # 0.8 s, more than twice the pong timeout
+        opcode, data = client.recv_frame()
+        assert opcode == PING
+        payloads.append(data)  # websocket-client answered it with a pong
+    assert len(set(payloads)) == len(payloads)  # every ping carries its own payload
+    assert len(connections_of(sim)) == 1
+
+
+def _until_dropped(conn, on_ping=None):
+    pings = 0
+    while True:
+        try:
+            _, opcode, _, payload = conn.read_frame()
+        except (ConnectionError, OSError):
+            return pings
+        if opcode == PING:
+            pings += 1
+            if on_ping is not None:
+                on_ping(payload)
+
+
+def test_no_pong_means_disconnect(scripted_sim):
+    sim = scripted_sim(time_scale=0.005)
+    conn = RawConnection(sim.port)
+    try:
+        # pings every 0.1 s, never answered: dropped at 0.1 + 0.3 s, after 3 or 4 pings
+        assert 2 <= _until_dropped(conn) <= 5
+    finally:
+        conn.close()
+    wait_for(lambda: not connections_of(sim), 5, message='server forgets the connection')
+
+
+def test_unsolicited_or_wrong_pongs_do_not_keep_a_connection(scripted_sim):
+    sim = scripted_sim(time_scale=0.005)
+    conn = RawConnection(sim.port)
+    try:
+        conn.send_frame(PONG)  # unsolicited pongs are allowed
+        assert 2 <= _until_dropped(conn, lambda payload: conn.send_frame(PONG, b'not-' + payload)) <= 5
+    finally:
+        conn.close()
+
+
+def test_pongs_echoing_the_payload_keep_a_raw_connection(scripted_sim):
+    sim = scripted_sim(time_scale=0.005)
+    conn = RawConnection(sim.port)
+    try:
+        for _ in range(10):  # 1 s: more than three pong timeouts
+            _, opcode, masked, payload = conn.read_frame()
+            assert opcode == PING and not masked
+            conn.send_frame(PONG, payload)
+        assert len(connections_of(sim)) == 1
+    finally:
+        conn.close()
+
+
+def test_server_answers_client_pings(scripted_sim, connect):
+    sim = scripted_sim()
+    client = connect(sim.stream_url + 'ws/bnbbtc@trade')
+    client.ws.ping(b'hello')
+    assert client.recv_frame() == (PONG, b'hello')
+
+
+def test_max_age_sends_server_shutdown_raw_then_closes(scripted_sim, connect):
+    sim = scripted_sim(intervals={'max_connection_age': 0.6, 'shutdown_notice': 0.2})
+    client = connect(sim.stream_url + 'ws/bnbbtc@trade')
+    event = client.recv_json()
+    assert set(event) == {'e', 'E'} and event['e'] == 'serverShutdown' and isinstance(event['E'], int)
+    assert _closed(client) == 1001
+
+
+def test_max_age_combined_form(scripted_sim, connect):
+    sim = scripted_sim(intervals={'max_connection_age': 0.6, 'shutdown_notice': 0.2})
+    client = connect(sim.stream_url + 'stream?streams=bnbbtc@trade')
+    event = client.recv_json()
+    assert event['stream'] == '!serverShutdown'
+    assert event['data']['e'] == 'serverShutdown' and isinstance(event['data']['E'], int)
+    assert _closed(client) == 1001
+
+
+def test_max_age_scales_with_time_scale(scripted_sim):
+    sim = scripted_sim(time_scale=1e-5)
+    assert abs(sim.config.interval('max_connection_age') - 0.864) < 1e-9
+
+
+def test_sixth_message_within_a_window_disconnects(scripted_sim, connect):
+    sim = scripted_sim(intervals={'message_window': 30})
+    client = connect(sim.stream_url + 'ws')
+    # ping, pong and JSON requests all count: 5 are fine
+    client.ws.ping(b'1')
+    assert client.recv_frame() == (PONG, b'1')
+    client.ws.pong(b'')
+    for i in range(3):
+        assert client.request({'method': 'LIST_SUBSCRIPTIONS', 'id': i}) == {'result': [], 'id': i}
+    client.send_json({'method': 'LIST_SUBSCRIPTIONS', 'id': 99})
+    assert _closed(client) == 1008
+
+
+def test_messages_spread_over_windows_are_fine(scripted_sim, connect):
+    sim = scripted_sim(intervals={'message_window': 0.05})
+    client = connect(sim.stream_url + 'ws')
+    waiter = threading.Event()
+    for i in range(12):
+        assert client.request({'method': 'LIST_SUBSCRIPTIONS', 'id': i}) == {'result': [], 'id': i}
+        if i % 4 == 3:
+            waiter.wait(0.06)  # let the window pass (time is the rule under test)
+
+
+def test_default_is_five_per_second(scripted_sim):
+    sim = scripted_sim()
+    assert sim.config.max_incoming_messages == 5
+    assert sim.config.interval('message_window') == 1.0
+
+
+def test_rate_limit_can_be_disabled_by_a_subclass(scripted_sim, connect, monkeypatch):
+    monkeypatch.setattr(server.MarketStreamProtocol, 'rate_limited', False)
+    sim = scripted_sim(intervals={'message_window': 30})
+    client = connect(sim.stream_url + 'ws')
+    for i in range(20):
+        assert client.request({'method': 'LIST_SUBSCRIPTIONS', 'id': i})['id'] == i
+
+
+def test_connection_attempts_per_ip_refused_with_429_and_retry_after(scripted_sim):
+    sim = scripted_sim(max_connection_attempts=3, intervals={'connection_window': 2})
+    sockets = []
+    try:
+        for _ in range(3):
+            status, headers, sock = raw_handshake(sim.port)
+            sockets.append(sock)
+            assert status == 101
+        status, headers, sock = raw_handshake(sim.port)
+        sockets.append(sock)
+        assert status == 429
+        assert 1 <= int(headers['retry-after']) <= 2
+        # REST is not a WebSocket handshake and is not refused
+        status, _, sock = raw_handshake(sim.port, path='/control')
+        sockets.append(sock)
+        assert status == 200
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_connection_attempts_allowed_again_after_the_window(scripted_sim):
+    sim = scripted_sim(max_connection_attempts=2, intervals={'connection_window': 0.3})
+    sockets = []
+
+    def attempt():
+        status, _, sock = raw_handshake(sim.port)
+        sockets.append(sock)
+        return status
+
+    try:
+        assert [attempt(), attempt(), attempt()] == [101, 101, 429]
+        wait_for(lambda: attempt() == 101, 5, interval=0.05, message='the window to pass')
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_default_attempt_limit_is_300_per_5_minutes(scripted_sim):
+    sim = scripted_sim()
+    assert sim.config.max_connection_attempts == 300
+    assert sim.config.interval('connection_window') == 300.0
+
+
+@pytest.mark.parametrize('path', ['/ws/bnbbtc@trade', '/stream?streams=bnbbtc@trade'])
+def test_refused_handshake_reaches_websocket_clients(scripted_sim, path):
+    sim = scripted_sim(max_connection_attempts=1, intervals={'connection_window': 60})
+    first = websocket.create_connection(sim.stream_url + path.lstrip('/'), timeout=5)
+    try:
+        with pytest.raises(websocket.WebSocketBadStatusException) as info:
+            websocket.create_connection(sim.stream_url + path.lstrip('/'), timeout=5)
+        assert info.value.status_code == 429
+    finally:
+        first.close()

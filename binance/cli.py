@@ -28,7 +28,8 @@ from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Sequence, 
 
 __all__ = [
     'RateMeter', 'SocketStats', 'LiveScreen', 'summarize', 'format_number',
-    'format_table', 'render_view', 'render_plain', 'render_summary', 'build_parser', 'main',
+    'format_table', 'render_view', 'render_plain', 'render_summary', 'normalize_stream_name',
+    'retired_stream_warnings', 'build_parser', 'main',
 ]
 
 #: Exit status after a command-line usage error (argparse uses the same).
@@ -479,6 +480,25 @@ def _terminal_width() -> int:
     return shutil.get_terminal_size((100, 24)).columns
 
 
+def normalize_stream_name(name: str) -> str:
+    """``'BTCUSDT@aggTrade'`` -> ``'btcusdt@aggTrade'``: Binance wants lower-case symbols only.
+
+    The stream type after ``@`` keeps its case (``aggTrade``, ``kline_1M``);
+    all-market names (``!miniTicker@arr``) are left as they are.
+    """
+    if '@' not in name or name.startswith('!'):
+        return name
+    symbol, rest = name.split('@', 1)
+    return symbol.lower() + '@' + rest
+
+
+def retired_stream_warnings(stream_url: str, streams: Sequence[str]) -> List[str]:
+    """Warnings for the ``streams`` the venue at ``stream_url`` no longer serves (they stay silent)."""
+    from .websockets import retired_stream_notice
+    notices = (retired_stream_notice(stream_url, name) for name in streams)
+    return ['warning: ' + notice for notice in notices if notice]
+
+
 class _JsonLinesWriter:
     """Writes messages as JSON lines to a binary stream; counts them."""
 
@@ -520,9 +540,12 @@ def run_stream(args: argparse.Namespace, out: Optional[IO[bytes]] = None, err: O
         with _simulator(args.simulator, **_simulator_options(args)) as sim:
             url = sim.stream_url if sim is not None else args.url
             bm = _manager_class(url)(None)
+            streams = [normalize_stream_name(name) for name in args.streams]
+            for warning in retired_stream_warnings(bm.STREAM_URL, streams):
+                err.write(warning + '\n')
             try:
                 try:
-                    bm.start_multiplex_socket(list(args.streams), on_message)
+                    bm.start_multiplex_socket(streams, on_message)
                 except (TypeError, ValueError) as exc:
                     err.write('error: {}\n'.format(exc))
                     return EXIT_USAGE
@@ -639,11 +662,13 @@ def build_parser() -> argparse.ArgumentParser:
         'stream', help='print the messages of any streams as JSON lines',
         description='Write every message of the given streams (e.g. bnbbtc@trade btcusdt@depth5) to '
                     'stdout, one JSON object {"stream": ..., "data": ...} per line.')
-    stream.add_argument('streams', nargs='+', metavar='STREAM', help='stream names, e.g. bnbbtc@trade')
+    stream.add_argument('streams', nargs='+', metavar='STREAM',
+                        help='stream names, e.g. bnbbtc@trade (symbols are lower-cased for you)')
     where = stream.add_mutually_exclusive_group()
     where.add_argument('--simulator', action='store_true', help='stream from the simulated exchange, in process')
     where.add_argument('--url', default=None,
-                       help='stream server base URL (default: BinanceSocketManager.STREAM_URL, Binance)')
+                       help='stream server base URL, e.g. wss://stream.binance.us:9443/ '
+                            '(default: BinanceSocketManager.STREAM_URL, binance.com)')
     stream.add_argument('--count', type=_positive_int, default=None, metavar='N', help='exit after N messages')
     stream.add_argument('--seconds', type=_positive_float, default=None, metavar='N',
                         help='exit after N seconds')

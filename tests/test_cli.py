@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from binance.cli import (
-    LiveScreen, RateMeter, SocketStats, build_parser, format_number, format_table, render_plain,
-    render_summary, render_view, summarize, wants_ansi,
+    LiveScreen, RateMeter, SocketStats, build_parser, format_number, format_table, normalize_stream_name,
+    render_plain, render_summary, render_view, retired_stream_warnings, summarize, wants_ansi,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,7 +190,7 @@ def test_live_screen_redraws_in_place_on_a_terminal():
     assert second.count('\x1b[2K') == 3
     screen.release()
     screen.draw(['f'])
-    assert not out.getvalue().split('\x1b[J')[-2].startswith('\x1b[3F')  # after release: below, not over
+    assert out.getvalue().split('\x1b[J')[-2] == '\x1b[2Kf\n'  # after release: below, not over
 
 
 def test_live_screen_appends_plain_lines_elsewhere():
@@ -245,6 +245,25 @@ def test_stream_loop_stops_at_its_deadline_or_when_asked():
     assert (status, len(lines)) == (0, 1)
     status, lines, _ = _loop([TRADE], stop_after='interrupted')
     assert (status, lines) == (0, [])
+
+
+@pytest.mark.parametrize('name, expected', [
+    ('BTCUSDT@aggTrade', 'btcusdt@aggTrade'), ('bnbbtc@kline_1M', 'bnbbtc@kline_1M'),
+    ('EthBtc@depth5@100ms', 'ethbtc@depth5@100ms'), ('!miniTicker@arr', '!miniTicker@arr'),
+    ('!ticker@arr', '!ticker@arr'), ('listenkeyABC', 'listenkeyABC'),
+])
+def test_stream_names_get_lower_case_symbols(name, expected):
+    assert normalize_stream_name(name) == expected
+
+
+def test_retired_streams_are_named_on_binance_com_only():
+    com = 'wss://stream.binance.com:9443/'
+    warnings = retired_stream_warnings(com, ['bnbbtc@trade', '!ticker@arr', '!bookTicker'])
+    assert len(warnings) == 2
+    assert warnings[0].startswith('warning: ') and '!ticker@arr' in warnings[0]
+    assert '!bookTicker' in warnings[1]
+    assert retired_stream_warnings('wss://stream.binance.us:9443/', ['!ticker@arr']) == []
+    assert retired_stream_warnings('ws://127.0.0.1:1234/', ['!bookTicker']) == []
 
 
 # -------------------------------------------------------------------------------------------
@@ -355,6 +374,7 @@ def test_sigint_ends_the_demo_cleanly_with_the_summary():
 
 def test_stream_prints_json_lines_from_the_simulator():
     proc = _run('stream', 'bnbbtc@trade', '--simulator', '--count', '5')
+    assert proc.stderr == ''  # nothing retired, nothing to warn about
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == 5
@@ -367,7 +387,7 @@ def test_stream_prints_json_lines_from_the_simulator():
 
 
 def test_stream_several_names_and_seconds_limit():
-    proc = _run('stream', 'bnbbtc@trade', 'ethbtc@depth5', '--simulator', '--seconds', '2', '--trade-rate', '20')
+    proc = _run('stream', 'BNBBTC@trade', 'ethbtc@depth5', '--simulator', '--seconds', '2', '--trade-rate', '20')
     assert proc.returncode == 0, proc.stderr
     streams = {json.loads(line)['stream'] for line in proc.stdout.splitlines()}
     assert streams == {'bnbbtc@trade', 'ethbtc@depth5'}

@@ -210,13 +210,13 @@ def test_methods_may_be_called_from_inside_a_callback(sim, manager_for):
 
     def on_trade(msg):
         if not keys:
-            keys.append(bm.start_depth_socket('BNBBTC', depth, depth=5))
+            keys.append(bm.start_depth_socket('BNBBTC', depth, depth=5, interval=100))
             bm.stop_socket('ws/bnbbtc@trade')
 
     bm.start_trade_socket('BNBBTC', on_trade)
     depth.wait_count(2)
-    assert keys == ['ws/bnbbtc@depth5']
-    wait_for(lambda: server_paths(sim) == ['/ws/bnbbtc@depth5'], message='trade socket stopped')
+    assert keys == ['ws/bnbbtc@depth5@100ms']
+    wait_for(lambda: server_paths(sim) == ['/ws/bnbbtc@depth5@100ms'], message='trade socket stopped')
 
 
 def test_reconnects_after_more_than_five_drops_in_a_row(make_sim, manager_for):

@@ -29,6 +29,11 @@ class ApiError(Exception):
         return {'code': self.code, 'msg': self.msg}
 
 
+def internal() -> ApiError:
+    """-1000 with HTTP 500: the simulator itself failed (a bug, logged)."""
+    return ApiError(500, -1000, 'An unknown error occurred while processing the request.')
+
+
 def mandatory(name: str) -> ApiError:
     """-1102: a mandatory parameter is missing or malformed."""
     return ApiError(400, -1102, "Mandatory parameter '{}' was not sent, was empty/null, "

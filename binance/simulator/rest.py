@@ -151,6 +151,10 @@ class RestApi:
             result = route.handler(self, call)
         except ApiError as exc:
             return exc.status, headers, orjson.dumps(exc.body())
+        except Exception:
+            log.exception('%s %s failed', call.method, call.path)
+            exc = apierrors.internal()
+            return exc.status, headers, orjson.dumps(exc.body())
         return 200, headers, orjson.dumps(result)
 
     def _signed(self, call: Call) -> str:

@@ -9,7 +9,10 @@ Requests are ``{"id", "method", "params"}`` text frames; responses
   ``signature`` over the sorted parameters, optional ``recvWindow``);
 * ``userDataStream.subscribe.listenToken`` (``listenToken``; subscribing
   again with a newer token of the same account extends the subscription);
-* ``userDataStream.unsubscribe`` (optional ``subscriptionId``; none means all).
+* ``userDataStream.unsubscribe`` (optional ``subscriptionId``; none means all);
+* with ``legacy_listen_keys`` (Binance US), also ``userDataStream.start``,
+  ``userDataStream.ping`` and ``userDataStream.stop`` (``apiKey``,
+  ``listenKey``), the listen-key trio binance.com removed.
 
 A subscription ends with ``eventStreamTerminated`` when its listen token
 expires or when it is unsubscribed. :class:`WsApiSession` holds the logic
@@ -65,6 +68,13 @@ class WsApiSession:
             'userDataStream.subscribe.listenToken': (2, WsApiSession._subscribe_listen_token),
             'userDataStream.unsubscribe': (2, WsApiSession._unsubscribe),
         }
+        if sim.config.legacy_listen_keys:
+            # Binance US still manages listen keys over the WebSocket API too.
+            self._methods.update({
+                'userDataStream.start': (2, WsApiSession._listen_key_start),
+                'userDataStream.ping': (2, WsApiSession._listen_key_ping),
+                'userDataStream.stop': (2, WsApiSession._listen_key_stop),
+            })
 
     def __repr__(self) -> str:
         return '<WsApiSession peer={} subscriptions={}>'.format(self.peer_host, len(self.subscriptions))
@@ -102,6 +112,10 @@ class WsApiSession:
             result = handler(self, params)
         except ApiError as exc:
             self._answer_error(request_id, exc)
+            return
+        except Exception:
+            log.exception('WebSocket API request failed')
+            self._answer_error(request_id, apierrors.internal())
             return
         self._answer(request_id, result)
 
@@ -198,6 +212,34 @@ class WsApiSession:
             sub = self.subscriptions.pop(target)
             sub.cancel()
             self._send_terminated(target)
+        return {}
+
+    # -- legacy listen keys (only with legacy_listen_keys) ------------------------
+
+    def _listen_key_owner(self, params: Dict[str, Any]) -> str:
+        api_key = params.get('apiKey')
+        if not isinstance(api_key, str) or not api_key:
+            raise apierrors.mandatory('apiKey')
+        auth.check_api_key(self.sim.accounts.api_keys, api_key)
+        return api_key
+
+    def _listen_key_param(self, params: Dict[str, Any]) -> str:
+        key = params.get('listenKey')
+        if not isinstance(key, str) or not key:
+            raise apierrors.mandatory('listenKey')
+        return key
+
+    def _listen_key_start(self, params: Dict[str, Any]) -> Any:
+        return {'listenKey': self.sim.accounts.create_listen_key(self._listen_key_owner(params))}
+
+    def _listen_key_ping(self, params: Dict[str, Any]) -> Any:
+        owner = self._listen_key_owner(params)
+        self.sim.accounts.keepalive_listen_key(owner, self._listen_key_param(params), SPOT)
+        return {}
+
+    def _listen_key_stop(self, params: Dict[str, Any]) -> Any:
+        owner = self._listen_key_owner(params)
+        self.sim.accounts.close_listen_key(owner, self._listen_key_param(params), SPOT)
         return {}
 
     def _new_id(self) -> int:

@@ -284,3 +284,27 @@ def test_decimal_amounts_are_strings(sim, api):
     position = recv_json(api)['event']
     assert position['e'] == 'outboundAccountPosition'
     assert Decimal(position['B'][0]['f']) == Decimal('10.1')
+
+
+def test_listen_key_methods_only_on_legacy_venues(make_sim):
+    com = make_sim()
+    ws = connect(com.ws_api_url)
+    try:
+        _error(ws_request(ws, 'userDataStream.start', {'apiKey': DEFAULT_API_KEY}), 400, -1020)
+    finally:
+        ws.close()
+    us = make_sim(legacy_listen_keys=True)
+    ws = connect(us.ws_api_url)
+    try:
+        key = ws_request(ws, 'userDataStream.start', {'apiKey': DEFAULT_API_KEY})['result']['listenKey']
+        rest_key = call(us, 'POST', '/api/v3/userDataStream', api_key=DEFAULT_API_KEY).json()['listenKey']
+        assert key == rest_key
+        ping = ws_request(ws, 'userDataStream.ping', {'apiKey': DEFAULT_API_KEY, 'listenKey': key})
+        assert ping['status'] == 200 and ping['result'] == {}
+        _error(ws_request(ws, 'userDataStream.ping', {'apiKey': DEFAULT_API_KEY, 'listenKey': 'x'}), 400, -1125)
+        _error(ws_request(ws, 'userDataStream.start', {'apiKey': 'unknownKey'}), 401, -2015)
+        _error(ws_request(ws, 'userDataStream.stop', {'apiKey': DEFAULT_API_KEY}), 400, -1102)
+        assert ws_request(ws, 'userDataStream.stop', {'apiKey': DEFAULT_API_KEY, 'listenKey': key})['status'] == 200
+        assert not on_reactor(us.accounts.is_listen_key, key)
+    finally:
+        ws.close()

@@ -362,3 +362,12 @@ def test_listen_token_needs_signature(sim):
     assert_error(call(sim, 'POST', '/sapi/v1/userListenToken', signed=True), 401, -2014)
     isolated = signed(sim, 'POST', '/sapi/v1/userListenToken', {'isIsolated': 'true', 'symbol': 'BNBBTC'})
     assert isolated.status_code == 200
+
+
+def test_internal_failure_answers_json_500(sim, monkeypatch):
+    def broken(symbol, limit=100):
+        raise RuntimeError('simulated bug')
+
+    monkeypatch.setattr(sim.market, 'depth_snapshot', broken)
+    assert_error(call(sim, 'GET', '/api/v3/depth', {'symbol': 'BNBBTC'}), 500, -1000)
+    assert call(sim, 'GET', '/api/v3/ping').status_code == 200

@@ -17,7 +17,6 @@ Secrets stay secret: the API secret, signatures, listen keys and tokens never
 appear in this module's log lines, in :func:`repr` or in exception text.
 """
 import logging
-import re
 import threading
 import time
 from typing import Any, Dict, List, Optional, Tuple
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 import requests
 
 from . import signing
+from ._redact import RedactingLogFilter
 from .exceptions import BinanceAPIException, BinanceRequestException
 
 __all__ = ['Client', 'LISTEN_KEYS_RETIRED_MESSAGE']
@@ -43,31 +43,9 @@ LISTEN_KEYS_RETIRED_MESSAGE = (
 # Binance error codes the client reacts to.
 _INVALID_TIMESTAMP = -1021
 
-_REDACT = re.compile(r'((?:signature|listenKey|listenToken|token)=)[^&\s"]+', re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    """Replace signature, listen key and token values in ``text`` with ``***``.
-
-    Used on log records of libraries that print request URLs.
-    """
-    return _REDACT.sub(r'\1***', text)
-
-
-class _RedactingFilter(logging.Filter):
-    """Rewrites urllib3's request lines so a signed query string never reaches a log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        return True
-
-
 # urllib3 logs every request line (path and query string) at DEBUG; a signed
 # GET carries its signature there.
-logging.getLogger('urllib3.connectionpool').addFilter(_RedactingFilter())
+logging.getLogger('urllib3.connectionpool').addFilter(RedactingLogFilter())
 
 
 class Client:

@@ -30,6 +30,8 @@ from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientPr
 from OpenSSL import SSL
 from service_identity import VerificationError
 
+from binance._redact import redacting_txaio_logger
+
 __all__ = ['Heartbeat', 'StreamClientProtocol', 'StreamClientFactory']
 
 log = logging.getLogger(__name__)
@@ -108,6 +110,10 @@ def _discard(message: Any) -> None:
 
 class StreamClientProtocol(WebSocketClientProtocol):
     """Autobahn client protocol for Binance market and user-data streams."""
+
+    # Autobahn's DEBUG trace prints the opening handshake, whose request line
+    # holds the listen key of a /ws/<listenKey> user socket.
+    log = redacting_txaio_logger('binance.protocol.StreamClientProtocol')
 
     heartbeat: Optional[Heartbeat] = None
     _dispatch: Callable[[Any], None] = staticmethod(_discard)

@@ -90,12 +90,10 @@ class ServerCertificates:
 
     def context_factory(self) -> Any:
         """A Twisted server TLS context factory presenting the server certificate and the CA."""
-        from OpenSSL import crypto
         from twisted.internet import ssl
-        return ssl.CertificateOptions(
-            privateKey=crypto.PKey.from_cryptography_key(self._server_key),
-            certificate=crypto.X509.from_cryptography(self.server_certificate),
-            extraCertChain=[crypto.X509.from_cryptography(self.ca_certificate)])
+        # pyOpenSSL takes cryptography objects directly (its own wrappers are deprecated)
+        return ssl.CertificateOptions(privateKey=self._server_key, certificate=self.server_certificate,
+                                      extraCertChain=[self.ca_certificate])
 
     def cleanup(self) -> None:
         """Delete the CA file."""

@@ -10,10 +10,12 @@ ping with a pong carrying the same payload) and the closing handshake.
   :class:`binance.connection.StreamConnection`. A message that is not valid
   UTF-8 or JSON (or is a binary frame) is logged and skipped. There is no
   Deferred and no thread hop per message. A faster frame parser can feed
-  complete text payloads to ``_on_payload`` directly; it must also set
-  ``self.heartbeat.seen = True`` for the bytes it consumes.
+  complete text payloads to ``_on_payload`` directly.
 * **Half-open detection.** :class:`Heartbeat` watches whether anything at
-  all (data, pings, pongs) arrives. After a quiet spell it sends a ping; if
+  all (data, pings, pongs) arrives: ``dataReceived``, ``_on_payload``,
+  ``onPing`` and ``onPong`` each set the flag ``_rx_seen``, so a frame parser
+  placed in front of ``dataReceived`` still counts as traffic. After a quiet
+  spell the heartbeat sends a ping; if
   still nothing arrives it drops the TCP connection, and the connection
   object reconnects. One timer per connection, re-armed at most three times
   per timeout, never a busy loop.
@@ -30,6 +32,7 @@ from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientPr
 from OpenSSL import SSL
 from service_identity import VerificationError
 
+from binance._fastpath import FastPathMixin
 from binance._redact import redacting_txaio_logger
 
 __all__ = ['Heartbeat', 'StreamClientProtocol', 'StreamClientFactory']
@@ -43,15 +46,17 @@ MAX_MESSAGE_SIZE = 16 * 1024 * 1024
 class Heartbeat:
     """Notices when a connection has gone silent, using one timer.
 
-    The owner sets :attr:`seen` to True whenever bytes arrive. Every
-    ``timeout / 3`` seconds the timer checks the flag: if something arrived,
-    it clears the flag and waits again; on the first quiet check it sends a
-    ping; on the second quiet check in a row it declares the peer dead. So a
-    connection that falls silent is dropped within ``timeout`` seconds.
+    Every ``timeout / 3`` seconds the timer asks ``poll()`` whether anything
+    arrived since the previous check: if so, it waits again; on the first
+    quiet check it sends a ping; on the second quiet check in a row it
+    declares the peer dead. So a connection that falls silent is dropped
+    within ``timeout`` seconds.
 
     Args:
         clock: an ``IReactorTime`` (the reactor, or ``task.Clock`` in tests).
         timeout: seconds of silence after which the connection counts as dead.
+        poll: returns True if anything arrived since its previous call (and
+            resets that record).
         send_ping: called to provoke an answer from the peer.
         on_dead: called once when the peer stayed silent.
 
@@ -59,16 +64,16 @@ class Heartbeat:
         ValueError: ``timeout`` is not positive.
     """
 
-    def __init__(self, clock: Any, timeout: float, send_ping: Callable[[], None],
-                 on_dead: Callable[[], None]) -> None:
+    def __init__(self, clock: Any, timeout: float, poll: Callable[[], bool],
+                 send_ping: Callable[[], None], on_dead: Callable[[], None]) -> None:
         if not timeout > 0:
             raise ValueError('heartbeat timeout must be positive, got {!r}'.format(timeout))
         self.timeout = timeout
-        self.seen = True
         self._clock = clock
+        self._poll = poll
         self._send_ping = send_ping
         self._on_dead = on_dead
-        self._pinged = False
+        self._quiet_checks = 0
         self._call: Optional[Any] = None
 
     @property
@@ -77,10 +82,10 @@ class Heartbeat:
         return self._call is not None
 
     def start(self) -> None:
-        """Arm the timer (idempotent)."""
+        """Arm the timer (idempotent); the moment of starting counts as traffic."""
         if self._call is None:
-            self.seen = True
-            self._pinged = False
+            self._poll()
+            self._quiet_checks = -1
             self._call = self._clock.callLater(self.timeout / 3.0, self._check)
 
     def stop(self) -> None:
@@ -92,13 +97,13 @@ class Heartbeat:
 
     def _check(self) -> None:
         self._call = None
-        if self.seen:
-            self.seen = False
-            self._pinged = False
-        elif not self._pinged:
-            self._pinged = True
-            self._send_ping()
+        if self._poll():
+            self._quiet_checks = 0
         else:
+            self._quiet_checks += 1
+        if self._quiet_checks == 1:
+            self._send_ping()
+        elif self._quiet_checks >= 2:
             self._on_dead()
             return
         self._call = self._clock.callLater(self.timeout / 3.0, self._check)
@@ -108,7 +113,7 @@ def _discard(message: Any) -> None:
     """Where messages of a connection that is being replaced go."""
 
 
-class StreamClientProtocol(WebSocketClientProtocol):
+class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
     """Autobahn client protocol for Binance market and user-data streams."""
 
     # Autobahn's DEBUG trace prints the opening handshake, whose request line
@@ -116,6 +121,8 @@ class StreamClientProtocol(WebSocketClientProtocol):
     log = redacting_txaio_logger('binance.protocol.StreamClientProtocol')
 
     heartbeat: Optional[Heartbeat] = None
+    #: Set whenever anything arrives; read and cleared by the heartbeat.
+    _rx_seen = False
     _dispatch: Callable[[Any], None] = staticmethod(_discard)
 
     @property
@@ -128,16 +135,14 @@ class StreamClientProtocol(WebSocketClientProtocol):
         self._dispatch = self.connection._dispatch
         timeout = self.factory.heartbeat_timeout
         if timeout:
-            self.heartbeat = Heartbeat(self.factory.reactor, timeout, self._heartbeat_ping,
-                                       self._heartbeat_dead)
+            self.heartbeat = Heartbeat(self.factory.reactor, timeout, self._poll_activity,
+                                       self._heartbeat_ping, self._heartbeat_dead)
             self.heartbeat.start()
         self.connection._protocol_opened(self)
 
     def dataReceived(self, data: bytes) -> None:
         """Note that the peer is alive, then let Autobahn parse the bytes."""
-        heartbeat = self.heartbeat
-        if heartbeat is not None:
-            heartbeat.seen = True
+        self._rx_seen = True
         super().dataReceived(data)
 
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
@@ -152,6 +157,7 @@ class StreamClientProtocol(WebSocketClientProtocol):
             is_binary: True for a binary frame, which Binance never sends on
                 these streams; it is logged and skipped.
         """
+        self._rx_seen = True
         if is_binary:
             log.warning('%s: skipped a binary message of %d bytes', self.connection.name,
                         len(payload))
@@ -163,6 +169,20 @@ class StreamClientProtocol(WebSocketClientProtocol):
                         self.connection.name, exc)
             return
         self._dispatch(message)
+
+    def onPing(self, payload: bytes) -> None:
+        """A ping is traffic too; Autobahn answers it with the same payload."""
+        self._rx_seen = True
+        super().onPing(payload)
+
+    def onPong(self, payload: bytes) -> None:
+        """The answer to our heartbeat ping (or an unsolicited pong)."""
+        self._rx_seen = True
+
+    def _poll_activity(self) -> bool:
+        seen = self._rx_seen
+        self._rx_seen = False
+        return seen
 
     def detach(self) -> None:
         """Stop delivering messages; used when a new socket replaces this one."""

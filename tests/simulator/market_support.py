@@ -4,6 +4,57 @@ from decimal import Decimal
 
 from binance.simulator.orderbook import ASK, BID
 
+#: Field type of a price or quantity: an 8-decimal string.
+DEC = 'decimal string'
+
+#: Field sets and types of every market stream payload (reference section 2).
+FIELDS = {
+    'trade': {'e': str, 'E': int, 's': str, 't': int, 'p': DEC, 'q': DEC, 'T': int,
+              'm': bool, 'M': bool},
+    'aggTrade': {'e': str, 'E': int, 's': str, 'a': int, 'p': DEC, 'q': DEC, 'f': int,
+                 'l': int, 'T': int, 'm': bool, 'M': bool},
+    'kline': {'e': str, 'E': int, 's': str, 'k': dict},
+    'kline.k': {'t': int, 'T': int, 's': str, 'i': str, 'f': int, 'L': int, 'o': DEC,
+                'c': DEC, 'h': DEC, 'l': DEC, 'v': DEC, 'n': int, 'x': bool, 'q': DEC,
+                'V': DEC, 'Q': DEC, 'B': str},
+    '24hrTicker': {'e': str, 'E': int, 's': str, 'p': DEC, 'P': str, 'w': DEC, 'x': DEC,
+                   'c': DEC, 'Q': DEC, 'b': DEC, 'B': DEC, 'a': DEC, 'A': DEC, 'o': DEC,
+                   'h': DEC, 'l': DEC, 'v': DEC, 'q': DEC, 'O': int, 'C': int, 'F': int,
+                   'L': int, 'n': int},
+    '24hrMiniTicker': {'e': str, 'E': int, 's': str, 'c': DEC, 'o': DEC, 'h': DEC,
+                       'l': DEC, 'v': DEC, 'q': DEC},
+    'windowTicker': {'e': str, 'E': int, 's': str, 'p': DEC, 'P': str, 'o': DEC, 'h': DEC,
+                     'l': DEC, 'c': DEC, 'w': DEC, 'v': DEC, 'q': DEC, 'O': int, 'C': int,
+                     'F': int, 'L': int, 'n': int},
+    'bookTicker': {'u': int, 's': str, 'b': DEC, 'B': DEC, 'a': DEC, 'A': DEC},
+    'avgPrice': {'e': str, 'E': int, 's': str, 'i': str, 'w': DEC, 'T': int},
+    'partialDepth': {'lastUpdateId': int, 'bids': list, 'asks': list},
+    'depthUpdate': {'e': str, 'E': int, 's': str, 'U': int, 'u': int, 'b': list, 'a': list},
+}
+
+
+def check_fields(event, expected):
+    """Assert ``event`` has exactly the ``expected`` fields, with the expected types."""
+    if isinstance(expected, str):
+        expected = FIELDS[expected]
+    assert set(event) == set(expected), 'fields differ: {}'.format(
+        sorted(set(event) ^ set(expected)))
+    for name, kind in expected.items():
+        value = event[name]
+        if kind == DEC:
+            assert isinstance(value, str), name
+            Decimal(value)
+            assert len(value.partition('.')[2]) == 8, (name, value)
+        elif kind is int:
+            assert isinstance(value, int) and not isinstance(value, bool), name
+        else:
+            assert isinstance(value, kind), name
+    for side in ('bids', 'asks', 'b', 'a'):
+        if expected.get(side) is list:
+            for level in event[side]:
+                assert isinstance(level, list) and len(level) == 2, level
+                check_fields({'p': level[0], 'q': level[1]}, {'p': DEC, 'q': DEC})
+
 
 class OrderBookGap(Exception):
     """An event's ``U`` is past the local update id + 1: events were missed."""

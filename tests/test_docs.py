@@ -346,14 +346,25 @@ def _console_commands(lang):
 
 def test_documented_cli_commands_parse():
     from binance.cli import build_parser
-    seen = 0
+    from binance.simulator.__main__ import build_parser as build_simulator_parser
+    parsers = {'binance': build_parser, 'binance.simulator': build_simulator_parser}
+    seen = set()
     for lang in ('en', 'ja'):
         for block, command in _console_commands(lang):
             argv = shlex.split(command)
-            if argv[:3] == ['python', '-m', 'binance']:
-                build_parser().parse_args(argv[3:])
-                seen += 1
-    assert seen >= 2
+            if argv[:2] == ['python', '-m'] and argv[2] in parsers:
+                parsers[argv[2]]().parse_args(argv[3:])
+                seen.add(argv[2])
+    assert seen == set(parsers)
+
+
+def test_documented_simulator_output_names_its_urls(sim):
+    for lang in ('en', 'ja'):
+        for block, command in _console_commands(lang):
+            if command.startswith('python -m binance.simulator'):
+                shown = [line.split()[0] for line in block.code.splitlines()
+                         if line.strip() and not line.startswith('$ ')]
+                assert shown == [name for name, _url in sim.urls()]
 
 
 def test_documented_stream_command_prints_json_lines():

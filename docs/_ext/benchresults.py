@@ -9,7 +9,7 @@ import json
 import os
 
 from docutils import nodes
-from docutils.parsers.rst import Directive
+from docutils.parsers.rst import Directive, directives
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                            'benchmarks')
@@ -72,7 +72,7 @@ class BenchmarkResults(Directive):
     """Render docs/benchmarks/latest.json and chart.svg, or a note if absent."""
 
     has_content = False
-    option_spec = {}
+    option_spec = {'lang': lambda arg: directives.choice(arg, ('en', 'ja'))}
 
     def run(self):
         env = self.state.document.settings.env
@@ -104,12 +104,18 @@ class BenchmarkResults(Directive):
             # A leading slash makes Sphinx resolve the path from docs/.
             out.append(nodes.image(uri='/benchmarks/chart.svg', alt='benchmark chart'))
         if not out:
+            if self.options.get('lang') == 'ja':
+                words = ('このビルドにはまだベンチマークの結果がありません。', '（または ',
+                         '）を実行してから、ドキュメントをビルドし直してください。')
+            else:
+                words = ('No benchmark results in this build yet. Run ', ' (or ',
+                         '), then rebuild the documentation.')
             para = nodes.paragraph()
-            para += nodes.Text('No benchmark results in this build yet. Run ')
+            para += nodes.Text(words[0])
             para += nodes.literal(text='tox -e bench')
-            para += nodes.Text(' (or ')
+            para += nodes.Text(words[1])
             para += nodes.literal(text='python -m benchmarks')
-            para += nodes.Text('), then rebuild the documentation.')
+            para += nodes.Text(words[2])
             out.append(nodes.note('', para))
         return out
 

@@ -441,3 +441,15 @@ def test_repr_names_the_key_never_the_url(memory_reactor):
                             reactor=memory_reactor)
     assert 'secretlistenkey' not in repr(conn)
     assert 'user:1' in repr(conn)
+
+
+def test_payloads_fed_straight_to_on_payload_count_as_traffic(memory_reactor):
+    # A frame parser that bypasses dataReceived hands payloads to _on_payload;
+    # the heartbeat must still see the stream as alive.
+    conn, received = make(memory_reactor, heartbeat_timeout=3.0)
+    server = FakeServer(memory_reactor).accept()
+    for i in range(30):
+        server.protocol._on_payload(b'{"n":%d}' % i, False)
+        memory_reactor.advance(0.5)
+    assert received == [{'n': i} for i in range(30)]
+    assert not server.aborted and server.client_frames() == []

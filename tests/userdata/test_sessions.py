@@ -1,0 +1,177 @@
+"""The user-data sessions' message logic, without sockets.
+
+A recording stand-in plays the StreamConnection (what the session may call
+on it) so the cases a faithful server rarely produces can be driven
+directly: a renewal that opens a second subscription, late events of a
+replaced subscription, refusals.
+"""
+from twisted.internet import defer, task
+
+from binance import signing
+from binance.userstream import ListenKeyStream, ListenTokenSubscription, SignatureSubscription
+
+
+class RecordingConnection:
+    name = 'test'
+
+    def __init__(self):
+        self.clock = task.Clock()
+        self.sent, self.delivered, self.calls = [], [], []
+
+    def send(self, message):
+        self.sent.append(message)
+        return True
+
+    def deliver(self, message):
+        self.delivered.append(message)
+
+    def stop(self):
+        self.calls.append('stop')
+
+    def reconnect_now(self, reason):
+        self.calls.append('reconnect')
+
+    def fail_attempt(self, reason):
+        self.calls.append('fail')
+
+
+class Credentials:
+    API_KEY = 'the-api-key'
+    API_SECRET = 'the-api-secret'
+    recv_window = None
+
+    def __init__(self):
+        self.tokens = 0
+
+    def timestamp(self):
+        return 1_700_000_000_000
+
+    def margin_create_listen_token(self, isolated_symbol=None):
+        self.tokens += 1
+        return {'token': 'token-{}'.format(self.tokens), 'expirationTime': 1_700_000_100_000}
+
+    def stream_get_listen_key(self):
+        return 'k' * 60
+
+
+class Manager:
+    STREAM_URL = 'ws://127.0.0.1:1/'
+    WS_API_URL = 'ws://127.0.0.1:1/ws-api/v3'
+    _user_timeout = 60
+
+    def __init__(self):
+        self._client = Credentials()
+
+
+def run_now(fn, *args):
+    return defer.maybeDeferred(fn, *args)
+
+
+def opened(session):
+    connection = RecordingConnection()
+    session.attach(connection)
+    urls = []
+    defer.maybeDeferred(session.connect_url, 'unused').addCallback(urls.append)
+    session.on_open(object())
+    return connection, urls[0]
+
+
+def answer(request, result=None, error=None):
+    if error is not None:
+        return {'id': request['id'], 'status': 400, 'error': error}
+    return {'id': request['id'], 'status': 200, 'result': result or {}}
+
+
+def test_signature_request_is_signed_over_sorted_params():
+    session = SignatureSubscription(Manager(), run=run_now)
+    connection, url = opened(session)
+    assert url == Manager.WS_API_URL
+    request = connection.sent[0]
+    assert request['method'] == 'userDataStream.subscribe.signature'
+    params = request['params']
+    assert signing.verify_signature(
+        'the-api-secret', 'apiKey=the-api-key&timestamp=1700000000000', params['signature'])
+
+
+def test_events_are_unwrapped_and_responses_swallowed():
+    session = SignatureSubscription(Manager(), run=run_now)
+    connection, _ = opened(session)
+    assert session.on_message(answer(connection.sent[0], {'subscriptionId': 4})) is None
+    event = {'e': 'balanceUpdate', 'a': 'BTC'}
+    assert session.on_message({'subscriptionId': 4, 'event': event}) is event
+    assert session.on_message({'event': event}) is event          # pre-2025-08 envelope
+    assert session.on_message([1, 2]) == [1, 2]                   # anything else passes through
+
+
+def test_auth_refusal_is_reported_once_and_stops():
+    session = SignatureSubscription(Manager(), run=run_now)
+    connection, _ = opened(session)
+    session.on_message(answer(connection.sent[0], error={'code': -1022,
+                                                         'msg': 'Signature for this request is not valid.'}))
+    assert connection.calls == ['stop']
+    assert connection.delivered[0]['e'] == 'error'
+    assert 'Signature for this request is not valid.' in connection.delivered[0]['m']
+    assert connection.sent[0]['params']['signature'] not in connection.delivered[0]['m']
+
+
+def test_other_refusals_count_as_failed_attempts():
+    session = SignatureSubscription(Manager(), run=run_now)
+    connection, _ = opened(session)
+    session.on_message(answer(connection.sent[0], error={'code': -1000, 'msg': 'busy'}))
+    assert connection.calls == ['fail'] and connection.delivered == []
+
+
+def test_token_renewal_with_a_new_subscription_retires_the_old_one():
+    session = ListenTokenSubscription(Manager(), isolated_symbol='BNBBTC', run=run_now)
+    connection, _ = opened(session)
+    first = connection.sent[0]
+    assert first['params'] == {'listenToken': 'token-1'}
+    session.on_message(answer(first, {'subscriptionId': 1}))
+    connection.clock.advance(200)          # the renewal fetches token-2 and subscribes with it
+    second = connection.sent[1]
+    assert second['params'] == {'listenToken': 'token-2'}
+    session.on_message(answer(second, {'subscriptionId': 2}))
+    assert connection.sent[2]['method'] == 'userDataStream.unsubscribe'
+    assert connection.sent[2]['params'] == {'subscriptionId': 1}
+    late = {'e': 'executionReport', 'i': 1}
+    assert session.on_message({'subscriptionId': 1, 'event': late}) is None
+    assert session.on_message({'subscriptionId': 1, 'event': {'e': 'eventStreamTerminated'}}) is None
+    assert connection.calls == []
+    assert session.on_message({'subscriptionId': 2, 'event': late}) is late
+    # The active subscription ending makes the socket reconnect (with a new token).
+    session.on_message({'subscriptionId': 2, 'event': {'e': 'eventStreamTerminated', 'E': 1}})
+    assert connection.calls == ['reconnect']
+
+
+def test_token_extension_keeps_the_subscription():
+    session = ListenTokenSubscription(Manager(), run=run_now)
+    connection, _ = opened(session)
+    session.on_message(answer(connection.sent[0], {'subscriptionId': 7}))
+    connection.clock.advance(200)
+    session.on_message(answer(connection.sent[1], {'subscriptionId': 7}))
+    assert len(connection.sent) == 2 and session.subscription_id == 7
+
+
+def test_stop_unsubscribes_and_stops_renewing():
+    session = ListenTokenSubscription(Manager(), run=run_now)
+    connection, _ = opened(session)
+    session.on_message(answer(connection.sent[0], {'subscriptionId': 3}))
+    session.on_stop()
+    assert connection.sent[-1]['method'] == 'userDataStream.unsubscribe'
+    connection.clock.advance(10_000)
+    assert len(connection.sent) == 2      # no renewal subscribed after the stop
+    assert session._renewer.next_renewal_in() is None
+
+
+def test_listen_key_session_url_and_expiry():
+    session = ListenKeyStream(Manager(), run=run_now)
+    connection, url = opened(session)
+    assert url == Manager.STREAM_URL + 'ws/' + 'k' * 60
+    assert session.keepalive.running and session.keepalive.next_call_in() == 60
+    assert session.on_message({'e': 'listenKeyExpired', 'E': 1, 'listenKey': 'k' * 60}) is None
+    assert connection.calls == ['reconnect']
+    event = {'e': 'executionReport'}
+    assert session.on_message(event) is event
+    session.on_stop()
+    assert not session.keepalive.running
+    assert 'k' * 60 not in repr(session)

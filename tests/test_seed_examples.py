@@ -289,40 +289,32 @@ def test_error_check_gets_the_error_dict_once(make_sim, seed_urls, managers):
     """The documented error dict reaches the documented check exactly once, then silence."""
     sim = make_sim(seed=7)
     seed_urls(sim)
-    printed = Printed()
-    branches = {}
-    branch_cond = threading.Condition()
-
-    def reached(branch, msg):
-        with branch_cond:
-            branches.setdefault(branch, []).append(msg)
-            branch_cond.notify_all()
-
-    def wait_branch(branch, count, timeout):
-        with branch_cond:
-            return branch_cond.wait_for(lambda: len(branches.get(branch, ())) >= count, timeout)
-
-    ns = {'__name__': '__seed__', 'print': printed, 'client': None, '_reached': reached}
+    reached = Collected()                   # (branch, msg) for each call of the callback
+    ns = {'__name__': '__seed__', 'print': Printed(), 'client': None,
+          '_reached': lambda branch, msg: reached.add((branch, msg))}
     run('error', ns, transform=runnable)
     documented = ast.literal_eval(ast.parse(example('error')[:example('error').index('}') + 1]).body[0].value)
     assert documented == ERROR_MSG
+    error_branch = "if msg['e'] == 'error':"
+
+    def calls(branch):
+        return reached.matching(lambda item: item[0] == branch)
 
     run('create', ns)                       # the seed's trade socket, with this callback
     bm = ns['bm']
     managers.append(bm)
     _fast_retries(bm, ns['conn_key'])
-    assert wait_branch('else:', 1, TIMEOUT), 'no normal message reached the else branch'
-    assert event_type('trade')(branches['else:'][0])
+    reached.wait_for(lambda items: items, 'a normal message')
+    assert [branch for branch, _ in reached.items[:1]] == ['else:']
+    assert event_type('trade')(calls('else:')[0][1])
 
     sim.faults.refuse_connections(600)
     sim.faults.drop_all()
-    error_branch = "if msg['e'] == 'error':"
-    assert wait_branch(error_branch, 1, 30), 'the error dict never came'
-    assert branches[error_branch] == [documented]
+    reached.wait_for(lambda items: calls(error_branch), 'the error dict', timeout=30)
+    assert [msg for _, msg in calls(error_branch)] == [documented]
     # Given up for good: no second error and no new normal message, however long we wait.
-    normal = len(branches['else:'])
-    assert not wait_branch(error_branch, 2, 1.0)
-    assert len(branches['else:']) == normal
+    before = len(reached.items)
+    assert not reached.arrives(lambda items: len(items) > before, 1.0), reached.items[before:]
 
 
 def _fast_retries(bm, conn_key):

@@ -22,10 +22,15 @@ from binance.exceptions import ReactorStoppedError
 from twisted.internet import reactor
 
 
-def receive_one(bm, symbol='BNBBTC'):
+def started_manager(sim):
+    """The seed's steps: a manager, a trade socket, start(); returns after a message."""
+    BinanceSocketManager.STREAM_URL = sim.stream_url
+    bm = BinanceSocketManager(None)
     got = threading.Event()
-    bm.start_trade_socket(symbol, lambda msg: got.set())
-    return got
+    bm.start_trade_socket('BNBBTC', lambda msg: got.set())
+    bm.start()
+    assert got.wait(10), 'no message received'
+    return bm
 '''
 
 
@@ -54,11 +59,7 @@ def assert_clean_exit(result, expected_lines):
 def test_seed_pattern_close_then_reactor_stop_ends_the_program():
     result = run_script('''
         with running(seed=1, trade_rate=50) as sim:
-            BinanceSocketManager.STREAM_URL = sim.stream_url
-            bm = BinanceSocketManager(None)
-            got = receive_one(bm)
-            bm.start()
-            assert got.wait(10)
+            bm = started_manager(sim)
             print('received')
             bm.close()
         reactor.stop()
@@ -70,11 +71,7 @@ def test_seed_pattern_close_then_reactor_stop_ends_the_program():
 def test_close_alone_lets_the_program_end():
     result = run_script('''
         with running(seed=1, trade_rate=50) as sim:
-            BinanceSocketManager.STREAM_URL = sim.stream_url
-            bm = BinanceSocketManager(None)
-            got = receive_one(bm)
-            bm.start()
-            assert got.wait(10)
+            bm = started_manager(sim)
             bm.close()
             bm.join(5)
             print('closed', bm.is_alive())
@@ -108,12 +105,8 @@ def test_a_started_manager_keeps_the_program_alive_until_close():
 def test_close_and_start_a_new_manager_repeatedly_like_a_notebook():
     result = run_script('''
         with running(seed=1, trade_rate=50) as sim:
-            BinanceSocketManager.STREAM_URL = sim.stream_url
             for run in range(4):
-                bm = BinanceSocketManager(None)
-                got = receive_one(bm)
-                bm.start()
-                assert got.wait(10), run
+                bm = started_manager(sim)
                 bm.close()
                 print('run', run, 'ok')
     ''')
@@ -123,11 +116,7 @@ def test_close_and_start_a_new_manager_repeatedly_like_a_notebook():
 def test_after_reactor_stop_managers_fail_clearly():
     result = run_script('''
         with running(seed=1, trade_rate=50) as sim:
-            BinanceSocketManager.STREAM_URL = sim.stream_url
-            bm = BinanceSocketManager(None)
-            got = receive_one(bm)
-            bm.start()
-            assert got.wait(10)
+            bm = started_manager(sim)
             never_started = BinanceSocketManager(None)
         reactor.stop()
         bm.join(5)

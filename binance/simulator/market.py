@@ -215,6 +215,7 @@ class SymbolMarket:
         self._typical_lots = max(1, parse_e8(spec.typical_qty) // self.step_e8)
         self._recorders: List[DiffRecorder] = []
         self._burst = DEFAULT_BURST
+        self._last_time = now
         self._trades: List[Trade] = []
         self._aggs: List[AggTrade] = []
         self._tops: list = []
@@ -250,11 +251,7 @@ class SymbolMarket:
         Raises:
             ValueError: not a positive multiple of the tick size.
         """
-        ticks, rest = divmod(parse_e8(price), self.tick_e8)
-        if rest or ticks <= 0:
-            raise ValueError('{}: price {!r} is not a positive multiple of {}'.format(
-                self.symbol, price, self.spec.tick_size))
-        return ticks
+        return self._to_units(price, self.tick_e8, 'price', self.spec.tick_size)
 
     def to_lots(self, qty: Union[str, float, int]) -> int:
         """Parse a quantity into lots.
@@ -262,11 +259,15 @@ class SymbolMarket:
         Raises:
             ValueError: not a positive multiple of the step size.
         """
-        lots, rest = divmod(parse_e8(qty), self.step_e8)
-        if rest or lots <= 0:
-            raise ValueError('{}: quantity {!r} is not a positive multiple of {}'.format(
-                self.symbol, qty, self.spec.step_size))
-        return lots
+        return self._to_units(qty, self.step_e8, 'quantity', self.spec.step_size)
+
+    def _to_units(self, value: Union[str, float, int], unit_e8: int, what: str,
+                  size: str) -> int:
+        units, rest = divmod(parse_e8(value), unit_e8)
+        if rest or units <= 0:
+            raise ValueError('{}: {} {!r} is not a positive multiple of {}'.format(
+                self.symbol, what, value, size))
+        return units
 
     # -- driving ---------------------------------------------------------
 
@@ -320,6 +321,9 @@ class SymbolMarket:
         Returns:
             The trades, in id order.
         """
+        # Trade times never go backwards, whoever's clock rounding produced ``now``.
+        now = max(now, self._last_time)
+        self._last_time = now
         fills, changes = self.book.take(side, lots, limit)
         trades = self._record_fills(fills, side, now, split)
         left = lots - sum(q for _, q in fills)

@@ -14,7 +14,6 @@ documented callbacks print without capturing the process's stdout.
 """
 import ast
 import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -164,7 +163,7 @@ class Printed(Collected):
 
 
 class Received(Collected):
-    """Wraps the seed's callback: keeps every message, then calls it (its errors propagate)."""
+    """Wraps the seed's callback: calls it (its errors propagate), then keeps the message."""
 
     def __init__(self, callback):
         super().__init__()
@@ -176,12 +175,14 @@ class Received(Collected):
         return self.items
 
     def __call__(self, msg):
-        self.add(msg)
+        # Kept after the callback ran, so a test that sees a message also sees what it printed.
         try:
             self.callback(msg)
         except Exception as exc:
             self.errors.append(exc)
             raise
+        finally:
+            self.add(msg)
 
 
 def run(name, ns, transform=None):

@@ -408,7 +408,8 @@ def test_ticker_socket_on_binance_com_warns_at_the_call(monkeypatch, managers, r
     dialed = _no_internet(monkeypatch)
     import binance.websockets
     monkeypatch.setattr(binance.websockets, '_warned_streams', set())  # warned once per process
-    assert BinanceSocketManager.STREAM_URL.startswith('wss://stream.binance.com')
+    # binance.com's URL, the class default (set again in case another test changed it for good).
+    monkeypatch.setattr(BinanceSocketManager, 'STREAM_URL', 'wss://stream.binance.com:9443/')
     ns = {'__name__': '__seed__', 'print': Printed(), 'client': None}
     run('callback', ns)
     bm = ns['bm'] = BinanceSocketManager(None)

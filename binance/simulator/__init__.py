@@ -227,8 +227,9 @@ class Simulator:
             self.feed.stop()
         if self.accounts is not None:
             self.accounts.stop()
-        d = defer.maybeDeferred(self._listening.stopListening)
+        waits = [defer.maybeDeferred(self._listening.stopListening)]
         for conn in list(self.connections.values()):
+            waits.append(_closed(conn))
             conn.drop()
         for channel in list(self.site.channels):
             transport = getattr(channel, 'transport', None)
@@ -236,7 +237,11 @@ class Simulator:
                 transport.abortConnection()
         if self._tls is not None:
             self._tls.cleanup()
-        return d
+        done = defer.DeferredList(waits, consumeErrors=True)
+        # an aborted connection is gone on the next reactor turn; never hang a stop on one
+        done.addTimeout(5.0, self.reactor, onTimeoutCancel=lambda result, timeout: None)
+        done.addCallback(lambda _: None)
+        return done
 
     # -- time ----------------------------------------------------------------
 
@@ -270,6 +275,19 @@ class Simulator:
             return None
         import math
         return self._refuse_status, max(1, math.ceil(self._refuse_until - now))
+
+
+def _closed(conn: Any) -> defer.Deferred:
+    """A Deferred firing when ``conn`` (an autobahn protocol) has closed, without
+    disturbing the result chain of its own ``is_closed`` Deferred."""
+    d: defer.Deferred = defer.Deferred()
+
+    def fire(result: Any) -> Any:
+        if not d.called:
+            d.callback(None)
+        return result
+    conn.is_closed.addBoth(fire)
+    return d
 
 
 @contextlib.contextmanager

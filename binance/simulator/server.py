@@ -89,6 +89,9 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
         self.frozen = False
         self._fast = False
         self._is_open = False
+        # True while events may go straight to the transport as pre-built frames:
+        # open, not frozen, no per-message compression
+        self._direct = False
         self._ping_seq = 0
         self._pings = PingTracker()
         self._window: Optional[SlidingWindow] = None
@@ -135,6 +138,7 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
         clock = sim.clock
         self._is_open = True
         self._fast = self._perMessageCompress is None
+        self._direct = self._fast
         self.opened_at = clock.seconds()
         self._window = SlidingWindow(config.max_incoming_messages, config.interval('message_window'))
         sim.register_connection(self)
@@ -163,6 +167,11 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
         if self._count_incoming():
             self._pings.pong(payload)
 
+    def onCloseFrame(self, code: Optional[int], reasonRaw: Optional[bytes]) -> Any:  # noqa: N802
+        # nothing may follow a close frame, not even a pre-built event frame
+        self._direct = False
+        return super().onCloseFrame(code, reasonRaw)
+
     def onClose(self, wasClean: bool, code: Optional[int], reason: Optional[str]) -> None:
         for timer in self._timers.values():
             if timer.active():
@@ -170,6 +179,7 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
         self._timers.clear()
         if self._is_open:
             self._is_open = False
+            self._direct = False
             self.sim.unregister_connection(self)
             try:
                 self.on_close()
@@ -228,20 +238,16 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
 
     def send_text_bytes(self, payload: bytes) -> None:
         """Send ``payload`` (UTF-8 JSON bytes) as one text message; dropped while frozen."""
-        if not self._is_open or self.frozen:
-            return
-        if self._fast:
+        if self._direct:
             self.transport.write(text_frame(payload))
-        else:
+        elif self._is_open and not self.frozen:
             self.sendMessage(payload)
 
     def send_frame_bytes(self, frame: bytes, payload: bytes) -> None:
         """Send a pre-built text ``frame`` whose message is ``payload`` (fan-out fast path)."""
-        if not self._is_open or self.frozen:
-            return
-        if self._fast:
+        if self._direct:
             self.transport.write(frame)
-        else:
+        elif self._is_open and not self.frozen:
             self.sendMessage(payload)
 
     def write_raw(self, data: bytes) -> None:
@@ -265,6 +271,7 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
             return
         if self._is_open and self.state == self.STATE_OPEN:
             # sendClose only allows 1000 and 3000-4999; a server also sends 1001 and 1008
+            self._direct = False
             self.sendCloseFrame(code=code, reasonUtf8=reason.encode('utf-8'), isReply=False)
 
     def close_from_server(self) -> None:
@@ -283,6 +290,7 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
         if self.frozen or not self._is_open:
             return
         self.frozen = True
+        self._direct = False
         self.transport.pauseProducing()
 
     def thaw(self) -> None:
@@ -290,6 +298,7 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
         if not self.frozen:
             return
         self.frozen = False
+        self._direct = self._fast and self._is_open
         self._pings.clear()
         if self.transport is not None:
             self.transport.resumeProducing()
@@ -446,14 +455,14 @@ class MarketStreamProtocol(SimulatorWebSocketProtocol):
 
     def on_event(self, stream: str, payload: bytes) -> None:
         """Feed listener: one event (JSON bytes) published on ``stream``."""
-        if not self._is_open or self.frozen:
-            return
-        cache = self.factory.frame_cache
-        if self.combined:
-            frame, wrapped = cache.combined(stream, payload)
-            self.send_frame_bytes(frame, wrapped)
-        else:
-            self.send_frame_bytes(cache.raw(stream, payload), payload)
+        if self._direct:
+            cache = self.factory.frame_cache
+            if self.combined:
+                self.transport.write(cache.combined(stream, payload)[0])
+            else:
+                self.transport.write(cache.raw(stream, payload))
+        elif self._is_open and not self.frozen:
+            self.sendMessage(combined_message(stream, payload) if self.combined else payload)
 
     # -- requests ------------------------------------------------------------
 

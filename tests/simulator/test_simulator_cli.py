@@ -74,18 +74,6 @@ def test_tls_prints_the_ca_file(child):
     assert not Path(urls['ca_cert']).exists()
 
 
-def test_a_busy_port_is_reported(child):
-    first = child()
-    port = _urls(first, 1)['stream_url'].rsplit(':', 1)[1].rstrip('/')
-    second = _start('--port', port)
-    try:
-        assert second.wait(20) == 1
-        assert 'cannot start the simulator' in second.stderr.read()
-    finally:
-        second.stdout.close()
-        second.stderr.close()
-
-
 def test_main_parses_its_options():
     from binance.simulator.__main__ import build_parser
     args = build_parser().parse_args(['--port', '9', '--seed', '4', '--tls', '--time-scale', '0.5',

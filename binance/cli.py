@@ -691,5 +691,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         format='%(levelname)s %(name)s: %(message)s')
     try:
         return int(args.run(args))
+    except BrokenPipeError:  # the reader went away (``| head``): nothing left to say to it
+        _silence_stdout()
+        return 0
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 130

@@ -60,7 +60,9 @@ class FastPathMixin:
             if not self._fp_eligible():
                 super().dataReceived(data)  # type: ignore[misc]
                 return
-            reader = self._fp_reader = FrameReader(self._fp_limit())
+            # Validate UTF-8 exactly when Autobahn would, so both paths agree.
+            reader = self._fp_reader = FrameReader(
+                self._fp_limit(), validate_utf8=bool(self.utf8validateIncoming))  # type: ignore[attr-defined]
         if self.state != _OPEN:  # type: ignore[attr-defined]
             # Closing or closed: Autobahn decides what happens to any byte.
             if reader.pending:

@@ -40,7 +40,7 @@ class FrameReader:
     A frame is *simple* when it is complete in itself (FIN set), has no
     reserved bits, is not masked, is a text or binary data frame, uses the
     minimal length encoding, is not larger than the configured limit and, for
-    text, carries valid UTF-8. Such frames are delivered to the handler given
+    text (unless ``validate_utf8`` is False), carries valid UTF-8. Such frames are delivered to the handler given
     to :meth:`feed`. At the first frame that is not simple, :meth:`feed` stops
     and returns the bytes from the start of that frame on; the caller gives
     them to a complete WebSocket implementation, which then either processes
@@ -55,11 +55,17 @@ class FrameReader:
             path. Larger frames are handed back (so the full implementation
             can fail the connection with close code 1009). ``None`` or ``0``
             means no limit.
+        validate_utf8: hand back text frames that are not valid UTF-8 (so
+            the full implementation fails the connection with close code
+            1007). Pass False only when the full implementation does not
+            validate either, so that both paths still agree.
     """
 
-    __slots__ = ('_limit', '_chunks', '_buffered', '_need', 'halted', 'messages')
+    __slots__ = ('_limit', '_chunks', '_buffered', '_need', 'halted', 'messages',
+                 'validate_utf8')
 
-    def __init__(self, max_message_size: Optional[int] = None) -> None:
+    def __init__(self, max_message_size: Optional[int] = None,
+                 validate_utf8: bool = True) -> None:
         if max_message_size is not None and max_message_size < 0:
             raise ValueError('max_message_size must be >= 0 or None')
         self._limit = max_message_size or _UNLIMITED
@@ -76,6 +82,8 @@ class FrameReader:
         self.halted = False
         #: Number of messages delivered so far.
         self.messages = 0
+        #: Whether text payloads must be valid UTF-8 to be delivered here.
+        self.validate_utf8 = validate_utf8
 
     @property
     def max_message_size(self) -> Optional[int]:
@@ -135,13 +143,18 @@ class FrameReader:
             self._need = 0
         self.halted = False
         limit = self._limit
+        validate = self.validate_utf8
         end = len(data)
         pos = 0
         count = 0
         try:
             while end - pos >= 2:
                 b0 = data[pos]
-                if b0 != _FIRST_TEXT and b0 != _FIRST_BINARY:
+                if b0 == _FIRST_TEXT:
+                    binary = False
+                elif b0 == _FIRST_BINARY:
+                    binary = True
+                else:
                     return data[pos:]
                 length = data[pos + 1]
                 # A set mask bit makes the byte >= 128, so masked frames
@@ -171,12 +184,12 @@ class FrameReader:
                     self._need = stop - pos
                     break
                 payload = data[start:stop]
-                if b0 == _FIRST_TEXT and not payload.isascii():
+                if validate and not binary and not payload.isascii():
                     try:
                         payload.decode('utf-8')
                     except UnicodeDecodeError:
                         return data[pos:]
-                handler(payload, b0 == _FIRST_BINARY)
+                handler(payload, binary)
                 count += 1
                 pos = stop
                 if self.halted:

@@ -9,6 +9,7 @@ boundaries, and must deliver the same messages, send the same frames back
 
 import base64
 import hashlib
+import logging
 import os
 import re
 
@@ -63,23 +64,27 @@ class FastRecordingProtocol(FastPathMixin, RecordingProtocol):
     """The same, with the fast path in front."""
 
 
-def open_protocol(cls, limit=LIMIT):
-    """Return (protocol, transport) after a completed opening handshake."""
-    clock = Clock()
-    factory = WebSocketClientFactory('ws://127.0.0.1:9/ws/bnbbtc@trade', reactor=clock)
-    factory.protocol = cls
-    factory.setProtocolOptions(maskClientFrames=False, maxMessagePayloadSize=limit,
-                               openHandshakeTimeout=0, closeHandshakeTimeout=0)
-    proto = factory.buildProtocol(None)
-    transport = FakeTransport()
-    proto.makeConnection(transport)
-    request = transport.value()
-    key = re.search(rb'Sec-WebSocket-Key: (\S+)', request).group(1)
+def complete_handshake(proto, transport):
+    """Answer the client's opening handshake with a valid 101 response."""
+    key = re.search(rb'Sec-WebSocket-Key: (\S+)', transport.value()).group(1)
     accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
     transport.clear()
     proto.dataReceived(b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
                        b'Connection: Upgrade\r\nSec-WebSocket-Accept: ' + accept + b'\r\n\r\n')
     assert proto.state == WebSocketProtocol.STATE_OPEN
+
+
+def open_protocol(cls, limit=LIMIT, **options):
+    """Return (protocol, transport) after a completed opening handshake."""
+    clock = Clock()
+    factory = WebSocketClientFactory('ws://127.0.0.1:9/ws/bnbbtc@trade', reactor=clock)
+    factory.protocol = cls
+    factory.setProtocolOptions(maskClientFrames=False, maxMessagePayloadSize=limit,
+                               openHandshakeTimeout=0, closeHandshakeTimeout=0, **options)
+    proto = factory.buildProtocol(None)
+    transport = FakeTransport()
+    proto.makeConnection(transport)
+    complete_handshake(proto, transport)
     return proto, transport
 
 
@@ -98,10 +103,10 @@ def outcome(proto, transport):
     }
 
 
-def run_both(chunks, limit=LIMIT):
+def run_both(chunks, limit=LIMIT, **options):
     results = []
     for cls in (RecordingProtocol, FastRecordingProtocol):
-        proto, transport = open_protocol(cls, limit)
+        proto, transport = open_protocol(cls, limit, **options)
         for chunk in chunks:
             proto.dataReceived(chunk)
         results.append(outcome(proto, transport))
@@ -185,6 +190,16 @@ def test_fast_path_matches_autobahn(stream, cuts):
     before, violation, after = stream
     data = b''.join(before) + (violation or b'') + b''.join(after)
     plain, fast = run_both(chunked(data, cuts))
+    assert fast == plain
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(streams, st.lists(st.integers(0, 1 << 20), max_size=12))
+def test_fast_path_matches_autobahn_without_utf8_validation(stream, cuts):
+    # StreamClientProtocol leaves UTF-8 to orjson; the fast path must then agree too.
+    before, violation, after = stream
+    data = b''.join(before) + (violation or b'') + b''.join(after)
+    plain, fast = run_both(chunked(data, cuts), utf8validateIncoming=False)
     assert fast == plain
 
 
@@ -312,6 +327,83 @@ def test_handshake_leftover_frames_are_delivered():
         proto.dataReceived(response + frames[:12])
         proto.dataReceived(frames[12:])
         assert [p for p, _ in proto.delivered] == [b'{"a":1}', b'{"a":2}'], cls
+
+
+# -- through the real stream protocol ------------------------------------------
+
+class StubConnection:
+    """The parts of StreamConnection the protocol talks to."""
+
+    name = 'ws/bnbbtc@trade'
+
+    def __init__(self):
+        self.messages = []
+
+    def _dispatch(self, message):
+        self.messages.append(message)
+
+    def _protocol_opened(self, proto):
+        pass
+
+    def _attempt_ended(self, factory, reason):
+        pass
+
+
+def open_stream_protocol(heartbeat_timeout=None):
+    from binance.protocol import StreamClientFactory
+    clock = Clock()
+    conn = StubConnection()
+    factory = StreamClientFactory(conn, 'ws://127.0.0.1:9/ws/bnbbtc@trade', clock,
+                                  heartbeat_timeout=heartbeat_timeout, handshake_timeout=10)
+    proto = factory.buildProtocol(None)
+    transport = FakeTransport()
+    proto.makeConnection(transport)
+    complete_handshake(proto, transport)
+    if heartbeat_timeout is not None:
+        return proto, transport, conn, clock
+    return proto, transport, conn
+
+
+def test_stream_protocol_uses_fast_path_and_skips_invalid_json(caplog):
+    proto, transport, conn = open_stream_protocol()
+    assert isinstance(proto, FastPathMixin)
+    data = (frame_bytes(b'{"e":"trade","t":1}') + frame_bytes(b'{"e":"trade","t":')
+            + frame_bytes(b'[1,2') + frame_bytes(b'{"e":"trade","t":2}')
+            + frame_bytes(b'{"x":"\xff"}') + frame_bytes(b'{"e":"trade","t":3}'))
+    with caplog.at_level(logging.WARNING, logger='binance.protocol'):
+        for i in range(0, len(data), 5):
+            proto.dataReceived(data[i:i + 5])
+    assert conn.messages == [{'e': 'trade', 't': 1}, {'e': 'trade', 't': 2},
+                             {'e': 'trade', 't': 3}]
+    assert sum('not valid UTF-8 JSON' in r.getMessage() for r in caplog.records) == 3
+    assert proto.state == WebSocketProtocol.STATE_OPEN
+    assert proto._fp_reader.messages >= 5
+
+
+def test_stream_protocol_protocol_violation_never_reaches_dispatch():
+    proto, transport, conn = open_stream_protocol()
+    proto.dataReceived(frame_bytes(b'{"a":1}') + frame_bytes(b'{"a":2}', rsv=2)
+                       + frame_bytes(b'{"a":3}'))
+    assert conn.messages == [{'a': 1}]
+    assert proto.failedByMe
+    assert transport.disconnecting
+
+
+@pytest.mark.parametrize('traffic', [True, False])
+def test_stream_protocol_heartbeat_counts_fast_path_traffic(traffic):
+    proto, transport, conn, clock = open_stream_protocol(heartbeat_timeout=3)
+    for i in range(12):
+        clock.advance(0.5)
+        if traffic:
+            proto.dataReceived(frame_bytes(b'{"a":%d}' % i))
+    sent = transport.value()
+    if traffic:
+        assert len(conn.messages) == 12
+        assert proto._fp_reader.messages == 12
+        assert sent == b'' and not transport.disconnecting
+    else:
+        assert sent[:1] == b'\x89'  # the heartbeat pinged ...
+        assert transport.disconnecting  # ... and then gave up on the silent peer
 
 
 def test_random_bytes_never_crash_and_match(tmp_path):

@@ -1,6 +1,6 @@
 """binance.signing against Binance's documented HMAC test vectors."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from binance import signing
 
@@ -88,6 +88,7 @@ def test_split_signature_from_query_and_body():
     assert signing.split_signature(b'a=1') == (b'a=1', None)
 
 
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.text(min_size=1).filter(lambda n: n != 'signature'), st.text()),
                 max_size=6))
 def test_signed_query_verifies_after_split(pairs):

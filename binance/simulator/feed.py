@@ -189,6 +189,9 @@ def _symbol_payload(spec: StreamSpec, market: SymbolMarket, now: int) -> Optiona
 class MarketFeed:
     """Publishes a :class:`~binance.simulator.market.Market` as Binance market streams.
 
+    Use it on the clock's thread (the reactor thread). The feed owns the
+    market's activity hook (:meth:`Market.set_activity_hook`) while started.
+
     Args:
         market: the market to drive.
         clock: an ``IReactorTime`` (the reactor, or ``task.Clock`` in tests);

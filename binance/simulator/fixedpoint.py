@@ -16,8 +16,7 @@ def format_e8(value: int) -> str:
     """Format an e8 integer as Binance does: ``123456789`` -> ``'1.23456789'``."""
     if value < 0:
         return '-' + format_e8(-value)
-    whole, frac = divmod(value, E8)
-    return '{}.{:08d}'.format(whole, frac)
+    return '%d.%08d' % divmod(value, E8)
 
 
 def parse_e8(value: Union[str, int, float, Decimal]) -> int:

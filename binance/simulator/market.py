@@ -482,6 +482,8 @@ class SymbolMarket:
 class Market:
     """A deterministic simulated market over several symbols.
 
+    Not thread-safe: use it from one thread (the simulator's reactor thread).
+
     Args:
         seed: any hashable value; the same seed gives the same order flow.
         symbols: symbol names (upper-case) or :class:`SymbolSpec`; default

@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 import pytest
+import requests
 from twisted.internet.task import Clock
 
 from binance import signing
@@ -153,7 +154,6 @@ def test_signature_in_body_and_mixed_query(sim):
     query = signing.encode_params({'symbol': 'BNBBTC', 'orderId': 999999})
     body = signing.encode_params({'timestamp': now_ms(sim), 'recvWindow': 5000})
     signature = signing.hmac_sha256_hex(DEFAULT_API_SECRET, query + body)
-    import requests
     response = requests.get(sim.api_url + '/v3/order?' + query,
                             headers={'X-MBX-APIKEY': DEFAULT_API_KEY}, timeout=10)
     assert_error(response, 400, -1102)  # GET: parameters in the query only; no timestamp there

@@ -1,7 +1,6 @@
 """Helpers for the REST, WebSocket API and user data tests: signed calls and socket reads."""
 import itertools
 import json
-import time
 
 import requests
 import websocket
@@ -89,7 +88,3 @@ def signature_params(sim, api_key=DEFAULT_API_KEY, secret=DEFAULT_API_SECRET, ti
     params['signature'] = signing.hmac_sha256_hex(secret, signing.ws_api_signature_payload(params))
     return params
 
-
-def wall_ms():
-    """The wall clock in ms (the simulator's clock when it runs on the reactor)."""
-    return int(time.time() * 1000)

@@ -660,8 +660,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     stream = commands.add_parser(
         'stream', help='print the messages of any streams as JSON lines',
-        description='Write every message of the given streams (e.g. bnbbtc@trade btcusdt@depth5) to '
-                    'stdout, one JSON object {"stream": ..., "data": ...} per line.')
+        description='Write every message of the given streams (e.g. bnbbtc@trade btcusdt@depth5)\n'
+                    'to stdout, one JSON object {"stream": ..., "data": ...} per line.',
+        epilog='examples:\n'
+               '  python -m binance stream bnbbtc@trade --simulator --count 5\n'
+               '  python -m binance stream btcusdt@aggTrade ethusdt@depth5 --seconds 60 > ticks.jsonl\n\n'
+               'exit status: 0 when --count or --seconds is reached, Ctrl-C or the reader closes the\n'
+               'pipe; 1 when the server stays unreachable (the socket gave up); 2 for bad arguments.',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     stream.add_argument('streams', nargs='+', metavar='STREAM',
                         help='stream names, e.g. bnbbtc@trade (symbols are lower-cased for you)')
     where = stream.add_mutually_exclusive_group()

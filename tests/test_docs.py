@@ -112,6 +112,7 @@ def without_comments(code):
 # -- the build -----------------------------------------------------------------------------
 
 
+@pytest.mark.timeout(400)
 def test_docs_build_without_warnings(tmp_path):
     result = subprocess.run(
         [sys.executable, '-m', 'sphinx', '-W', '--keep-going', '-q', '-b', 'html',
@@ -302,6 +303,7 @@ def _readme_program():
     return blocks[0]
 
 
+@pytest.mark.timeout(400)
 def test_examples_run_against_the_simulator(make_sim, tmp_path):
     com = make_sim(seed=11, trade_rate=50.0)
     us = make_sim(seed=12, trade_rate=50.0, retired_streams_live=True, legacy_listen_keys=True)

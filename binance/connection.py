@@ -16,6 +16,8 @@ Rules kept here:
   ``policy.max_retries`` failed retries in a row the callback receives exactly
   one ``{'e': 'error', 'm': 'Max reconnect retries reached'}`` and nothing is
   retried any more.
+* A refused handshake carrying ``Retry-After`` (HTTP 429, 418, 503) delays
+  the next retry at least that long (at most :data:`MAX_RETRY_AFTER`).
 * ``serverShutdown`` (raw ``{"e": "serverShutdown"}`` or combined stream
   ``!serverShutdown``) makes the connection reconnect at once; that is not a
   failure and the event is not delivered.
@@ -72,6 +74,8 @@ log = logging.getLogger(__name__)
 MAX_RETRIES_MESSAGE = 'Max reconnect retries reached'
 #: Seconds of silence after which a socket is considered half-open and replaced.
 DEFAULT_HEARTBEAT_TIMEOUT = 30.0
+#: Longest ``Retry-After`` honoured, in seconds (Binance's connection-attempt window).
+MAX_RETRY_AFTER = 300.0
 #: Seconds allowed for TCP connect, TLS and the WebSocket opening handshake.
 DEFAULT_HANDSHAKE_TIMEOUT = 10.0
 
@@ -390,9 +394,9 @@ class StreamConnection:
         if self._state is ConnectionState.GAVE_UP:
             return
         self._log_end(was_open, factory, reason)
-        self._retry_or_give_up()
+        self._retry_or_give_up(factory.retry_after)
 
-    def _retry_or_give_up(self) -> None:
+    def _retry_or_give_up(self, retry_after: Optional[float] = None) -> None:
         if self.policy.exhausted(self._retry):
             log.error('%s: %d reconnect attempts in a row failed; giving up',
                       self.name, self._retry)
@@ -400,6 +404,11 @@ class StreamConnection:
             return
         self._retry += 1
         delay = self.policy.delay(self._retry)
+        if retry_after is not None and retry_after > delay:
+            # The server said when it will take connections again (HTTP 429/418/503):
+            # coming back earlier would only burn an attempt of the 300 per 5 minutes.
+            delay = min(retry_after, MAX_RETRY_AFTER)
+            log.warning('%s: the server asked to retry after %g s', self.name, delay)
         self._set_state(ConnectionState.BACKING_OFF)
         log.debug('%s: retry %d in %.2f s', self.name, self._retry, delay)
         self._timer = self._reactor.callLater(delay, self._connect)

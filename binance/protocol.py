@@ -109,6 +109,20 @@ class Heartbeat:
         self._call = self._clock.callLater(self.timeout / 3.0, self._check)
 
 
+def retry_after_seconds(headers: Optional[dict]) -> Optional[float]:
+    """Seconds from a refused handshake's ``Retry-After`` header (429, 418, 503), if any.
+
+    Only the delay-seconds form is understood; Binance sends no HTTP dates.
+    """
+    if not headers:
+        return None
+    try:
+        seconds = float(headers.get('retry-after', ''))
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
 def _discard(message: Any) -> None:
     """Where messages of a connection that is being replaced go."""
 
@@ -123,6 +137,7 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
     heartbeat: Optional[Heartbeat] = None
     #: Set whenever anything arrives; read and cleared by the heartbeat.
     _rx_seen = False
+    _opened = False
     _dispatch: Callable[[Any], None] = staticmethod(_discard)
 
     @property
@@ -132,6 +147,7 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
 
     def onOpen(self) -> None:
         """The handshake succeeded: start delivering and watching the connection."""
+        self._opened = True
         self._dispatch = self.connection._dispatch
         timeout = self.factory.heartbeat_timeout
         if timeout:
@@ -204,6 +220,8 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         # The connector tells the factory only "connection done"; the TLS reason is here.
         if reason is not None and reason.check(SSL.Error, VerificationError):
             self.factory.tls_failure = reason.getErrorMessage() or type(reason.value).__name__
+        if not self._opened:  # a refused handshake may say when to come back
+            self.factory.retry_after = retry_after_seconds(getattr(self, 'http_headers', None))
         super().connectionLost(reason)
         # Autobahn leaves its close-handshake timer armed after the TCP connection ended.
         pending = getattr(self, 'closeHandshakeTimeoutCall', None)
@@ -272,6 +290,7 @@ class StreamClientFactory(WebSocketClientFactory):
         self.heartbeat_timeout = heartbeat_timeout
         self.close_reason: Optional[str] = None
         self.tls_failure: Optional[str] = None
+        self.retry_after: Optional[float] = None
         self.last_protocol: Optional[StreamClientProtocol] = None
         self._batched_timer = _ClockTimers(reactor)
         # Invalid UTF-8 must skip one message, not fail the connection: orjson checks it.

@@ -85,6 +85,11 @@ class FakeServer:
             b'Connection: Upgrade\r\nSec-WebSocket-Accept: ' + accept + b'\r\n\r\n')
         return self
 
+    def reject(self, status: int = 429, headers: bytes = b'Retry-After: 7\r\n'):
+        """Answer the opening handshake with an HTTP error; the TCP connection then ends."""
+        self.protocol.dataReceived(b'HTTP/1.1 %d Refused\r\n' % status + headers + b'\r\n')
+        self.lose()
+
     def send(self, payload, opcode: int = OP_TEXT):
         if isinstance(payload, str):
             payload = payload.encode()

@@ -144,6 +144,24 @@ def test_failed_handshakes_count_like_refused_connections(memory_reactor, exact_
     assert len(memory_reactor.tcpClients) == 6
 
 
+def test_retry_after_of_a_refused_handshake_delays_the_next_attempt(memory_reactor, exact_policy):
+    conn, received = make(memory_reactor, exact_policy)
+    FakeServer(memory_reactor).reject(429, b'Retry-After: 7\r\n')
+    memory_reactor.advance(6.9)
+    assert len(memory_reactor.tcpClients) == 1, 'retried before Retry-After'
+    memory_reactor.advance(0.2)
+    assert len(memory_reactor.tcpClients) == 2
+    FakeServer(memory_reactor).reject(503, b'')  # no header: the backoff delay again
+    memory_reactor.advance(0.21)
+    assert len(memory_reactor.tcpClients) == 3
+    FakeServer(memory_reactor).reject(418, b'Retry-After: 86400\r\n')
+    memory_reactor.advance(299)
+    assert len(memory_reactor.tcpClients) == 3, 'Retry-After is capped, not ignored'
+    memory_reactor.advance(2)
+    assert len(memory_reactor.tcpClients) == 4
+    assert conn.retry_number == 3 and received == []
+
+
 def test_retry_count_resets_after_every_successful_connection(memory_reactor, exact_policy):
     conn, received = make(memory_reactor, exact_policy)
     refuse(memory_reactor)  # the first attempt fails, then retries 1 to 4 fail

@@ -134,3 +134,19 @@ class RawConnection:
 
     def close(self):
         self.sock.close()
+
+
+def read_until_closed(client, timeout=5):
+    """Read a websocket-client connection until it ends.
+
+    Returns the close code the server sent, or None when the TCP connection
+    was dropped without a close frame.
+    """
+    client.ws.settimeout(timeout)
+    while True:
+        try:
+            opcode, frame = client.ws.recv_data_frame(True)
+        except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+            return None
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            return int.from_bytes(frame.data[:2], 'big') if len(frame.data) >= 2 else 1005

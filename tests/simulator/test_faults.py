@@ -11,22 +11,10 @@ import websocket
 from binance import _reactor
 from binance.simulator import DEFAULT_API_KEY
 from binance.simulator.frames import OP_BINARY, OP_CONTINUATION, OP_TEXT, apply_mask
-from sim_server_helpers import RawConnection, connections_of, publish, raw_handshake
+from sim_server_helpers import RawConnection, connections_of, publish, raw_handshake, read_until_closed
 from tests.conftest import wait_for
 
 PING, PONG, CLOSE = websocket.ABNF.OPCODE_PING, websocket.ABNF.OPCODE_PONG, websocket.ABNF.OPCODE_CLOSE
-
-
-def _ended(client, timeout=5):
-    """Read until the connection ends; returns the close code or None for a dropped TCP."""
-    client.ws.settimeout(timeout)
-    while True:
-        try:
-            opcode, frame = client.ws.recv_data_frame(True)
-        except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
-            return None
-        if opcode == CLOSE:
-            return int.from_bytes(frame.data[:2], 'big')
 
 
 @pytest.fixture
@@ -47,7 +35,7 @@ def test_drop_one_drops_exactly_one(scripted_sim, connect):
     wait_for(lambda: len(connections_of(sim)) == 2, 5, message='registration')
     first_id = min(c.conn_id for c in connections_of(sim))
     assert sim.faults.drop_one(first_id) == 1
-    assert _ended(first) is None  # no close frame: the TCP connection was aborted
+    assert read_until_closed(first) is None  # no close frame: the TCP connection was aborted
     wait_for(lambda: len(connections_of(sim)) == 1, 5, message='one left')
     publish(sim, 'bnbbtc@trade', b'{"e":"trade"}')
     assert second.recv_json() == {'e': 'trade'}
@@ -58,7 +46,7 @@ def test_drop_all(scripted_sim, connect):
     clients = [connect(sim.stream_url + 'ws/bnbbtc@trade') for _ in range(3)]
     wait_for(lambda: len(connections_of(sim)) == 3, 5, message='registration')
     assert sim.faults.drop_all() == 3
-    assert [_ended(c) for c in clients] == [None, None, None]
+    assert [read_until_closed(c) for c in clients] == [None, None, None]
     wait_for(lambda: not connections_of(sim), 5, message='all gone')
 
 
@@ -124,7 +112,7 @@ def test_server_shutdown_event_then_close(scripted_sim, connect):
     assert raw.recv_json()['e'] == 'serverShutdown'
     event = combined.recv_json()
     assert event['stream'] == '!serverShutdown' and event['data']['e'] == 'serverShutdown'
-    assert _ended(raw) == 1001 and _ended(combined) == 1001
+    assert read_until_closed(raw) == 1001 and read_until_closed(combined) == 1001
 
 
 def test_expire_listen_key_reaches_a_legacy_user_stream(scripted_sim, connect):
@@ -280,7 +268,7 @@ def test_control_triggers_faults_with_json_or_query(scripted_sim, connect):
     assert status == 503
     answer = requests.post(sim.control_url + '/faults/drop_all', timeout=5)
     assert answer.json() == {'result': 1}
-    assert _ended(client) is None
+    assert read_until_closed(client) is None
 
 
 def test_control_errors(scripted_sim):

@@ -5,22 +5,10 @@ import pytest
 import websocket
 
 from binance.simulator import server
-from sim_server_helpers import RawConnection, connections_of, raw_handshake
+from sim_server_helpers import RawConnection, connections_of, raw_handshake, read_until_closed
 from tests.conftest import wait_for
 
 PING, PONG, CLOSE = websocket.ABNF.OPCODE_PING, websocket.ABNF.OPCODE_PONG, websocket.ABNF.OPCODE_CLOSE
-
-
-def _closed(client, timeout=5):
-    """Read until the connection ends; the close code, or None when the TCP just dropped."""
-    client.ws.settimeout(timeout)
-    while True:
-        try:
-            opcode, frame = client.ws.recv_data_frame(True)
-        except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
-            return None
-        if opcode == CLOSE:
-            return int.from_bytes(frame.data[:2], 'big') if len(frame.data) >= 2 else 1005
 
 
 def test_server_pings_and_a_client_answering_stays(scripted_sim, connect):
@@ -95,7 +83,7 @@ def test_max_age_sends_server_shutdown_raw_then_closes(scripted_sim, connect):
     client = connect(sim.stream_url + 'ws/bnbbtc@trade')
     event = client.recv_json()
     assert set(event) == {'e', 'E'} and event['e'] == 'serverShutdown' and isinstance(event['E'], int)
-    assert _closed(client) == 1001
+    assert read_until_closed(client) == 1001
 
 
 def test_max_age_combined_form(scripted_sim, connect):
@@ -104,7 +92,7 @@ def test_max_age_combined_form(scripted_sim, connect):
     event = client.recv_json()
     assert event['stream'] == '!serverShutdown'
     assert event['data']['e'] == 'serverShutdown' and isinstance(event['data']['E'], int)
-    assert _closed(client) == 1001
+    assert read_until_closed(client) == 1001
 
 
 def test_max_age_scales_with_time_scale(scripted_sim):
@@ -122,7 +110,7 @@ def test_sixth_message_within_a_window_disconnects(scripted_sim, connect):
     for i in range(3):
         assert client.request({'method': 'LIST_SUBSCRIPTIONS', 'id': i}) == {'result': [], 'id': i}
     client.send_json({'method': 'LIST_SUBSCRIPTIONS', 'id': 99})
-    assert _closed(client) == 1008
+    assert read_until_closed(client) == 1008
 
 
 def test_messages_spread_over_windows_are_fine(scripted_sim, connect):

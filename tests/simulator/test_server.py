@@ -3,7 +3,7 @@ import orjson
 import websocket
 
 from binance import _reactor
-from sim_server_helpers import connections_of, publish
+from sim_server_helpers import connections_of, publish, read_until_closed
 from tests.conftest import wait_for
 
 TRADE = b'{"e":"trade","E":1,"s":"BNBBTC","t":7,"p":"0.1","q":"2","T":1,"m":true,"M":true}'
@@ -122,3 +122,56 @@ def test_stop_closes_every_connection(scripted_sim, connect):
     except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
         data = ''
     assert data == ''
+
+
+# -- with the real market feed -------------------------------------------------------
+
+def _streams_of(client, count):
+    return [client.recv_json(timeout=10)['stream'] for _ in range(count)]
+
+
+def test_real_feed_retired_streams_stay_silent_by_default(make_sim, connect):
+    sim = make_sim(seed=5, trade_rate=200)
+    client = connect(sim.stream_url + 'stream?streams=!bookTicker/bnbbtc@bookTicker/!ticker@arr')
+    # 30 book tickers of one symbol arrive; the all-market ones (every symbol) never do
+    assert set(_streams_of(client, 30)) == {'bnbbtc@bookTicker'}
+
+
+def test_real_feed_retired_streams_live_when_switched_on(make_sim, connect):
+    sim = make_sim(seed=5, trade_rate=200, retired_streams_live=True)
+    client = connect(sim.stream_url + 'ws/!bookTicker')
+    symbols = {client.recv_json(timeout=10)['s'] for _ in range(60)}
+    assert len(symbols) > 1  # book tickers of several symbols on one stream
+
+
+def test_real_feed_unknown_and_upper_case_symbols_stay_silent(make_sim, connect):
+    sim = make_sim(seed=5, trade_rate=200)
+    client = connect(sim.stream_url + 'stream?streams=BNBBTC@trade/xrpxrp@trade/bnbbtc@trade')
+    assert set(_streams_of(client, 30)) == {'bnbbtc@trade'}
+
+
+def test_legacy_listen_key_stream_forwards_user_events(make_sim, connect):
+    from binance.simulator import DEFAULT_API_KEY
+    sim = make_sim(legacy_listen_keys=True)
+    key = _reactor.blocking_call(sim.accounts.create_listen_key, DEFAULT_API_KEY)
+    raw = connect(sim.stream_url + 'ws/' + key)
+    combined = connect(sim.stream_url + 'stream?streams=' + key)
+    wait_for(lambda: len(connections_of(sim)) == 2, 5, message='registration')
+    _reactor.blocking_call(sim.accounts.deposit, DEFAULT_API_KEY, 'BNB', '1.5')
+    assert raw.recv_json()['e'] == 'balanceUpdate'
+    wrapped = combined.recv_json()
+    assert wrapped['stream'] == key and wrapped['data']['e'] == 'balanceUpdate'
+    _reactor.blocking_call(sim.accounts.close_listen_key, DEFAULT_API_KEY, key)
+    assert read_until_closed(raw) == 1000
+
+
+def test_running_context_manager():
+    from binance.simulator import running
+    with running(seed=2) as sim:
+        ws = websocket.create_connection(sim.stream_url + 'ws/bnbbtc@trade', timeout=5)
+        ws.close()
+        port = sim.port
+    assert not sim.started
+    import socket
+    with socket.socket() as sock:
+        assert sock.connect_ex(('127.0.0.1', port)) != 0

@@ -1,0 +1,132 @@
+"""The drop-in surface of BinanceSocketManager: names, defaults, and bad input at the call."""
+import inspect
+import threading
+
+import pytest
+
+from binance.enums import KLINE_INTERVAL_1MINUTE
+from binance.websockets import BinanceSocketManager, retired_stream_notice
+
+
+@pytest.fixture
+def bm(reactor_thread):
+    manager = BinanceSocketManager(None)
+    yield manager
+    manager.close()
+
+
+def test_class_attributes_users_override():
+    assert BinanceSocketManager.STREAM_URL == 'wss://stream.binance.com:9443/'
+    assert BinanceSocketManager.WS_API_URL == 'wss://ws-api.binance.com:443/ws-api/v3'
+    assert (BinanceSocketManager.WEBSOCKET_DEPTH_5, BinanceSocketManager.WEBSOCKET_DEPTH_10,
+            BinanceSocketManager.WEBSOCKET_DEPTH_20) == ('5', '10', '20')
+    assert BinanceSocketManager.DEFAULT_USER_TIMEOUT == 30 * 60
+    assert issubclass(BinanceSocketManager, threading.Thread)
+
+
+@pytest.mark.parametrize('name, params', [
+    ('__init__', ['self', 'client', 'user_timeout', 'heartbeat_timeout', 'ca_file']),
+    ('start_depth_socket', ['self', 'symbol', 'callback', 'depth', 'interval']),
+    ('start_kline_socket', ['self', 'symbol', 'callback', 'interval']),
+    ('start_miniticker_socket', ['self', 'callback', 'update_time']),
+    ('start_trade_socket', ['self', 'symbol', 'callback']),
+    ('start_aggtrade_socket', ['self', 'symbol', 'callback']),
+    ('start_symbol_ticker_socket', ['self', 'symbol', 'callback']),
+    ('start_ticker_socket', ['self', 'callback']),
+    ('start_symbol_book_ticker_socket', ['self', 'symbol', 'callback']),
+    ('start_book_ticker_socket', ['self', 'callback']),
+    ('start_multiplex_socket', ['self', 'streams', 'callback']),
+    ('start_user_socket', ['self', 'callback']),
+    ('start_margin_socket', ['self', 'callback']),
+    ('start_isolated_margin_socket', ['self', 'symbol', 'callback']),
+    ('stop_socket', ['self', 'conn_key']),
+    ('close', ['self']),
+    ('start', ['self']),
+    ('run', ['self']),
+])
+def test_method_names_and_argument_order(name, params):
+    assert list(inspect.signature(getattr(BinanceSocketManager, name)).parameters) == params
+
+
+def test_defaults_and_keyword_only_options():
+    sig = inspect.signature(BinanceSocketManager.__init__).parameters
+    assert sig['user_timeout'].default == 30 * 60
+    assert sig['heartbeat_timeout'].kind is inspect.Parameter.KEYWORD_ONLY
+    assert sig['heartbeat_timeout'].default == 30.0
+    assert sig['ca_file'].kind is inspect.Parameter.KEYWORD_ONLY and sig['ca_file'].default is None
+    assert inspect.signature(BinanceSocketManager.start_kline_socket).parameters[
+        'interval'].default == KLINE_INTERVAL_1MINUTE
+    depth = inspect.signature(BinanceSocketManager.start_depth_socket).parameters
+    assert depth['depth'].default is None and depth['interval'].default is None
+    assert inspect.signature(BinanceSocketManager.start_miniticker_socket).parameters[
+        'update_time'].default == 1000
+
+
+@pytest.mark.parametrize('call, error', [
+    (lambda bm: bm.start_trade_socket('', print), ValueError),
+    (lambda bm: bm.start_trade_socket(None, print), TypeError),
+    (lambda bm: bm.start_trade_socket(42, print), TypeError),
+    (lambda bm: bm.start_aggtrade_socket('BNB BTC', print), ValueError),
+    (lambda bm: bm.start_symbol_ticker_socket(['BNBBTC'], print), TypeError),
+    (lambda bm: bm.start_symbol_book_ticker_socket('', print), ValueError),
+    (lambda bm: bm.start_kline_socket('BNBBTC', print, interval='7m'), ValueError),
+    (lambda bm: bm.start_kline_socket('BNBBTC', print, interval=None), ValueError),
+    (lambda bm: bm.start_depth_socket('BNBBTC', print, depth=15), ValueError),
+    (lambda bm: bm.start_depth_socket('BNBBTC', print, depth='1'), ValueError),
+    (lambda bm: bm.start_depth_socket('BNBBTC', print, interval=1000), ValueError),
+    (lambda bm: bm.start_depth_socket('BNBBTC', print, interval=0), ValueError),
+    (lambda bm: bm.start_miniticker_socket(print, update_time=0), ValueError),
+    (lambda bm: bm.start_miniticker_socket(print, update_time='1s'), TypeError),
+    (lambda bm: bm.start_multiplex_socket([], print), ValueError),
+    (lambda bm: bm.start_multiplex_socket('bnbbtc@trade', print), TypeError),
+    (lambda bm: bm.start_multiplex_socket(['bnbbtc@trade', None], print), TypeError),
+    (lambda bm: bm.start_multiplex_socket(['bnbbtc@trade', ''], print), ValueError),
+    (lambda bm: bm.start_isolated_margin_socket('', print), ValueError),
+])
+def test_bad_input_raises_at_the_call_and_opens_nothing(bm, call, error):
+    with pytest.raises(error):
+        call(bm)
+    assert bm._conns == {}
+
+
+@pytest.mark.parametrize('name, args', [
+    ('start_trade_socket', ('BNBBTC',)), ('start_aggtrade_socket', ('BNBBTC',)),
+    ('start_kline_socket', ('BNBBTC',)), ('start_depth_socket', ('BNBBTC',)),
+    ('start_symbol_ticker_socket', ('BNBBTC',)), ('start_ticker_socket', ()),
+    ('start_miniticker_socket', ()), ('start_symbol_book_ticker_socket', ('BNBBTC',)),
+    ('start_book_ticker_socket', ()), ('start_multiplex_socket', (['bnbbtc@trade'],)),
+    ('start_user_socket', ()), ('start_margin_socket', ()),
+    ('start_isolated_margin_socket', ('BNBBTC',)),
+])
+@pytest.mark.parametrize('callback', [None, 'print', 3])
+def test_callback_must_be_callable(bm, name, args, callback):
+    with pytest.raises(TypeError, match='callable'):
+        getattr(bm, name)(*args, callback)
+    assert bm._conns == {}
+
+
+def test_bad_manager_options(reactor_thread):
+    with pytest.raises(ValueError):
+        BinanceSocketManager(None, heartbeat_timeout=0)
+    with pytest.raises(OSError):
+        BinanceSocketManager(None, ca_file='/nonexistent/ca.pem')
+
+
+def test_a_manager_starts_only_once(make_sim, manager_for):
+    bm = manager_for(make_sim(seed=1))
+    with pytest.raises(RuntimeError, match='new manager'):
+        bm.start()
+
+
+@pytest.mark.parametrize('url, stream, retired', [
+    ('wss://stream.binance.com:9443/', '!ticker@arr', True),
+    ('wss://stream.binance.com:443/', '!bookTicker', True),
+    ('wss://data-stream.binance.com/', '!ticker@arr', True),
+    ('wss://stream.binance.com:9443/', '!miniTicker@arr@1000ms', False),
+    ('wss://stream.binance.us:9443/', '!ticker@arr', False),
+    ('wss://testnet.binance.vision/', '!bookTicker', False),
+    ('ws://127.0.0.1:8080/', '!ticker@arr', False),
+    ('wss://notbinance.com/', '!ticker@arr', False),
+])
+def test_retired_streams_are_flagged_only_on_binance_com(url, stream, retired):
+    assert (retired_stream_notice(url, stream) is not None) is retired

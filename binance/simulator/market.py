@@ -25,6 +25,9 @@ import time
 from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 from .fixedpoint import E8, format_e8, parse_e8
+from .market_symbols import (
+    DEFAULT_SYMBOLS, RATE_LIMITS, SymbolSpec, check_precision, exchange_info, symbol_spec,
+)
 from .market_streams import RETIRED_KINDS, StreamSpec, is_valid_stream_name, parse_stream
 from .orderbook import ASK, BID, LevelChange, OrderBook
 from .stats import SymbolStats, Trade
@@ -39,18 +42,6 @@ logger = logging.getLogger(__name__)
 
 #: Largest ``limit`` of a depth snapshot, as on Binance.
 MAX_DEPTH_LIMIT = 5000
-
-#: Rate limits announced by :meth:`Market.exchange_info` (Binance's values).
-RATE_LIMITS = (
-    {'rateLimitType': 'REQUEST_WEIGHT', 'interval': 'MINUTE', 'intervalNum': 1, 'limit': 6000},
-    {'rateLimitType': 'ORDERS', 'interval': 'SECOND', 'intervalNum': 10, 'limit': 50},
-    {'rateLimitType': 'ORDERS', 'interval': 'DAY', 'intervalNum': 1, 'limit': 160000},
-    {'rateLimitType': 'RAW_REQUESTS', 'interval': 'MINUTE', 'intervalNum': 5, 'limit': 300000},
-)
-
-_ORDER_TYPES = ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS', 'STOP_LOSS_LIMIT',
-                'TAKE_PROFIT', 'TAKE_PROFIT_LIMIT']
-_QUOTE_ASSETS = ('USDT', 'USDC', 'FDUSD', 'BTC', 'ETH', 'BNB', 'EUR', 'TRY')
 
 # Shape of the random order flow.
 _MIN_LEVELS = 20          # below this a side is refilled first
@@ -67,62 +58,6 @@ DEFAULT_BURST = 3
 
 class UnknownSymbolError(KeyError):
     """The symbol is not listed by this market (REST answers ``-1121 Invalid symbol.``)."""
-
-
-class SymbolSpec(NamedTuple):
-    """Static description of one symbol.
-
-    ``tick_size`` and ``step_size`` are decimal strings whose decimals add up
-    to at most 8, so ``price * qty`` is exact in 8 decimals.
-    """
-
-    symbol: str
-    base_asset: str
-    quote_asset: str
-    price: str
-    tick_size: str
-    step_size: str
-    typical_qty: str
-
-
-#: Symbols listed when ``Market(symbols=None)``.
-DEFAULT_SYMBOLS = (
-    SymbolSpec('BNBBTC', 'BNB', 'BTC', '0.008500', '0.000001', '0.01', '5'),
-    SymbolSpec('ETHBTC', 'ETH', 'BTC', '0.03500', '0.00001', '0.001', '2'),
-    SymbolSpec('NEOBTC', 'NEO', 'BTC', '0.0001500', '0.0000001', '0.1', '100'),
-    SymbolSpec('LTCBTC', 'LTC', 'BTC', '0.001100', '0.000001', '0.01', '20'),
-    SymbolSpec('BTCUSDT', 'BTC', 'USDT', '95000.00', '0.01', '0.00001', '0.05'),
-    SymbolSpec('ETHUSDT', 'ETH', 'USDT', '3300.00', '0.01', '0.0001', '1'),
-    SymbolSpec('BNBUSDT', 'BNB', 'USDT', '800.00', '0.01', '0.001', '5'),
-)
-_DEFAULT_BY_NAME = {spec.symbol: spec for spec in DEFAULT_SYMBOLS}
-
-
-def symbol_spec(symbol: Union[str, SymbolSpec]) -> SymbolSpec:
-    """The spec of a symbol: a listed default, or a generic one derived from the name.
-
-    Raises:
-        ValueError: the name is empty, not upper-case or not alphanumeric.
-    """
-    if isinstance(symbol, SymbolSpec):
-        _check_precision(symbol)
-        return symbol
-    if not isinstance(symbol, str) or not symbol or symbol != symbol.upper() \
-            or not symbol.isalnum():
-        raise ValueError('symbols are upper-case letters and digits, got {!r}'.format(symbol))
-    if symbol in _DEFAULT_BY_NAME:
-        return _DEFAULT_BY_NAME[symbol]
-    quote = next((q for q in _QUOTE_ASSETS if symbol.endswith(q) and symbol != q), symbol[-3:])
-    base = symbol[:-len(quote)] or symbol
-    # A stable price per name, independent of the seed, between 1 and 100.
-    price = 10000 + random.Random('price:' + symbol).randrange(990000)
-    return SymbolSpec(symbol, base, quote, format_e8(price * 10 ** 4), '0.0001', '0.01', '10')
-
-
-def _check_precision(spec: SymbolSpec) -> None:
-    decimals = [len(s.partition('.')[2].rstrip('0')) for s in (spec.tick_size, spec.step_size)]
-    if sum(decimals) > 8:
-        raise ValueError('{}: tick and step decimals must add up to 8 at most'.format(spec.symbol))
 
 
 class AggTrade(NamedTuple):
@@ -198,7 +133,7 @@ class SymbolMarket:
     """
 
     def __init__(self, spec: SymbolSpec, seed: object, now: int) -> None:
-        _check_precision(spec)
+        check_precision(spec)
         self.spec = spec
         self.symbol = spec.symbol
         self.tick_e8 = parse_e8(spec.tick_size)
@@ -594,13 +529,7 @@ class Market:
             UnknownSymbolError: one of ``symbols`` is not listed.
         """
         names = self.symbols if symbols is None else [self[s].symbol for s in symbols]
-        return {
-            'timezone': 'UTC',
-            'serverTime': self.now(),
-            'rateLimits': [dict(limit) for limit in RATE_LIMITS],
-            'exchangeFilters': [],
-            'symbols': [_symbol_info(self._markets[name].spec) for name in names],
-        }
+        return exchange_info([self._markets[name].spec for name in names], self.now())
 
     # -- streams ---------------------------------------------------------
 
@@ -672,39 +601,3 @@ class Market:
         return [{'price': format_e8(t.price), 'qty': format_e8(t.qty),
                  'quoteQty': format_e8(t.quote), 'tradeId': t.id, 'time': t.time,
                  'isBuyerMaker': t.buyer_maker} for t in trades]
-
-
-def _symbol_info(spec: SymbolSpec) -> dict:
-    return {
-        'symbol': spec.symbol,
-        'status': 'TRADING',
-        'baseAsset': spec.base_asset,
-        'baseAssetPrecision': 8,
-        'quoteAsset': spec.quote_asset,
-        'quotePrecision': 8,
-        'quoteAssetPrecision': 8,
-        'baseCommissionPrecision': 8,
-        'quoteCommissionPrecision': 8,
-        'orderTypes': list(_ORDER_TYPES),
-        'icebergAllowed': True,
-        'ocoAllowed': True,
-        'otoAllowed': True,
-        'quoteOrderQtyMarketAllowed': True,
-        'allowTrailingStop': False,
-        'cancelReplaceAllowed': False,
-        'isSpotTradingAllowed': True,
-        'isMarginTradingAllowed': True,
-        'filters': [
-            {'filterType': 'PRICE_FILTER', 'minPrice': format_e8(parse_e8(spec.tick_size)),
-             'maxPrice': '1000000.00000000', 'tickSize': format_e8(parse_e8(spec.tick_size))},
-            {'filterType': 'LOT_SIZE', 'minQty': format_e8(parse_e8(spec.step_size)),
-             'maxQty': '9000000.00000000', 'stepSize': format_e8(parse_e8(spec.step_size))},
-            {'filterType': 'NOTIONAL', 'minNotional': '0.00000000', 'applyMinToMarket': False,
-             'maxNotional': '9000000000.00000000', 'applyMaxToMarket': False,
-             'avgPriceMins': 5},
-        ],
-        'permissions': [],
-        'permissionSets': [['SPOT', 'MARGIN']],
-        'defaultSelfTradePreventionMode': 'NONE',
-        'allowedSelfTradePreventionModes': ['NONE'],
-    }

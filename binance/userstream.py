@@ -181,9 +181,15 @@ class _WsApiSession(StreamSession):
     def on_stop(self) -> None:
         """Unsubscribe (when a socket is open) and release timers."""
         self._stopped = True
-        if self._open and self._current is not None:
+        if not self._open:
+            return
+        if self._current is not None:
             self._request('userDataStream.unsubscribe', {'subscriptionId': self._current},
                           lambda answer: None)
+        elif self._pending:
+            # A subscription is in flight: without an id, unsubscribe ends every
+            # subscription of this connection.
+            self._request('userDataStream.unsubscribe', None, lambda answer: None)
 
     def _terminated(self, sid: Optional[int]) -> None:
         """The server ended a subscription (``eventStreamTerminated``)."""

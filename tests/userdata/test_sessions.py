@@ -175,3 +175,11 @@ def test_listen_key_session_url_and_expiry():
     session.on_stop()
     assert not session.keepalive.running
     assert 'k' * 60 not in repr(session)
+
+
+def test_stop_while_the_subscription_is_in_flight_unsubscribes_everything():
+    session = SignatureSubscription(Manager(), run=run_now)
+    connection, _ = opened(session)
+    session.on_stop()
+    assert connection.sent[-1]['method'] == 'userDataStream.unsubscribe'
+    assert 'params' not in connection.sent[-1]

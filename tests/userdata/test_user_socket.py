@@ -124,6 +124,8 @@ def test_stop_socket_unsubscribes_and_start_again_works(user_env):
     env.manager.start_user_socket(collector)
     env.wait_subscribed()
     connection = env.connection('user')
+    wait_for(lambda: connection._session.subscription_id is not None, 5,
+             message='the subscription answer')
     sid = connection._session.subscription_id
     sent = []
     original_send = connection.send
@@ -164,6 +166,7 @@ def test_ws_api_resubscribes_after_server_side_unsubscribe(user_env):
     connection = env.connection('user')
     opened = connection.opened_count
     session = connection._session
+    wait_for(lambda: session.subscription_id is not None, 5, message='the subscription answer')
     sid = session.subscription_id
     env.run(connection.send, {'id': 'x', 'method': 'userDataStream.unsubscribe',
                               'params': {'subscriptionId': sid}})

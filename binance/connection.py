@@ -181,7 +181,6 @@ class StreamConnection:
         self._factory: Optional[StreamClientFactory] = None
         self._connector: Optional[Any] = None
         self._protocol: Optional[StreamClientProtocol] = None
-        self._reconnect_at_once = False
         self._session_stopped = False
         self._stop_waiters: List[defer.Deferred] = []
         if session is not None:
@@ -367,6 +366,7 @@ class StreamConnection:
                                       or message.get('stream') == '!serverShutdown'):
             self.reconnect_now('the server announced a shutdown')
             return
+        # The rest is deliver() inlined: this runs once per message.
         session = self._session
         if session is not None:
             try:

@@ -368,8 +368,9 @@ class BinanceSocketManager(threading.Thread):
         with self._lock:
             if path in self._conns:
                 return False
-        return self._start_connection(path, self._make_connection(self.STREAM_URL + path,
-                                                                   callback, name=path))
+        base = self.STREAM_URL if self.STREAM_URL.endswith('/') else self.STREAM_URL + '/'
+        return self._start_connection(path, self._make_connection(base + path, callback,
+                                                                   name=path))
 
     @staticmethod
     def _call(fn: Callable[..., Any], *args: Any) -> None:

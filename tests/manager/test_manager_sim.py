@@ -294,11 +294,11 @@ def test_half_open_connection_is_detected_and_replaced(make_sim, manager_for):
 def test_a_quiet_stream_answering_pings_is_not_dropped(make_sim, manager_for):
     # '!ticker@arr' is silent on the simulator by default: only pongs keep it alive.
     sim = make_sim(seed=12)
-    bm = manager_for(sim, heartbeat_timeout=0.3)
+    bm = manager_for(sim, heartbeat_timeout=0.6)
     key = bm.start_ticker_socket(Inbox())
     wait_for(lambda: len(sim.faults.connections()) == 1, message='the socket to open')
     conn = connection_of(bm, key)
-    threading.Event().wait(1.5)  # five heartbeat periods of silence
+    threading.Event().wait(2.0)  # more than three heartbeat timeouts of silence
     assert conn.opened_count == 1 and conn.state is ConnectionState.OPEN
 
 

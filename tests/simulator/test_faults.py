@@ -278,3 +278,20 @@ def test_control_errors(scripted_sim):
     assert answer.status_code == 400 and 'bogus' in answer.json()['error']
     answer = requests.post(sim.control_url + '/faults/refuse_connections', timeout=5)
     assert answer.status_code == 400  # seconds is required
+
+
+# -- the frame encoder -----------------------------------------------------------------
+
+@pytest.mark.parametrize('size, header', [(0, b'\x81\x00'), (125, b'\x81\x7d'), (126, b'\x81\x7e\x00\x7e'),
+                                          (65536, b'\x81\x7f' + (65536).to_bytes(8, 'big'))])
+def test_text_frame_headers(size, header):
+    from binance.simulator.frames import encode_frame, text_frame
+    payload = b'a' * size
+    assert text_frame(payload) == header + payload == encode_frame(OP_TEXT, payload)
+
+
+def test_masking_round_trips():
+    from binance.simulator.frames import encode_frame
+    frame = encode_frame(OP_TEXT, b'hello', mask=b'\x01\x02\x03\x04')
+    assert frame[:2] == b'\x81\x85' and frame[2:6] == b'\x01\x02\x03\x04'
+    assert apply_mask(frame[6:], b'\x01\x02\x03\x04') == b'hello'

@@ -191,3 +191,71 @@ def test_refused_handshake_reaches_websocket_clients(scripted_sim, path):
         assert info.value.status_code == 429
     finally:
         first.close()
+
+
+# -- Binance's default intervals, driven by a fake clock ------------------------------
+
+def test_default_ping_and_pong_timeout_with_a_fake_clock(scripted_sim):
+    """20 s pings and the 60 s pong timeout, unscaled, on a task.Clock."""
+    from twisted.internet import task
+
+    from binance import _reactor
+    clock = task.Clock()
+    sim = scripted_sim(clock=clock)
+    answered, silent = RawConnection(sim.port), RawConnection(sim.port)
+    try:
+        wait_for(lambda: len(connections_of(sim)) == 2, 5, message='registration')
+        server_side = min(connections_of(sim), key=lambda c: c.conn_id)
+
+        def ping_round(step):
+            _reactor.blocking_call(clock.advance, step)
+            _, opcode, _, payload = answered.read_frame()
+            assert opcode == PING and silent.read_frame()[1] == PING
+            answered.send_frame(PONG, payload)
+            wait_for(lambda: _reactor.blocking_call(lambda: server_side._pings.oldest_unanswered()) is None,
+                     5, message='the pong to arrive')
+
+        _reactor.blocking_call(clock.advance, 19.9)
+        ping_round(0.1)  # t = 20
+        ping_round(20)  # t = 40
+        ping_round(20)  # t = 60: the silent connection's first ping is 40 s old, still in time
+        assert len(connections_of(sim)) == 2
+        _reactor.blocking_call(clock.advance, 20)  # t = 80: 60 s without a pong
+        wait_for(lambda: [c.conn_id for c in connections_of(sim)] == [server_side.conn_id], 5,
+                 message='the silent connection to be dropped')
+    finally:
+        answered.close()
+        silent.close()
+
+
+# -- the bookkeeping itself, with plain numbers ----------------------------------------
+
+def test_sliding_window_counts_within_any_window():
+    from binance.simulator.connection_rules import SlidingWindow
+    window = SlidingWindow(5, 1.0)
+    assert all(window.allow(t) for t in (0.0, 0.1, 0.2, 0.3, 0.4))
+    assert not window.allow(0.99)
+    assert window.retry_after(0.99) == pytest.approx(0.01)
+    assert window.allow(1.0)  # the event at 0.0 left the window
+    assert not window.allow(1.05)
+
+
+def test_connection_attempts_are_per_ip_and_refusals_do_not_count():
+    from binance.simulator.connection_rules import ConnectionAttempts
+    attempts = ConnectionAttempts(2, 300.0)
+    assert attempts.attempt('10.0.0.1', 0) is None and attempts.attempt('10.0.0.1', 10) is None
+    assert attempts.attempt('10.0.0.1', 100) == 200
+    assert attempts.attempt('10.0.0.2', 100) is None
+    assert attempts.attempt('10.0.0.1', 299.5) == 1
+    assert attempts.attempt('10.0.0.1', 300) is None
+
+
+def test_ping_tracker_pongs_answer_their_ping_and_older_ones():
+    from binance.simulator.connection_rules import PingTracker
+    pings = PingTracker()
+    pings.sent(b'1', 0.0)
+    pings.sent(b'2', 20.0)
+    assert not pings.pong(b'unsolicited')
+    assert pings.overdue(60.0, 60.0)
+    assert pings.pong(b'2')
+    assert pings.oldest_unanswered() is None and not pings.overdue(1000.0, 60.0)

@@ -169,3 +169,18 @@ def test_url_with_too_many_streams_is_closed(scripted_sim, connect):
     client = connect(sim.stream_url + 'stream?streams=a@trade/b@trade/c@trade')
     opcode, data = client.recv_frame()
     assert opcode == 8 and int.from_bytes(data[:2], 'big') == 1008
+
+
+def test_parse_request_plain_values():
+    from binance.simulator.stream_requests import RequestError, parse_request
+    assert parse_request(b'{"method":"SUBSCRIBE","params":["a@trade"],"id":"x1"}') == (
+        'SUBSCRIBE', ['a@trade'], 'x1')
+    with pytest.raises(RequestError) as info:
+        parse_request(b'{"method":"SUBSCRIBE","params":"a@trade","id":1}')
+    assert info.value.code == 2 and info.value.request_id == 1
+    with pytest.raises(RequestError) as info:
+        parse_request(b'[1]')
+    assert info.value.code == 2 and info.value.request_id is None
+    with pytest.raises(RequestError) as info:
+        parse_request(b'{\n"method": }')
+    assert info.value.msg == 'Invalid JSON: expected value at line 2 column 11'

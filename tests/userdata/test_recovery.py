@@ -42,8 +42,8 @@ def test_listen_key_expiry_recovers_by_itself(user_env):
 
 
 def test_keepalive_keeps_the_key_valid_past_its_validity(user_env):
-    # Keys live 1 s; keepalive every 0.25 s. After six keepalives the key is still alive.
-    env = user_env('listen-key', sim_kwargs={'intervals': {'listen_key_validity': 1.0}},
+    # Keys live 1.5 s; keepalive every 0.25 s. After six keepalives the key is still alive.
+    env = user_env('listen-key', sim_kwargs={'intervals': {'listen_key_validity': 1.5}},
                    user_timeout=0.25)
     collector = Collector()
     env.manager.start_user_socket(collector)
@@ -64,7 +64,7 @@ def test_keepalive_keeps_the_key_valid_past_its_validity(user_env):
     assert connection.opened_count == 1
     assert keepalive.failures == 0
     gaps = [b - a for a, b in zip(calls, calls[1:])]
-    assert all(0.2 <= gap <= 0.75 for gap in gaps), gaps
+    assert all(0.2 <= gap <= 1.0 for gap in gaps), gaps
     expect_deposit_events(env, collector)
 
 
@@ -144,9 +144,9 @@ def test_margin_token_expiry_recovers_by_itself(user_env):
 
 
 def test_margin_token_renewed_before_expiry_without_reconnect(user_env):
-    # Tokens live 0.8 s; the session renews at 80 % on the same socket, so after
-    # several validities the first connection still delivers.
-    env = user_env('ws-api', sim_kwargs={'intervals': {'listen_token_validity': 0.8}})
+    # Tokens live 1.5 s; the session renews at 80 % on the same socket, so after
+    # two renewals the first connection still delivers.
+    env = user_env('ws-api', sim_kwargs={'intervals': {'listen_token_validity': 1.5}})
     collector = Collector()
     tokens = []
     original = env.client.margin_create_listen_token
@@ -159,7 +159,7 @@ def test_margin_token_renewed_before_expiry_without_reconnect(user_env):
     env.client.margin_create_listen_token = spy
     env.manager.start_margin_socket(collector)
     env.wait_subscribed(account=MARGIN)
-    wait_for(lambda: len(tokens) >= 4, 10, message='three renewals')
+    wait_for(lambda: len(tokens) >= 3, 10, message='two renewals')
     connection = env.connection('margin')
     assert connection.opened_count == 1
     env.wait_subscribed(account=MARGIN)

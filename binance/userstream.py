@@ -158,9 +158,15 @@ class _WsApiSession(StreamSession):
             sid = message.get('subscriptionId')
             if sid is not None and sid in self._retired:
                 return None
-            if type(event) is dict and event.get('e') == 'eventStreamTerminated':
-                self._terminated(sid)
-                return None
+            if type(event) is dict:
+                kind = event.get('e')
+                if kind == 'eventStreamTerminated':
+                    self._terminated(sid)
+                    return None
+                if kind == 'serverShutdown' and self.connection is not None:
+                    # The connection handles the bare form; this is the wrapped one.
+                    self.connection.reconnect_now('the server announced a shutdown')
+                    return None
             return event
         if 'id' in message and ('status' in message or 'result' in message or 'error' in message):
             handler = self._pending.pop(message.get('id'), None)

@@ -183,3 +183,10 @@ def test_stop_while_the_subscription_is_in_flight_unsubscribes_everything():
     session.on_stop()
     assert connection.sent[-1]['method'] == 'userDataStream.unsubscribe'
     assert 'params' not in connection.sent[-1]
+
+
+def test_wrapped_server_shutdown_reconnects_without_reaching_the_callback():
+    session = SignatureSubscription(Manager(), run=run_now)
+    connection, _ = opened(session)
+    assert session.on_message({'event': {'e': 'serverShutdown', 'E': 1}}) is None
+    assert connection.calls == ['reconnect']

@@ -38,8 +38,10 @@ What changed underneath:
   with ``retired_streams_live=True``).
 """
 import logging
+import sys
 import threading
 import warnings
+import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 from urllib.parse import urlsplit
 
@@ -74,6 +76,36 @@ RETIRED_STREAMS = {
 
 _warned_streams: 'set[str]' = set()
 _warned_lock = threading.Lock()
+
+
+_started_managers: 'weakref.WeakSet[BinanceSocketManager]' = weakref.WeakSet()
+_exit_hook_lock = threading.Lock()
+_exit_hook_installed = False
+
+
+def _close_after_interrupt() -> None:
+    """At interpreter exit, before threads are joined: after Ctrl-C, close every manager.
+
+    A started manager keeps the process alive until ``close()``; when the main
+    thread ended with ``KeyboardInterrupt`` the user asked to stop, so the
+    program must not hang waiting for the manager threads.
+    """
+    if getattr(sys, 'last_type', None) is KeyboardInterrupt:
+        for manager in list(_started_managers):
+            manager.close()
+
+
+def _install_exit_hook() -> None:
+    global _exit_hook_installed
+    register = getattr(threading, '_register_atexit', None)
+    with _exit_hook_lock:
+        if _exit_hook_installed or register is None:
+            return
+        try:
+            register(_close_after_interrupt)
+        except RuntimeError:  # the interpreter is already shutting down
+            return
+        _exit_hook_installed = True
 
 
 def retired_stream_notice(stream_url: str, stream: str) -> Optional[str]:
@@ -307,10 +339,16 @@ class BinanceSocketManager(threading.Thread):
         if self.ident is not None:
             raise RuntimeError('this BinanceSocketManager was already started; '
                                'create a new manager instead')
+        _started_managers.add(self)
+        _install_exit_hook()
         super().start()
 
     def run(self) -> None:
-        """The manager's thread: keeps the process alive until :meth:`close`."""
+        """The manager's thread: keeps the process alive until :meth:`close`.
+
+        Also ends when the reactor shuts down, and when the main thread ends
+        with ``KeyboardInterrupt`` (Ctrl-C), so such programs exit.
+        """
         self._closed.wait()
 
     # -- for binance.userstream and tests ----------------------------------------------

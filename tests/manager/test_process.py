@@ -102,6 +102,19 @@ def test_a_started_manager_keeps_the_program_alive_until_close():
     assert_clean_exit(result, ['main thread done', 'closing after 20'])
 
 
+def test_ctrl_c_in_the_main_thread_ends_the_program():
+    result = run_script('''
+        with running(seed=1, trade_rate=50) as sim:
+            bm = started_manager(sim)
+            print('interrupting', flush=True)
+            raise KeyboardInterrupt
+    ''')
+    code, out, err, seconds = result
+    assert out.split() == ['interrupting']
+    assert code != 0 and 'KeyboardInterrupt' in err
+    assert seconds < 20
+
+
 def test_close_and_start_a_new_manager_repeatedly_like_a_notebook():
     result = run_script('''
         with running(seed=1, trade_rate=50) as sim:

@@ -66,6 +66,9 @@ class SimulatorConfig:
         max_connection_attempts: WebSocket connection attempts per IP per
             ``connection_window``.
         request_weight_limit: REST request weight per ``request_weight_window``.
+        permessage_deflate: accept the permessage-deflate extension when a
+            client offers it, as Binance does (off by default: uncompressed
+            frames are cheaper on loopback).
         options: free-form settings for the other simulator modules.
     """
 
@@ -84,6 +87,7 @@ class SimulatorConfig:
     max_streams_per_connection: int = 1024
     max_connection_attempts: int = 300
     request_weight_limit: int = 6000
+    permessage_deflate: bool = False
     options: Dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:

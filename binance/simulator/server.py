@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from autobahn.twisted.resource import WebSocketResource
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Site
 
@@ -402,6 +403,10 @@ class MarketStreamProtocol(SimulatorWebSocketProtocol):
 
     def describe(self) -> Dict[str, Any]:
         info = super().describe()
+        # a path part that is no stream name may be a listen key: never list it
+        market = self.sim.market
+        info['path'] = '/'.join(part if not part or part in ('ws', 'stream') or market.is_valid_stream_name(part)
+                                else '<hidden>' for part in self.path.split('/'))
         info['streams'] = len(self.subscriptions)
         info['combined'] = self.combined
         return info
@@ -427,8 +432,9 @@ class MarketStreamProtocol(SimulatorWebSocketProtocol):
             self.subscriptions[name] = detach
             return True
         if from_url:
-            log.debug('connection %d: %r is neither a stream nor a listen key; it stays silent',
-                      self.conn_id, name)
+            # the name itself is not logged: it may be an expired listen key
+            log.debug('connection %d: a %d-character name in the URL is neither a stream nor a live '
+                      'listen key; it stays silent', self.conn_id, len(name))
         return False
 
     def _remove(self, name: str) -> None:
@@ -529,6 +535,27 @@ class SimulatorWebSocketFactory(WebSocketServerFactory):
         self.setProtocolOptions(autoPingInterval=0, openHandshakeTimeout=10, closeHandshakeTimeout=1,
                                 failByDrop=True, maxMessagePayloadSize=1 << 20,
                                 maxFramePayloadSize=1 << 20)
+        if sim.config.permessage_deflate:
+            self.setProtocolOptions(perMessageCompressionAccept=_accept_deflate)
+
+
+class _BinanceDeflateAccept(PerMessageDeflateOfferAccept):
+    """Answers with Binance's extension header:
+    ``permessage-deflate; server_no_context_takeover; client_max_window_bits=15``."""
+
+    def get_extension_string(self) -> str:
+        answer = self.EXTENSION_NAME + '; server_no_context_takeover'
+        if self.offer.accept_max_window_bits:
+            answer += '; client_max_window_bits=15'
+        return answer
+
+
+def _accept_deflate(offers: List[Any]) -> Any:
+    """Accept permessage-deflate as Binance does (no context takeover from the server)."""
+    for offer in offers:
+        if isinstance(offer, PerMessageDeflateOffer):
+            return _BinanceDeflateAccept(offer, no_context_takeover=True)
+    return None
 
 
 class HandshakeGate(Resource):

@@ -76,12 +76,13 @@ def connections_of(sim):
     return _reactor.blocking_call(lambda: list(sim.connections.values()))
 
 
-def raw_handshake(port, path='/ws/bnbbtc@trade', host='127.0.0.1'):
+def raw_handshake(port, path='/ws/bnbbtc@trade', host='127.0.0.1', extensions=None):
     """Send a WebSocket upgrade request over a plain socket; returns (status, headers, socket)."""
     sock = socket.create_connection((host, port), timeout=5)
+    extra = 'Sec-WebSocket-Extensions: {}\r\n'.format(extensions) if extensions else ''
     sock.sendall(('GET {} HTTP/1.1\r\nHost: {}:{}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
-                  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'
-                  ).format(path, host, port).encode())
+                  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{}\r\n'
+                  ).format(path, host, port, extra).encode())
     data = b''
     while b'\r\n\r\n' not in data:
         chunk = sock.recv(4096)
@@ -101,8 +102,8 @@ def raw_handshake(port, path='/ws/bnbbtc@trade', host='127.0.0.1'):
 class RawConnection:
     """A WebSocket over a plain socket that answers nothing by itself (for ping rules)."""
 
-    def __init__(self, port, path='/ws/bnbbtc@trade'):
-        status, _, self.sock = raw_handshake(port, path)
+    def __init__(self, port, path='/ws/bnbbtc@trade', extensions=None):
+        status, self.headers, self.sock = raw_handshake(port, path, extensions=extensions)
         assert status == 101, status
         self.buffer = b''
 

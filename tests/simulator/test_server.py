@@ -1,5 +1,6 @@
 """Market-stream transport: raw and combined endpoints, fan-out, registration, pings."""
 import orjson
+import requests
 import websocket
 
 from binance import _reactor
@@ -161,6 +162,8 @@ def test_legacy_listen_key_stream_forwards_user_events(make_sim, connect):
     assert raw.recv_json()['e'] == 'balanceUpdate'
     wrapped = combined.recv_json()
     assert wrapped['stream'] == key and wrapped['data']['e'] == 'balanceUpdate'
+    listing = requests.get(sim.control_url + '/connections', timeout=5).text
+    assert key not in listing and '/ws/<hidden>' in listing
     _reactor.blocking_call(sim.accounts.close_listen_key, DEFAULT_API_KEY, key)
     assert read_until_closed(raw) == 1000
 
@@ -175,3 +178,28 @@ def test_running_context_manager():
     import socket
     with socket.socket() as sock:
         assert sock.connect_ex(('127.0.0.1', port)) != 0
+
+
+def test_permessage_deflate_when_enabled(scripted_sim):
+    import zlib
+
+    from sim_server_helpers import RawConnection
+    sim = scripted_sim(permessage_deflate=True)
+    conn = RawConnection(sim.port, '/ws/bnbbtc@trade', extensions='permessage-deflate; client_max_window_bits')
+    try:
+        assert conn.headers['sec-websocket-extensions'] == (
+            'permessage-deflate; server_no_context_takeover; client_max_window_bits=15')
+        wait_for(lambda: sim.feed.count('bnbbtc@trade') == 1, 5, message='subscription')
+        publish(sim, 'bnbbtc@trade', TRADE)
+        sock = conn.sock
+        sock.settimeout(5)
+        b0, b1 = conn._read(2)
+        assert b0 & 0x40  # RSV1: compressed
+        body = conn._read(b1 & 0x7F)
+        assert zlib.decompressobj(-15).decompress(body + b'\x00\x00\xff\xff') == TRADE
+        # without context takeover every message decompresses on its own
+        publish(sim, 'bnbbtc@trade', TRADE)
+        b0, b1 = conn._read(2)
+        assert zlib.decompressobj(-15).decompress(conn._read(b1 & 0x7F) + b'\x00\x00\xff\xff') == TRADE
+    finally:
+        conn.close()

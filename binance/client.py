@@ -142,7 +142,11 @@ class Client:
 
     @property
     def stream_url(self) -> str:
-        """The market-stream base of this client's venue (``wss://stream.binance.us:9443/`` for ``tld='us'``)."""
+        """The market-stream base of this client's venue.
+
+        ``wss://stream.binance.us:9443/`` for ``tld='us'``, the testnet's with
+        ``testnet=True``.
+        """
         return self.STREAM_TESTNET_URL if self.testnet else self.VENUE_STREAM_URL.format(self.tld)
 
     @property
@@ -346,7 +350,12 @@ class Client:
         return self._get(self.PUBLIC_API_VERSION + '/depth', **params)
 
     def get_klines(self, **params: Any) -> List[List[Any]]:
-        """Kline rows (``GET /api/v3/klines``): ``symbol``, ``interval``, optional ``limit``, ``startTime``, ``endTime``."""
+        """Kline rows (``GET /api/v3/klines``).
+
+        Args:
+            **params: ``symbol``, ``interval``, optional ``limit``,
+                ``startTime``, ``endTime``.
+        """
         return self._get(self.PUBLIC_API_VERSION + '/klines', **params)
 
     # -- account and orders ----------------------------------------------------
@@ -365,7 +374,11 @@ class Client:
         return self._post(self.PRIVATE_API_VERSION + '/order', signed=True, **params)
 
     def cancel_order(self, **params: Any) -> Dict[str, Any]:
-        """Cancel an order (``DELETE /api/v3/order``, signed): ``symbol`` and ``orderId`` or ``origClientOrderId``."""
+        """Cancel an order (``DELETE /api/v3/order``, signed).
+
+        Args:
+            **params: ``symbol`` and ``orderId`` or ``origClientOrderId``.
+        """
         return self._delete(self.PRIVATE_API_VERSION + '/order', signed=True, **params)
 
     def get_order(self, **params: Any) -> Dict[str, Any]:

@@ -27,7 +27,7 @@ Keys, tokens and signatures never appear in logs, reprs, errors or
 import logging
 from typing import Any, Callable, Dict, Optional, Set
 
-from twisted.internet import defer, threads
+from twisted.internet import threads
 from twisted.python.failure import Failure
 
 from . import signing

@@ -3,7 +3,6 @@
 Uses a scripted loopback HTTP server; the simulator-backed tests are in
 test_against_simulator.py.
 """
-import json
 import logging
 import threading
 

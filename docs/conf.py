@@ -25,6 +25,7 @@ extensions = [
     'sphinx.ext.autodoc',
     'sphinx.ext.napoleon',
     'benchresults',
+    'cjkspacing',
 ]
 
 language = 'en'

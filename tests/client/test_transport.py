@@ -246,3 +246,15 @@ def test_concurrent_calls_share_one_session(http_server, scripted_client):
         t.join(10)
     assert errors == [] and len(http_server.requests) == 8
     assert isinstance(scripted_client.session, requests.Session)
+
+
+def test_helpers_hit_the_documented_paths(http_server, scripted_client):
+    scripted_client.get_klines(symbol='BNBBTC', interval='1m', limit=2)
+    scripted_client.get_exchange_info(symbols=['BNBBTC', 'ETHBTC'])
+    scripted_client.margin_create_listen_token(isolated_symbol='BNBBTC')
+    got = [(r['method'], r['path'], r['query'], r['body']) for r in http_server.requests]
+    assert got[0] == ('GET', '/api/v3/klines', 'symbol=BNBBTC&interval=1m&limit=2', b'')
+    assert got[1] == ('GET', '/api/v3/exchangeInfo',
+                      'symbols=%5B%22BNBBTC%22%2C%22ETHBTC%22%5D', b'')
+    assert got[2][:3] == ('POST', '/sapi/v1/userListenToken', '')
+    assert got[2][3].startswith(b'symbol=BNBBTC&isIsolated=true&timestamp=')

@@ -1,0 +1,159 @@
+"""One benchmark client process: ours or python-binance 0.7.11, measured from inside.
+
+Run by ``benchmarks/run.py`` with the interpreter of the implementation under
+test (python-binance 0.7.11 lives in its own virtual environment), with the
+working directory outside the repository so ``import binance`` finds the
+right package. Prints one JSON object on stdout.
+
+Measured in this process: time until every socket has delivered a message
+(connect time), messages per second to the callback, CPU microseconds per
+message (``time.process_time``: all threads of the process), resident memory
+(VmRSS) before and after opening the sockets, send-to-callback latency
+percentiles (paced server), and CPU share while idle.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+import types
+
+STAMP_KEY = 'bt'
+
+
+def rss_bytes():
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def open_ours(url, paths, callbacks):
+    import logging
+    logging.basicConfig(level=logging.WARNING)
+    from binance.websockets import BinanceSocketManager
+    BinanceSocketManager.STREAM_URL = url
+    bm = BinanceSocketManager(None)
+    bm.start()
+    for path, cb in zip(paths, callbacks):
+        if path.startswith('stream?streams='):
+            bm.start_multiplex_socket(path.split('=', 1)[1].split('/'), cb)
+        else:
+            bm.start_trade_socket(path[3:].split('@')[0].upper(), cb)
+    return bm
+
+
+def open_pb0711(url, paths, callbacks):
+    from binance.websockets import BinanceSocketManager
+    BinanceSocketManager.STREAM_URL = url
+    # 0.7.11's Client() pings api.binance.com in its constructor; the manager
+    # only reads `testnet` from it for market streams.
+    bm = BinanceSocketManager(types.SimpleNamespace(testnet=False))
+    for path, cb in zip(paths, callbacks):
+        if path.startswith('stream?streams='):
+            bm.start_multiplex_socket(path.split('=', 1)[1].split('/'), cb)
+        else:
+            bm.start_trade_socket(path[3:].split('@')[0].upper(), cb)
+    bm.start()
+    return bm
+
+
+def make_callbacks(n, latency, combined):
+    counts = [0] * n
+    lat = []
+    callbacks = []
+    for i in range(n):
+        if latency:
+            def cb(msg, _i=i, _c=counts, _l=lat, _now=time.monotonic_ns):
+                _l.append(_now() - msg[STAMP_KEY])
+                _c[_i] += 1
+        else:
+            def cb(msg, _i=i, _c=counts):
+                _c[_i] += 1
+        callbacks.append(cb)
+    return counts, lat, callbacks
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument('--impl', choices=('ours', 'pb0711'), required=True)
+    p.add_argument('--repo', help='repository root to import our package from')
+    p.add_argument('--url', required=True)
+    p.add_argument('--sockets', type=int, default=1)
+    p.add_argument('--combined', action='store_true')
+    p.add_argument('--latency', action='store_true')
+    p.add_argument('--warmup', type=float, default=1.0)
+    p.add_argument('--duration', type=float, default=3.0)
+    p.add_argument('--connect-timeout', type=float, default=30.0)
+    args = p.parse_args(argv)
+    if args.impl == 'ours' and args.repo:
+        sys.path.insert(0, args.repo)
+
+    symbols = ['S%03dBTC' % i for i in range(args.sockets)] if args.sockets > 1 else ['BNBBTC']
+    if args.combined:
+        paths = ['stream?streams=' + s.lower() + '@trade' for s in symbols]
+    else:
+        paths = ['ws/' + s.lower() + '@trade' for s in symbols]
+    counts, lat, callbacks = make_callbacks(len(paths), args.latency, args.combined)
+
+    # Import before the baseline so RSS per connection counts connections only.
+    if args.impl == 'ours':
+        import binance.websockets  # noqa: F401
+        opener = open_ours
+    else:
+        import binance.websockets  # noqa: F401,F811
+        opener = open_pb0711
+    import binance
+    baseline_rss = rss_bytes()
+    t0 = time.perf_counter()
+    opener(args.url, paths, callbacks)
+    deadline = t0 + args.connect_timeout
+    while time.perf_counter() < deadline and not all(counts):
+        time.sleep(0.002)
+    connect_s = time.perf_counter() - t0
+    live = sum(1 for c in counts if c)
+    connected_rss = rss_bytes()
+
+    time.sleep(args.warmup)
+    del lat[:]
+    c0, cpu0, w0 = sum(counts), time.process_time(), time.perf_counter()
+    time.sleep(args.duration)
+    c1, cpu1, w1 = sum(counts), time.process_time(), time.perf_counter()
+    lat_sample = sorted(lat)
+    msgs = c1 - c0
+    wall = w1 - w0
+    cpu = cpu1 - cpu0
+    result = {
+        'impl': args.impl,
+        'package': os.path.dirname(binance.__file__),
+        'sockets': len(paths),
+        'live': live,
+        'connect_s': connect_s,
+        'messages': msgs,
+        'wall_s': wall,
+        'cpu_s': cpu,
+        'msgs_per_s': msgs / wall if wall else 0.0,
+        'cpu_us_per_msg': cpu / msgs * 1e6 if msgs else None,
+        'cpu_share': cpu / wall if wall else 0.0,
+        'rss_baseline': baseline_rss,
+        'rss_connected': connected_rss,
+        'rss_per_conn': (connected_rss - baseline_rss) / len(paths),
+    }
+    if lat_sample:
+        n = len(lat_sample)
+        result.update({
+            'latency_samples': n,
+            'p50_us': lat_sample[n // 2] / 1000.0,
+            'p99_us': lat_sample[min(n - 1, int(n * 0.99))] / 1000.0,
+            'max_us': lat_sample[-1] / 1000.0,
+        })
+    sys.stdout.write(json.dumps(result) + '\n')
+    sys.stdout.flush()
+    # Neither implementation needs an orderly shutdown to be measured, and
+    # 0.7.11 cannot stop its reactor from here without hanging.
+    os._exit(0)
+
+
+if __name__ == '__main__':
+    main()

@@ -224,12 +224,25 @@ class SymbolStats:
         self._second = now - now % _SECOND
         self._live = Candle()
         self._live_ref: Optional[int] = None
+        # Every interval from a minute up is a whole number of minutes and
+        # opens on a minute (in any timezone offset), so those klines are
+        # folded from closed minutes: a trade costs one candle update, a second
+        # two merges, a minute one merge per interval.
         self._series: Dict[Tuple[str, int], KlineSeries] = {}
-        for offset in TIMEZONE_OFFSETS.values():
-            for interval in KLINE_INTERVALS:
-                on_close = self._keep_minute if (interval, offset) == ('1m', 0) else None
-                self._series[interval, offset] = KlineSeries(interval, offset, now, None, on_close)
+        self._unique: List[KlineSeries] = []
+        for interval in KLINE_INTERVALS:
+            for offset in TIMEZONE_OFFSETS.values():
+                same = self._series.get((interval, 0))
+                if same is not None and _same_bounds(interval, offset):
+                    self._series[interval, offset] = same
+                    continue
+                on_close = self._close_minute if interval == '1m' else None
+                series = KlineSeries(interval, offset, now, None, on_close)
+                self._series[interval, offset] = series
+                self._unique.append(series)
+        self._second_series = self._series['1s', 0]
         self._minute_series = self._series['1m', 0]
+        self._from_minutes = [s for s in self._unique if s.interval not in ('1s', '1m')]
         self._minutes: Deque[Tuple[int, Candle]] = collections.deque()
         self._seconds: Deque[Tuple[int, Candle]] = collections.deque()
         self._dropped_minute_close: Optional[int] = None
@@ -267,12 +280,12 @@ class SymbolStats:
             return
         live = self._live
         if live.count:
-            for series in self._series.values():
+            for series in (self._second_series, self._minute_series):
                 series.roll(self._second, self._live_ref)
                 series.candle.merge(live)
             self._seconds.append((self._second, live))
         last_price = self.last_price
-        for series in self._series.values():
+        for series in self._unique:  # shortest first: minutes close before the rest roll
             series.roll(second, last_price)
         self._second = second
         self._live = Candle()
@@ -296,6 +309,8 @@ class SymbolStats:
         self.roll_to(now)
         series = self._series[interval, offset]
         candle = series.candle.copy()
+        if series.interval not in ('1s', '1m'):
+            candle.merge(self._minute_series.candle)
         candle.merge(self._live)
         return series.start, series.end, candle
 
@@ -370,10 +385,19 @@ class SymbolStats:
 
     # -- internals -------------------------------------------------------
 
-    def _keep_minute(self, start: int, candle: Candle) -> None:
+    def _close_minute(self, start: int, candle: Candle) -> None:
         if candle.count:
+            for series in self._from_minutes:
+                series.roll(start, candle.ref)
+                series.candle.merge(candle)
             self._minutes.append((start, candle))
         horizon = start - _MINUTES_KEPT_MS
         minutes = self._minutes
         while minutes and minutes[0][0] < horizon:
             self._dropped_minute_close = minutes.popleft()[1].close
+
+
+def _same_bounds(interval: str, offset: int) -> bool:
+    """Whether klines of ``interval`` open at the same times with ``offset`` as in UTC."""
+    length = _FIXED_INTERVALS.get(interval)
+    return length is not None and interval != '1w' and offset % length == 0

@@ -1,10 +1,12 @@
 """The deterministic simulated market: books, trades, statistics, snapshots, names."""
 import calendar
 import datetime
+import itertools
 import random
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from binance.enums import KLINE_INTERVALS
 from binance.simulator import market_payloads as payloads
@@ -12,7 +14,7 @@ from binance.simulator.fixedpoint import format_e8, format_percent, parse_e8
 from binance.simulator.market import DEFAULT_SYMBOLS, Market, UnknownSymbolError
 from binance.simulator.market_streams import is_valid_stream_name
 from binance.simulator.orderbook import ASK, BID
-from binance.simulator.stats import interval_bounds
+from binance.simulator.stats import TIMEZONE_OFFSETS, SymbolStats, Trade, interval_bounds
 
 from market_support import LocalOrderBook, OrderBookGap, summarize, true_book
 
@@ -156,9 +158,11 @@ def test_klines_of_every_interval_agree_with_the_trades():
     trades, _ = run(market, 'ETHBTC', 700, 1300, clock, per_step=2)  # about 15 minutes
     records = trade_dicts('ETHBTC', trades)
     now = clock[0]
-    for interval in KLINE_INTERVALS:
-        start, end, _ = stats.kline(interval, now)
-        event = payloads.kline_event('ETHBTC', interval, stats.kline(interval, now), False, now)
+    for interval, offset in itertools.product(KLINE_INTERVALS, TIMEZONE_OFFSETS.values()):
+        start, end, _ = stats.kline(interval, now, offset)
+        assert (start, end) == interval_bounds(interval, now, offset)
+        event = payloads.kline_event('ETHBTC', interval, stats.kline(interval, now, offset),
+                                     False, now)
         k = event['k']
         assert (k['t'], k['T'], k['i'], k['x']) == (start, end - 1, interval, False)
         inside = [r for r in records if start <= r['T'] < end]
@@ -180,6 +184,45 @@ def test_klines_of_every_interval_agree_with_the_trades():
     assert k['x'] is True and k['T'] == closed[1] - 1
     assert (Decimal(k['o']), Decimal(k['c']), Decimal(k['v']), k['n']) == \
         (expected['o'], expected['c'], expected['v'], expected['n'])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4 * 3600 * 1000), st.integers(1, 500),
+                          st.integers(1, 900), st.booleans()), min_size=1, max_size=60),
+       st.integers(0, 60 * 86400 * 1000))
+def test_klines_match_a_brute_force_recount(steps, later):
+    """Any trade timeline, any interval and timezone: the kline equals a recount of its trades."""
+    stats = SymbolStats(T0)
+    trades, now = [], T0
+    for trade_id, (gap, price, qty, buyer_maker) in enumerate(steps, start=1):
+        now += gap
+        trade = Trade(trade_id, price * 10 ** 6, qty * 10 ** 6, price * qty * 10 ** 4, now,
+                      buyer_maker)
+        stats.add_trade(trade)
+        trades.append(trade)
+    for query in (now, now + later):
+        for interval, offset in itertools.product(KLINE_INTERVALS, TIMEZONE_OFFSETS.values()):
+            start, end, candle = stats.kline(interval, query, offset)
+            assert (start, end) == interval_bounds(interval, query, offset)
+            inside = [t for t in trades if start <= t.time < end]
+            assert candle.count == len(inside)
+            assert candle.volume == sum(t.qty for t in inside)
+            assert candle.taker_quote == sum(t.quote for t in inside if not t.buyer_maker)
+            if inside:
+                assert (candle.open, candle.close) == (inside[0].price, inside[-1].price)
+                assert candle.high == max(t.price for t in inside)
+                assert candle.low == min(t.price for t in inside)
+                assert (candle.first_id, candle.last_id) == (inside[0].id, inside[-1].id)
+            else:
+                before = [t for t in trades if t.time < start]
+                expected = before[-1].price if before else None
+                assert candle.open == candle.close == candle.high == expected
+            closed = stats.closed_kline(interval, query, offset)
+            if closed is not None:
+                assert closed[1] <= start
+                inside = [t for t in trades if closed[0] <= t.time < closed[1]]
+                assert closed[2].count == len(inside)
+                assert closed[2].volume == sum(t.qty for t in inside)
 
 
 def test_rolling_window_tickers_agree_with_the_trades():

@@ -60,7 +60,9 @@ class SimulatorConfig:
         legacy_listen_keys: the spot listen-key endpoints work (Binance US);
             by default they answer HTTP 410 as binance.com does.
         api_keys: API key -> secret (None: the default account only).
-        intervals: name -> seconds, overriding the scaled defaults.
+        intervals: name -> seconds, overriding the scaled defaults; 0 turns
+            the rule off (``ping``, ``pong_timeout``, ``max_connection_age``,
+            ``message_window``), e.g. for benchmarks.
         max_incoming_messages: incoming messages allowed per ``message_window``.
         max_streams_per_connection: streams one connection may listen to.
         max_connection_attempts: WebSocket connection attempts per IP per

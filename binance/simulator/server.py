@@ -141,17 +141,23 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
         self._fast = self._perMessageCompress is None
         self._direct = self._fast
         self.opened_at = clock.seconds()
-        self._window = SlidingWindow(config.max_incoming_messages, config.interval('message_window'))
+        # a non-positive interval turns its rule off
+        window = config.interval('message_window')
+        if window > 0:
+            self._window = SlidingWindow(config.max_incoming_messages, window)
         sim.register_connection(self)
-        self._schedule('ping', config.interval('ping'), self._ping_tick)
+        ping = config.interval('ping')
+        if ping > 0:
+            self._schedule('ping', ping, self._ping_tick)
         age = config.interval('max_connection_age')
-        lead = min(config.interval('shutdown_notice'), age / 2.0)
-        self._schedule('age_notice', age - lead, self._age_notice)
-        self._schedule('age', age, self.close_with, *CLOSE_GOING_AWAY)
+        if age > 0:
+            lead = min(config.interval('shutdown_notice'), age / 2.0)
+            self._schedule('age_notice', age - lead, self._age_notice)
+            self._schedule('age', age, self.close_with, *CLOSE_GOING_AWAY)
         try:
             self.on_open()
         except Exception:
-            log.exception('on_open failed for %s', self.path)
+            log.exception('on_open failed for connection %d', self.conn_id)
             self.drop()
 
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
@@ -185,7 +191,7 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
             try:
                 self.on_close()
             except Exception:
-                log.exception('on_close failed for %s', self.path)
+                log.exception('on_close failed for connection %d', self.conn_id)
 
     # -- rules ---------------------------------------------------------------
 
@@ -215,9 +221,10 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
         payload = struct.pack('!Q', self._ping_seq)
         self._pings.sent(payload, self.sim.clock.seconds())
         self.sendPing(payload)
+        timeout = config.interval('pong_timeout')
         pong_check = self._timers.get('pong')
-        if pong_check is None or not pong_check.active():
-            self._schedule('pong', config.interval('pong_timeout'), self._check_pong)
+        if timeout > 0 and (pong_check is None or not pong_check.active()):
+            self._schedule('pong', timeout, self._check_pong)
 
     def _check_pong(self) -> None:
         if self.frozen or not self._is_open:

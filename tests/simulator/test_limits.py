@@ -259,3 +259,17 @@ def test_ping_tracker_pongs_answer_their_ping_and_older_ones():
     assert pings.overdue(60.0, 60.0)
     assert pings.pong(b'2')
     assert pings.oldest_unanswered() is None and not pings.overdue(1000.0, 60.0)
+
+
+def test_zero_intervals_turn_rules_off(scripted_sim, connect):
+    sim = scripted_sim(intervals={'ping': 0, 'max_connection_age': 0, 'message_window': 0})
+    client = connect(sim.stream_url + 'ws')
+    for i in range(12):  # far beyond 5 messages, in well under a second
+        assert client.request({'method': 'LIST_SUBSCRIPTIONS', 'id': i})['id'] == i
+    conn = connections_of(sim)[0]
+    assert sorted(_active_timers(conn)) == []
+
+
+def _active_timers(conn):
+    from binance import _reactor
+    return _reactor.blocking_call(lambda: [name for name, t in conn._timers.items() if t.active()])

@@ -435,7 +435,8 @@ class ListenKeyStream(StreamSession):
             # POST extended the key's validity: restart the keepalive cadence from now.
             self._key = key
             self._keepalive.start(key)
-        return '{}ws/{}'.format(venue_url(self._manager, 'STREAM_URL'), key)
+        base = venue_url(self._manager, 'STREAM_URL')
+        return '{}/ws/{}'.format(base.rstrip('/'), key)
 
     def on_message(self, message: Any) -> Any:
         """Pass events through; ``listenKeyExpired`` triggers a reconnect with a new key."""

@@ -190,3 +190,11 @@ def test_wrapped_server_shutdown_reconnects_without_reaching_the_callback():
     connection, _ = opened(session)
     assert session.on_message({'event': {'e': 'serverShutdown', 'E': 1}}) is None
     assert connection.calls == ['reconnect']
+
+
+def test_listen_key_url_with_a_stream_url_without_trailing_slash():
+    manager = Manager()
+    manager.STREAM_URL = 'ws://127.0.0.1:1'
+    session = ListenKeyStream(manager, run=run_now)
+    _, url = opened(session)
+    assert url == 'ws://127.0.0.1:1/ws/' + 'k' * 60

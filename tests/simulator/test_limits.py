@@ -1,6 +1,4 @@
 """Binance's connection rules, with compressed time: pings, pong timeout, age, rates, attempts."""
-import threading
-
 import pytest
 import websocket
 
@@ -113,14 +111,22 @@ def test_sixth_message_within_a_window_disconnects(scripted_sim, connect):
     assert read_until_closed(client) == 1008
 
 
-def test_messages_spread_over_windows_are_fine(scripted_sim, connect):
-    sim = scripted_sim(intervals={'message_window': 0.05})
+def test_five_messages_every_second_are_fine_on_a_fake_clock(scripted_sim, connect):
+    from twisted.internet import task
+
+    from binance import _reactor
+    clock = task.Clock()
+    sim = scripted_sim(clock=clock)
     client = connect(sim.stream_url + 'ws')
-    waiter = threading.Event()
-    for i in range(12):
-        assert client.request({'method': 'LIST_SUBSCRIPTIONS', 'id': i}) == {'result': [], 'id': i}
-        if i % 4 == 3:
-            waiter.wait(0.06)  # let the window pass (time is the rule under test)
+    for second in range(3):
+        for i in range(5):
+            assert client.request({'method': 'LIST_SUBSCRIPTIONS', 'id': i})['id'] == i
+        _reactor.blocking_call(clock.advance, 1.0)
+    for i in range(5):
+        assert client.request({'method': 'LIST_SUBSCRIPTIONS', 'id': i})['id'] == i
+    _reactor.blocking_call(clock.advance, 0.999)
+    client.send_json({'method': 'LIST_SUBSCRIPTIONS', 'id': 6})
+    assert read_until_closed(client) == 1008
 
 
 def test_default_is_five_per_second(scripted_sim):

@@ -19,8 +19,9 @@ Names that carry no data (unknown or upper-case symbols, unknown types, the
 retired ``!ticker@arr`` and ``!bookTicker`` unless ``retired_streams_live``) are
 accepted and stay silent, as on Binance.
 """
+import collections
 import logging
-from typing import Callable, Dict, Iterable, List, Optional, Set
+from typing import Callable, Counter, Dict, Iterable, List, Optional, Set
 
 import orjson
 from twisted.internet import task
@@ -215,6 +216,8 @@ class MarketFeed:
         self._periodic: Dict[int, Dict[str, _Stream]] = {}
         self._cadence_loops: Dict[int, task.LoopingCall] = {}
         self._active: List[str] = []
+        self._listened: Counter = collections.Counter()
+        self._tops: Counter = collections.Counter()
         self._carry: Dict[str, float] = {}
         self._generator: Optional[task.LoopingCall] = None
         self._last_tick: Optional[float] = None
@@ -343,7 +346,7 @@ class MarketFeed:
             group[entry.name] = entry
             if self._running and spec.cadence_ms not in self._cadence_loops:
                 self._start_cadence(spec.cadence_ms)
-        self._refresh_activity()
+        self._refresh_activity(spec, 1)
 
     def _detach(self, entry: _Stream) -> None:
         entry.close()
@@ -364,17 +367,18 @@ class MarketFeed:
                 loop = self._cadence_loops.pop(spec.cadence_ms, None)
                 if loop is not None and loop.running:
                     loop.stop()
-        self._refresh_activity()
+        self._refresh_activity(spec, -1)
 
-    def _refresh_activity(self) -> None:
-        """Recompute which symbols trade and which record top-of-book changes."""
-        live = [entry.spec for entry in self._streams.values() if entry.spec is not None]
-        everything = any(spec.symbol is None for spec in live)
-        listened = {spec.symbol for spec in live}
-        self._active = [s for s in self._markets if everything or s in listened]
-        tops = {spec.symbol for spec in live if spec.kind == BOOK_TICKER}
+    def _refresh_activity(self, spec: StreamSpec, change: int) -> None:
+        """Count a stream in (+1) or out (-1) of what makes symbols trade."""
+        self._listened[spec.symbol] += change   # None counts all-market streams
+        if spec.kind == BOOK_TICKER:
+            self._tops[spec.symbol] += change
+        everything = self._listened[None] > 0
+        self._active = [s for s in self._markets if everything or self._listened[s] > 0]
+        all_tops = self._all_book_tickers is not None
         for symbol, market in self._markets.items():
-            market.track_tops = symbol in tops or self._all_book_tickers is not None
+            market.track_tops = all_tops or self._tops[symbol] > 0
 
     # -- timers ----------------------------------------------------------
 

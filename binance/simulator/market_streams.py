@@ -17,7 +17,8 @@ from ..enums import KLINE_INTERVALS
 from .stats import TIMEZONE_OFFSETS
 
 __all__ = [
-    'StreamSpec', 'parse_stream', 'is_valid_stream_name',
+    'StreamSpec', 'parse_stream', 'is_valid_stream_name', 'stream_names_for',
+    'all_market_stream_names',
     'TRADE', 'AGG_TRADE', 'KLINE', 'MINI_TICKER', 'TICKER', 'WINDOW_TICKER',
     'BOOK_TICKER', 'AVG_PRICE', 'PARTIAL_DEPTH', 'DIFF_DEPTH', 'ALL_MINI_TICKERS',
     'ALL_WINDOW_TICKERS', 'ALL_TICKERS', 'ALL_BOOK_TICKERS', 'RETIRED_KINDS',

@@ -10,6 +10,7 @@ from twisted.internet import task
 
 from binance.simulator.feed import MarketFeed
 from binance.simulator.market import Market
+from binance.simulator.market_streams import all_market_stream_names, stream_names_for
 
 from market_support import LocalOrderBook, check_fields, summarize, true_book
 
@@ -447,3 +448,28 @@ def test_stop_and_restart(make_feed, clock):
     with pytest.raises(ValueError):
         feed.set_trade_rate(-1)
     assert collections.Counter(m[0] for m in recorder.messages).keys() == {'bnbbtc@depth@100ms'}
+
+
+def test_many_subscriptions_come_and_go_cleanly(make_feed, clock):
+    feed = make_feed(retired_streams_live=True)
+    names = [n for s in feed.market.symbols for n in stream_names_for(s)]
+    names += list(all_market_stream_names(retired=True))
+    assert len(names) > 300
+    recorder = Recorder(clock)
+    feed.start()
+    for name in names:
+        assert feed.market.is_known_stream(name, retired_live=True), name
+        feed.subscribe(name, recorder)
+    run(clock, 2.5)
+    assert {m[0] for m in recorder.messages} >= {n for n in names if 'kline' not in n} - {
+        '!miniTicker@arr@3000ms'}
+    for name in names:
+        feed.unsubscribe(name, recorder)
+    assert feed.streams() == []
+    assert len(clock.getDelayedCalls()) == 1, 'only the trade generator is left'
+    assert not any(feed.market[s].track_tops for s in feed.market.symbols)
+    ids = {s: feed.market[s].update_id for s in feed.market.symbols}
+    count = len(recorder.messages)
+    run(clock, 2)
+    assert len(recorder.messages) == count
+    assert ids == {s: feed.market[s].update_id for s in feed.market.symbols}

@@ -61,12 +61,13 @@ def _now_ms(clock) -> int:
 class _Stream:
     """One subscribed stream: its listeners and, if it carries data, how to build it."""
 
-    __slots__ = ('name', 'spec', 'listeners')
+    __slots__ = ('name', 'spec', 'listeners', '_failures')
 
     def __init__(self, name: str, spec: Optional[StreamSpec]) -> None:
         self.name = name
         self.spec = spec
         self.listeners: Dict[Listener, None] = {}
+        self._failures: Dict[Listener, int] = {}
 
     def publish(self, payload: object) -> None:
         """Encode ``payload`` once and hand it to every listener."""
@@ -79,7 +80,23 @@ class _Stream:
             try:
                 listener(name, data)
             except Exception:
-                logger.exception('listener of %s failed', name)
+                self._failed(listener)
+
+    def _failed(self, listener: Listener) -> None:
+        # A listener failing on every event of a firehose must not flood the
+        # log (and starve the reactor): the traceback once, then a count at
+        # every power of ten.
+        count = self._failures.get(listener, 0) + 1
+        self._failures[listener] = count
+        if count == 1:
+            logger.exception('listener of %s failed', self.name)
+        elif str(count).strip('0') == '1':
+            logger.error('listener of %s failed %d times', self.name, count)
+
+    def forget(self, listener: Listener) -> None:
+        """Drop ``listener`` and its failure count."""
+        self.listeners.pop(listener, None)
+        self._failures.pop(listener, None)
 
     def poll(self, now: int) -> Iterable[object]:
         """Payloads due at a cadence tick (periodic streams only)."""
@@ -263,7 +280,7 @@ class MarketFeed:
         entry = self._streams.get(stream)
         if entry is None or listener not in entry.listeners:
             return
-        del entry.listeners[listener]
+        entry.forget(listener)
         if not entry.listeners:
             del self._streams[stream]
             self._detach(entry)

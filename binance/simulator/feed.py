@@ -43,7 +43,10 @@ Listener = Callable[[str, bytes], None]
 
 _MIN_TICK = 0.01          # seconds; finest generation tick
 _MAX_TICK = 0.1           # seconds; coarsest generation tick
-_MAX_CATCH_UP = 1.0       # seconds of trades made up after a stalled clock
+# After a late tick (a stalled clock, a busy reactor) at most this many ticks'
+# worth of trades are made up: a firehose the CPU cannot keep up with slows
+# down instead of blocking the reactor with ever larger batches.
+_CATCH_UP_TICKS = 5
 _BURST_RATE = 2500.0      # trades/s per symbol per extra trade per level fill
 _MAX_BURST = 20
 
@@ -419,7 +422,8 @@ class MarketFeed:
     def _generate(self) -> None:
         """One clock tick: trade on every listened symbol and publish real-time events."""
         seconds = self.clock.seconds()
-        elapsed = min(_MAX_CATCH_UP, seconds - (self._last_tick or seconds))
+        elapsed = min(_CATCH_UP_TICKS * self._tick_interval(),
+                      seconds - (self._last_tick or seconds))
         self._last_tick = seconds
         now = _to_ms(seconds)
         rate = self._trade_rate

@@ -5,9 +5,9 @@ Pure code, no Twisted (:mod:`binance.simulator.feed` drives it on a clock).
 Each symbol has its own random generator seeded from ``(seed, symbol)``, so a
 symbol's order flow depends only on the seed and on how far it was advanced.
 Random orders are limit adds, cancels and marketable (taker) orders. A taker
-order fills against the book level by level; each level fill is cut into one
-to three trades, as if several resting orders sat at that price, and the trades
-of one taker order at one price form one aggregate trade.
+order fills against the book level by level; each level fill is cut into a
+few trades (up to ``burst``), as if several resting orders sat at that price,
+and the trades of one taker order at one price form one aggregate trade.
 
 Everything published comes from the same state:
 

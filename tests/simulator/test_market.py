@@ -2,7 +2,10 @@
 import calendar
 import datetime
 import itertools
+import os
 import random
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
@@ -19,6 +22,7 @@ from binance.simulator.stats import TIMEZONE_OFFSETS, SymbolStats, Trade, interv
 from market_support import LocalOrderBook, OrderBookGap, summarize, true_book
 
 T0 = 1767225600000  # 2026-01-01T00:00:00Z, a Thursday
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def make_market(seed=7, symbols=None, start=T0):
@@ -53,6 +57,26 @@ def test_same_seed_gives_the_same_market():
     trades2, _ = run(second, 'BNBBTC', 200, 100, clock2)
     assert trade_dicts('BNBBTC', trades1) == trade_dicts('BNBBTC', trades2)
     assert first.depth_snapshot('BNBBTC', 5000) == second.depth_snapshot('BNBBTC', 5000)
+
+
+def test_same_seed_gives_the_same_market_in_another_process():
+    """Nothing depends on hash randomisation: the seed alone fixes the market."""
+    script = (
+        'import hashlib, json\n'
+        'from binance.simulator.market import Market\n'
+        'm = Market(seed="replay", now_ms={})\n'
+        'm.advance("ETHUSDT", 300, {})\n'
+        't = [[x.id, x.price, x.qty, x.buyer_maker] for x in m.drain("ETHUSDT").trades]\n'
+        'body = json.dumps([t, m.depth_snapshot("ETHUSDT", 5000)]).encode()\n'
+        'print(hashlib.sha256(body).hexdigest())\n').format(T0, T0 + 1000)
+    digests = set()
+    for hash_seed in ('1', '2'):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed,
+                   PYTHONPATH=os.pathsep.join([ROOT, os.environ.get('PYTHONPATH', '')]))
+        done = subprocess.run([sys.executable, '-c', script], env=env, capture_output=True,
+                              text=True, timeout=60, check=True)
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1 and len(digests.pop()) == 64
 
 
 def test_another_seed_gives_another_market():

@@ -59,6 +59,28 @@ def open_pb0711(url, paths, callbacks):
     return bm
 
 
+def orjson_large_baseline(seconds=1.0):
+    """CPU microseconds per ``orjson.loads`` of the large payload in this process.
+
+    Decoding a 1 MiB snapshot allocates ~100,000 lists and strings, so its
+    cost depends on the garbage collector and therefore on how many objects
+    the process already holds (Twisted, Autobahn, the library): measured
+    here, after the same imports as the client, it is the fair yardstick.
+    """
+    import orjson
+    import messages
+    payloads = messages.payloads('large')
+    for p in payloads:
+        orjson.loads(p)
+    n = 0
+    c0 = time.process_time()
+    while time.process_time() - c0 < seconds:
+        for p in payloads:
+            orjson.loads(p)
+        n += len(payloads)
+    return (time.process_time() - c0) / n * 1e6
+
+
 def make_callbacks(n, latency, combined):
     counts = [0] * n
     lat = []
@@ -86,6 +108,8 @@ def main(argv=None):
     p.add_argument('--warmup', type=float, default=1.0)
     p.add_argument('--duration', type=float, default=3.0)
     p.add_argument('--connect-timeout', type=float, default=30.0)
+    p.add_argument('--orjson-baseline', action='store_true',
+                   help='also time orjson.loads alone on the large payload, in this process')
     args = p.parse_args(argv)
     if args.impl == 'ours' and args.repo:
         sys.path.insert(0, args.repo)
@@ -105,6 +129,7 @@ def main(argv=None):
         import binance.websockets  # noqa: F401,F811
         opener = open_pb0711
     import binance
+    orjson_alone = orjson_large_baseline() if args.orjson_baseline else None
     baseline_rss = rss_bytes()
     t0 = time.perf_counter()
     opener(args.url, paths, callbacks)
@@ -140,6 +165,8 @@ def main(argv=None):
         'rss_connected': connected_rss,
         'rss_per_conn': (connected_rss - baseline_rss) / len(paths),
     }
+    if orjson_alone is not None:
+        result['orjson_alone_us'] = orjson_alone
     if lat_sample:
         n = len(lat_sample)
         result.update({

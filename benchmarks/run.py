@@ -43,7 +43,7 @@ SCENARIOS = [
     Scenario('3', '200 sockets at once', ['--mode', 'blast', '--kind', 'trade'],
              {'sockets': 200}, quick_client={'sockets': 20}),
     Scenario('4', 'large messages (~1 MiB depth snapshot)', ['--mode', 'blast', '--kind', 'large'],
-             limit_kind='large'),
+             {'orjson_baseline': True}, limit_kind='large'),
     Scenario('5', 'latency at 10,000 msg/s', ['--mode', 'paced', '--rate', '10000'],
              {'latency': True}),
     Scenario('6', '100 idle sockets', ['--mode', 'idle'], {'sockets': 100, 'duration': 10.0},

@@ -27,7 +27,7 @@ from binance import _reactor
 from binance.client import Client
 from binance.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from binance.websockets import BinanceSocketManager
-from conftest import wait_for
+from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = Path(__file__).resolve().parent / 'seed' / 'websockets.rst'

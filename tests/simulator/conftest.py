@@ -1,9 +1,12 @@
 """Fixtures for the simulator's server tests."""
 import pytest
 
-from sim_server_helpers import Client, ScriptedFeed
-
 from binance.simulator.market import Market
+from sim_server_helpers import Client, ScriptedFeed
+# Several test directories have a conftest.py and all are imported under the
+# module name ``conftest``; modules collected after this one that do
+# ``from conftest import wait_for`` must still find the shared helper here.
+from tests.conftest import wait_for  # noqa: F401
 
 
 @pytest.fixture

@@ -134,9 +134,15 @@ def main(argv=None):
     t0 = time.perf_counter()
     opener(args.url, paths, callbacks)
     deadline = t0 + args.connect_timeout
+    live_at = [None] * len(counts)
     while time.perf_counter() < deadline and not all(counts):
+        now = time.perf_counter() - t0
+        for i, c in enumerate(counts):
+            if c and live_at[i] is None:
+                live_at[i] = now
         time.sleep(0.002)
     connect_s = time.perf_counter() - t0
+    live_times = sorted(t if t is not None else connect_s for t in live_at)
     live = sum(1 for c in counts if c)
     connected_rss = rss_bytes()
 
@@ -155,6 +161,8 @@ def main(argv=None):
         'sockets': len(paths),
         'live': live,
         'connect_s': connect_s,
+        'live_half_s': live_times[len(live_times) // 2],
+        'live_90_s': live_times[int(len(live_times) * 0.9)],
         'messages': msgs,
         'wall_s': wall,
         'cpu_s': cpu,

@@ -74,6 +74,9 @@ async def blast(writer, pieces):
         for piece in pieces:
             writer.write(piece)
             await writer.drain()
+            # drain() does not yield while the kernel takes everything; let
+            # other connections (and new handshakes) have their turn.
+            await asyncio.sleep(0)
 
 
 def blast_pieces(block, size=1 << 16):

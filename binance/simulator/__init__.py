@@ -136,6 +136,8 @@ class Simulator:
         if reactor is None:
             from twisted.internet import reactor as default_reactor
             reactor = default_reactor
+        if config is not None and settings:
+            raise TypeError('give either config or settings, not both: {}'.format(', '.join(sorted(settings))))
         self.config = config if config is not None else SimulatorConfig(**settings)
         self.reactor = reactor
         self.clock = clock if clock is not None else reactor

@@ -1,5 +1,6 @@
 """Market-stream transport: raw and combined endpoints, fan-out, registration, pings."""
 import orjson
+import pytest
 import requests
 import websocket
 
@@ -203,3 +204,13 @@ def test_permessage_deflate_when_enabled(scripted_sim):
         assert zlib.decompressobj(-15).decompress(conn._read(b1 & 0x7F) + b'\x00\x00\xff\xff') == TRADE
     finally:
         conn.close()
+
+
+def test_config_object_or_settings_not_both():
+    from binance.simulator import Simulator, SimulatorConfig
+    config = SimulatorConfig(seed=3, time_scale=0.5)
+    assert Simulator(config=config).config is config
+    with pytest.raises(TypeError):
+        Simulator(config=config, seed=4)
+    with pytest.raises(TypeError):
+        Simulator(no_such_setting=1)

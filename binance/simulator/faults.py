@@ -6,7 +6,7 @@ emit frames write them with :mod:`binance.simulator.frames`, bypassing the
 WebSocket library, because a correct library would refuse to send them.
 """
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union
 
 import orjson
 
@@ -216,7 +216,3 @@ class Faults:
             return len(targets)
         return self._call(run)
 
-
-def fault_names() -> Iterable[str]:
-    """Every fault the control endpoint accepts."""
-    return Faults.NAMES

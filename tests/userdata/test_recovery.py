@@ -28,13 +28,12 @@ def test_listen_key_expiry_recovers_by_itself(user_env):
     env = user_env('listen-key')
     collector = Collector()
     env.manager.start_user_socket(collector)
-    env.wait_subscribed()
+    connection = env.wait_ready()
     old_key = env.client.stream_get_listen_key()
-    connection = env.connection('user')
     opened = connection.opened_count
     assert env.run(env.sim.accounts.expire_listen_key, old_key) == 1
     wait_for(lambda: connection.opened_count > opened, 10, message='reconnect with a new key')
-    env.wait_subscribed()
+    env.wait_ready()
     assert env.client.stream_get_listen_key() != old_key
     expect_deposit_events(env, collector)
     # listenKeyExpired is handled by the library, not handed to the user.
@@ -96,8 +95,7 @@ def test_keepalive_gets_a_new_key_after_minus_1125(user_env):
     env = user_env('listen-key', user_timeout=0.2)
     collector = Collector()
     env.manager.start_user_socket(collector)
-    env.wait_subscribed()
-    connection = env.connection('user')
+    connection = env.wait_ready()
     opened = connection.opened_count
     old_key = env.client.stream_get_listen_key()
     # Invalidate the key silently (as if it lapsed while nobody listened): the next
@@ -133,12 +131,11 @@ def test_margin_token_expiry_recovers_by_itself(user_env):
     env = user_env('ws-api')
     collector = Collector()
     env.manager.start_margin_socket(collector)
-    env.wait_subscribed(account=MARGIN)
-    connection = env.connection('margin')
+    connection = env.wait_ready('margin', MARGIN)
     opened = connection.opened_count
     assert env.run(env.sim.accounts.expire_listen_tokens) == 1
     wait_for(lambda: connection.opened_count > opened, 10, message='reconnect with a new token')
-    env.wait_subscribed(account=MARGIN)
+    env.wait_ready('margin', MARGIN)
     expect_deposit_events(env, collector, MARGIN)
     assert all(m.get('e') != 'eventStreamTerminated' for m in collector.messages)
 

@@ -135,8 +135,7 @@ def test_listen_key_run_logs_no_secret(user_env, monkeypatch, all_logs):
     recorder.watch(env.client)
     collector = Collector()
     env.manager.start_user_socket(collector)
-    env.wait_subscribed()
-    connection = env.connection('user')
+    connection = env.wait_ready()
     opened = connection.opened_count
     env.run(env.sim.accounts.expire_listen_key, None)        # listenKeyExpired
     wait_for(lambda: connection.opened_count > opened, 10, message='reconnect')

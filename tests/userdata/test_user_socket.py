@@ -49,13 +49,12 @@ def test_subscription_survives_drops_and_server_shutdown(user_env, model, fault)
     env = user_env(model, sim_kwargs={'intervals': {'shutdown_notice': 0.05}})
     collector = Collector()
     env.manager.start_user_socket(collector)
-    env.wait_subscribed()
-    connection = env.connection('user')
+    connection = env.wait_ready()
     for round_ in range(2):
         opened = connection.opened_count
         getattr(env.sim.faults, fault)()
         wait_for(lambda: connection.opened_count > opened, 10, message='reconnect')
-        env.wait_subscribed()
+        env.wait_ready()
         before = len(collector.messages)
         reference = Reference(env.sim, env.api_key, SPOT)
         generate_every_kind(env)
@@ -122,10 +121,7 @@ def test_stop_socket_unsubscribes_and_start_again_works(user_env):
     env = user_env('ws-api')
     collector = Collector()
     env.manager.start_user_socket(collector)
-    env.wait_subscribed()
-    connection = env.connection('user')
-    wait_for(lambda: connection._session.subscription_id is not None, 5,
-             message='the subscription answer')
+    connection = env.wait_ready()
     sid = connection._session.subscription_id
     sent = []
     original_send = connection.send
@@ -162,11 +158,9 @@ def test_ws_api_resubscribes_after_server_side_unsubscribe(user_env):
     env = user_env('ws-api')
     collector = Collector()
     env.manager.start_user_socket(collector)
-    env.wait_subscribed()
-    connection = env.connection('user')
+    connection = env.wait_ready()
     opened = connection.opened_count
     session = connection._session
-    wait_for(lambda: session.subscription_id is not None, 5, message='the subscription answer')
     sid = session.subscription_id
     env.run(connection.send, {'id': 'x', 'method': 'userDataStream.unsubscribe',
                               'params': {'subscriptionId': sid}})

@@ -85,6 +85,25 @@ class UserEnv:
         wait_for(lambda: self.subscribers(account) == count, timeout,
                  message='{} subscriber(s) on the {} account'.format(count, account))
 
+    def wait_ready(self, conn_key='user', account='spot', timeout=10.0):
+        """Wait until the server has the subscription *and* the client side knows it is open.
+
+        The server subscribes a connection before the client has read the
+        handshake answer, so a server-side count alone can run ahead of the
+        client's ``opened_count`` and subscription id.
+        """
+        from binance.connection import ConnectionState
+        from tests.conftest import wait_for
+        connection = self.connection(conn_key)
+
+        def ready():
+            session = connection._session
+            return (connection.state is ConnectionState.OPEN
+                    and getattr(session, 'subscription_id', 0) is not None
+                    and self.subscribers(account) == 1)
+        wait_for(ready, timeout, message='{} to be open and subscribed'.format(conn_key))
+        return connection
+
     def connection(self, conn_key):
         return self.manager._connection(conn_key)
 

@@ -93,6 +93,9 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
         # True while events may go straight to the transport as pre-built frames:
         # open, not frozen, no per-message compression
         self._direct = False
+        # frames of one reactor turn, written together: one transport write per
+        # burst of events instead of one per event
+        self._pending: List[bytes] = []
         self._ping_seq = 0
         self._pings = PingTracker()
         self._window: Optional[SlidingWindow] = None
@@ -174,10 +177,12 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
         if self._count_incoming():
             self._pings.pong(payload)
 
-    def onCloseFrame(self, code: Optional[int], reasonRaw: Optional[bytes]) -> Any:  # noqa: N802
-        # nothing may follow a close frame, not even a pre-built event frame
+    def sendCloseFrame(self, code: Optional[int] = None, reasonUtf8: Optional[bytes] = None,  # noqa: N802
+                       isReply: bool = False) -> None:
+        # queued frames go before the close frame, and nothing may follow it
+        self.flush()
         self._direct = False
-        return super().onCloseFrame(code, reasonRaw)
+        super().sendCloseFrame(code=code, reasonUtf8=reasonUtf8, isReply=isReply)
 
     def onClose(self, wasClean: bool, code: Optional[int], reason: Optional[str]) -> None:
         for timer in self._timers.values():
@@ -247,20 +252,35 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
     def send_text_bytes(self, payload: bytes) -> None:
         """Send ``payload`` (UTF-8 JSON bytes) as one text message; dropped while frozen."""
         if self._direct:
-            self.transport.write(text_frame(payload))
+            self._queue(text_frame(payload))
         elif self._is_open and not self.frozen:
             self.sendMessage(payload)
 
     def send_frame_bytes(self, frame: bytes, payload: bytes) -> None:
         """Send a pre-built text ``frame`` whose message is ``payload`` (fan-out fast path)."""
         if self._direct:
-            self.transport.write(frame)
+            self._queue(frame)
         elif self._is_open and not self.frozen:
             self.sendMessage(payload)
+
+    def _queue(self, frame: bytes) -> None:
+        pending = self._pending
+        if not pending:
+            self.sim.reactor.callLater(0, self.flush)
+        pending.append(frame)
+
+    def flush(self) -> None:
+        """Write the frames queued in this reactor turn now (they go out in order)."""
+        pending = self._pending
+        if pending:
+            self._pending = []
+            if self._direct:
+                self.transport.write(pending[0] if len(pending) == 1 else b''.join(pending))
 
     def write_raw(self, data: bytes) -> None:
         """Write bytes to the transport as they are (fault injection; ignores freeze)."""
         if self.transport is not None and self._is_open:
+            self.flush()
             self.transport.write(data)
 
     def send_server_shutdown(self) -> None:
@@ -279,7 +299,6 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
             return
         if self._is_open and self.state == self.STATE_OPEN:
             # sendClose only allows 1000 and 3000-4999; a server also sends 1001 and 1008
-            self._direct = False
             self.sendCloseFrame(code=code, reasonUtf8=reason.encode('utf-8'), isReply=False)
 
     def close_from_server(self) -> None:
@@ -470,10 +489,13 @@ class MarketStreamProtocol(SimulatorWebSocketProtocol):
         """Feed listener: one event (JSON bytes) published on ``stream``."""
         if self._direct:
             cache = self.factory.frame_cache
+            pending = self._pending
+            if not pending:
+                self.sim.reactor.callLater(0, self.flush)
             if self.combined:
-                self.transport.write(cache.combined(stream, payload)[0])
+                pending.append(cache.combined(stream, payload)[0])
             else:
-                self.transport.write(cache.raw(stream, payload))
+                pending.append(cache.raw(stream, payload))
         elif self._is_open and not self.frozen:
             self.sendMessage(combined_message(stream, payload) if self.combined else payload)
 

@@ -214,3 +214,21 @@ def test_config_object_or_settings_not_both():
         Simulator(config=config, seed=4)
     with pytest.raises(TypeError):
         Simulator(no_such_setting=1)
+
+
+def test_events_of_one_turn_go_out_in_order_before_a_close(scripted_sim, connect):
+    from binance.simulator.frames import text_frame
+    sim = scripted_sim()
+    client = connect(sim.stream_url + 'ws/bnbbtc@trade')
+    wait_for(lambda: sim.feed.count('bnbbtc@trade') == 1, 5, message='subscription')
+    conn = connections_of(sim)[0]
+
+    def burst_then_close():
+        for i in range(5):
+            sim.feed.publish('bnbbtc@trade', b'{"t":%d}' % i)
+        conn.write_raw(text_frame(b'{"t":5}'))
+        conn.send_text_bytes(b'{"t":6}')
+        conn.close_with(1000, '')
+    _reactor.blocking_call(burst_then_close)
+    assert [client.recv_json()['t'] for _ in range(7)] == list(range(7))
+    assert read_until_closed(client) == 1000

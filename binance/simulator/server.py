@@ -68,8 +68,10 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
       incoming message limit; ``kind``: a short name for listings.
 
     Helpers: ``send_text_bytes(b)`` (one text frame, pre-encoded JSON bytes),
-    ``send_frame_bytes(frame, payload)`` (a ready frame), ``write_raw(b)``
-    (bytes straight to the transport, for faults), ``close_with(code,
+    ``send_frame_bytes(frame, payload)`` (a ready frame); both queue the
+    frame and every frame of one reactor turn leaves in one write, in order
+    (``flush()`` writes the queue now; a close frame always follows it).
+    ``write_raw(b)`` (bytes to the transport after the queue, for faults), ``close_with(code,
     reason)``, ``drop()`` (abort TCP), ``freeze()``/``thaw()``,
     ``announce_shutdown(lead)``. Attributes: ``sim``, ``conn_id``, ``path``,
     ``params``, ``peer_host``, ``opened_at``, ``frozen``.

@@ -57,12 +57,10 @@ class FastPathMixin:
         """Receive bytes from the transport (Twisted ``IProtocol``)."""
         reader = self._fp_reader
         if reader is None:
-            if not self._fp_eligible():
+            reader = self._fp_start()
+            if reader is None:
                 super().dataReceived(data)  # type: ignore[misc]
                 return
-            # Validate UTF-8 exactly when Autobahn would, so both paths agree.
-            reader = self._fp_reader = FrameReader(
-                self._fp_limit(), validate_utf8=bool(self.utf8validateIncoming))  # type: ignore[attr-defined]
         if self.state != _OPEN:  # type: ignore[attr-defined]
             # Closing or closed: Autobahn decides what happens to any byte.
             if reader.pending:
@@ -70,19 +68,25 @@ class FastPathMixin:
             self._fp_autobahn(data)
             return
         self.trafficStats.incomingOctetsWireLevel += len(data)  # type: ignore[attr-defined]
-        if (self.current_frame is not None  # type: ignore[attr-defined]
-                or self.inside_message or self.data):  # type: ignore[attr-defined]
-            data = self._fp_finish_autobahn_frame(data)
-            if not data:
+        self._fp_receive(reader, data)
+
+    def consumeData(self) -> None:
+        """Autobahn hook: bytes that arrived with the handshake take the fast path too.
+
+        Autobahn calls this right after the opening handshake for whatever
+        followed the HTTP response in the same read; on a busy stream that is
+        a whole receive buffer of frames.
+        """
+        if (self.state == _OPEN and self.data  # type: ignore[attr-defined]
+                and self.current_frame is None  # type: ignore[attr-defined]
+                and not self.inside_message):  # type: ignore[attr-defined]
+            reader = self._fp_reader or self._fp_start()
+            if reader is not None:
+                data = self.data  # type: ignore[attr-defined]
+                self.data = b''
+                self._fp_receive(reader, data)
                 return
-        before = reader.messages
-        rest = reader.feed(data, self._on_payload)  # type: ignore[attr-defined]
-        if reader.messages != before:
-            self._fp_data_frames(reader.messages - before)
-        if rest is not None:
-            # Autobahn keeps an incomplete frame in self.data; the next call
-            # takes it back (see _fp_finish_autobahn_frame).
-            self._fp_autobahn(rest)
+        super().consumeData()  # type: ignore[misc]
 
     def sendCloseFrame(self, *args, **kwargs):
         """Autobahn hook; stops the fast path before the state leaves OPEN."""
@@ -111,6 +115,31 @@ class FastPathMixin:
             and not self.trackedTimings  # type: ignore[attr-defined]
         )
 
+    def _fp_start(self) -> Optional[FrameReader]:
+        """Create the reader once the connection is eligible; None until then."""
+        if not self._fp_eligible():
+            return None
+        # Validate UTF-8 exactly when Autobahn would, so both paths agree.
+        self._fp_reader = FrameReader(
+            self._fp_limit(), validate_utf8=bool(self.utf8validateIncoming))  # type: ignore[attr-defined]
+        return self._fp_reader
+
+    def _fp_receive(self, reader: FrameReader, data: bytes) -> None:
+        """Read ``data`` in the OPEN state: fast path, Autobahn where needed."""
+        if (self.current_frame is not None  # type: ignore[attr-defined]
+                or self.inside_message or self.data):  # type: ignore[attr-defined]
+            data = self._fp_finish_autobahn_frame(data)
+            if not data:
+                return
+        before = reader.messages
+        rest = reader.feed(data, self._on_payload)  # type: ignore[attr-defined]
+        if reader.messages != before:
+            self._fp_data_frames(reader.messages - before)
+        if rest is not None:
+            # Autobahn keeps an incomplete frame in self.data; the next call
+            # takes it back (see _fp_finish_autobahn_frame).
+            self._fp_autobahn(rest)
+
     def _fp_limit(self) -> Optional[int]:
         limits = [n for n in (self.maxMessagePayloadSize,  # type: ignore[attr-defined]
                               self.maxFramePayloadSize)  # type: ignore[attr-defined]
@@ -121,7 +150,7 @@ class FastPathMixin:
         """Let Autobahn process ``data`` after whatever it already buffers."""
         if data:
             self.data += data  # type: ignore[attr-defined]
-        self.consumeData()  # type: ignore[attr-defined]
+        super().consumeData()  # type: ignore[misc]
 
     def _fp_finish_autobahn_frame(self, data: bytes) -> bytes:
         """Give Autobahn the bytes that complete what it started.

@@ -64,17 +64,21 @@ class FastRecordingProtocol(FastPathMixin, RecordingProtocol):
     """The same, with the fast path in front."""
 
 
-def complete_handshake(proto, transport):
-    """Answer the client's opening handshake with a valid 101 response."""
+def complete_handshake(proto, transport, leftover=b''):
+    """Answer the client's opening handshake with a valid 101 response.
+
+    ``leftover`` is sent in the same read, as a busy server's first frames are.
+    """
     key = re.search(rb'Sec-WebSocket-Key: (\S+)', transport.value()).group(1)
     accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
     transport.clear()
     proto.dataReceived(b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
-                       b'Connection: Upgrade\r\nSec-WebSocket-Accept: ' + accept + b'\r\n\r\n')
-    assert proto.state == WebSocketProtocol.STATE_OPEN
+                       b'Connection: Upgrade\r\nSec-WebSocket-Accept: ' + accept + b'\r\n\r\n'
+                       + leftover)
+    assert proto.state != WebSocketProtocol.STATE_CONNECTING
 
 
-def open_protocol(cls, limit=LIMIT, **options):
+def open_protocol(cls, limit=LIMIT, leftover=b'', **options):
     """Return (protocol, transport) after a completed opening handshake."""
     clock = Clock()
     factory = WebSocketClientFactory('ws://127.0.0.1:9/ws/bnbbtc@trade', reactor=clock)
@@ -84,7 +88,7 @@ def open_protocol(cls, limit=LIMIT, **options):
     proto = factory.buildProtocol(None)
     transport = FakeTransport()
     proto.makeConnection(transport)
-    complete_handshake(proto, transport)
+    complete_handshake(proto, transport, leftover)
     return proto, transport
 
 
@@ -103,11 +107,13 @@ def outcome(proto, transport):
     }
 
 
-def run_both(chunks, limit=LIMIT, **options):
+def run_both(chunks, limit=LIMIT, with_handshake=False, **options):
+    """Feed both protocols the same chunks; the first with the 101 response if asked."""
     results = []
     for cls in (RecordingProtocol, FastRecordingProtocol):
-        proto, transport = open_protocol(cls, limit, **options)
-        for chunk in chunks:
+        leftover = chunks[0] if with_handshake and chunks else b''
+        proto, transport = open_protocol(cls, limit, leftover, **options)
+        for chunk in chunks[1 if leftover else 0:]:
             proto.dataReceived(chunk)
         results.append(outcome(proto, transport))
     return results
@@ -185,21 +191,22 @@ streams = st.tuples(
 
 
 @settings(max_examples=int(os.environ.get("FASTPATH_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(streams, st.lists(st.integers(0, 1 << 20), max_size=12))
-def test_fast_path_matches_autobahn(stream, cuts):
+@given(streams, st.lists(st.integers(0, 1 << 20), max_size=12), st.booleans())
+def test_fast_path_matches_autobahn(stream, cuts, with_handshake):
     before, violation, after = stream
     data = b''.join(before) + (violation or b'') + b''.join(after)
-    plain, fast = run_both(chunked(data, cuts))
+    plain, fast = run_both(chunked(data, cuts), with_handshake=with_handshake)
     assert fast == plain
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(streams, st.lists(st.integers(0, 1 << 20), max_size=12))
-def test_fast_path_matches_autobahn_without_utf8_validation(stream, cuts):
+@given(streams, st.lists(st.integers(0, 1 << 20), max_size=12), st.booleans())
+def test_fast_path_matches_autobahn_without_utf8_validation(stream, cuts, with_handshake):
     # StreamClientProtocol leaves UTF-8 to orjson; the fast path must then agree too.
     before, violation, after = stream
     data = b''.join(before) + (violation or b'') + b''.join(after)
-    plain, fast = run_both(chunked(data, cuts), utf8validateIncoming=False)
+    plain, fast = run_both(chunked(data, cuts), with_handshake=with_handshake,
+                           utf8validateIncoming=False)
     assert fast == plain
 
 
@@ -327,6 +334,9 @@ def test_handshake_leftover_frames_are_delivered():
         proto.dataReceived(response + frames[:12])
         proto.dataReceived(frames[12:])
         assert [p for p, _ in proto.delivered] == [b'{"a":1}', b'{"a":2}'], cls
+        if cls is FastRecordingProtocol:
+            # what came with the handshake took the fast path as well
+            assert proto._fp_reader.messages == 2
 
 
 # -- through the real stream protocol ------------------------------------------

@@ -19,8 +19,9 @@ Rules kept here:
 * A refused handshake carrying ``Retry-After`` (HTTP 429, 418, 503) delays
   the next retry at least that long (at most :data:`MAX_RETRY_AFTER`).
 * ``serverShutdown`` (raw ``{"e": "serverShutdown"}`` or combined stream
-  ``!serverShutdown``) makes the connection reconnect at once; that is not a
-  failure and the event is not delivered.
+  ``!serverShutdown``) makes the connection open a new socket at once; the
+  old one keeps delivering until the new one is open (no gap in the data).
+  That is not a failure and the event is not delivered.
 * A callback that raises is logged with its traceback; the socket goes on.
 * Every method runs on the reactor thread; every timer goes through the
   injected reactor, so tests drive time with ``MemoryReactorClock``.
@@ -182,6 +183,7 @@ class StreamConnection:
         self._connector: Optional[Any] = None
         self._protocol: Optional[StreamClientProtocol] = None
         self._session_stopped = False
+        self._outgoing: Optional[StreamClientProtocol] = None
         self._stop_waiters: List[defer.Deferred] = []
         if session is not None:
             session.attach(self)
@@ -238,6 +240,7 @@ class StreamConnection:
         self._generation += 1
         self._cancel_timer()
         self._set_state(ConnectionState.STOPPED)
+        self._retire_outgoing()
         self._stop_session()
         if self._factory is None:
             return defer.succeed(None)
@@ -271,14 +274,18 @@ class StreamConnection:
             log.exception('%s: the callback raised; the socket keeps running', self.name)
 
     def reconnect_now(self, reason: str) -> None:
-        """Replace the open socket with a new one at once; not counted as a failure."""
+        """Replace the open socket with a new one at once; not counted as a failure.
+
+        Make before break: the old socket keeps delivering until the new one
+        is open, then it is closed, so a server rotation loses no message
+        (one published during the switch may arrive twice).
+        """
         old = self._protocol
         if old is None or self._state is not ConnectionState.OPEN:
             return
-        log.info('%s: %s; reconnecting now', self.name, reason)
-        old.detach()
-        self._forget_attempt(was_open=True)
-        old.sendClose(code=1000)
+        log.info('%s: %s; opening a new socket now', self.name, reason)
+        self._outgoing = old
+        self._forget_attempt(was_open=False)
         self._connect()
 
     def fail_attempt(self, reason: str) -> None:
@@ -348,6 +355,7 @@ class StreamConnection:
             protocol.detach()
             protocol.dropConnection(abort=True)
             return
+        self._retire_outgoing()
         self._protocol = protocol
         self._retry_at_open = self._retry
         self._retry = 0
@@ -382,6 +390,13 @@ class StreamConnection:
             log.exception('%s: the callback raised; the socket keeps running', self.name)
 
     def _attempt_ended(self, factory: StreamClientFactory, reason: Any) -> None:
+        outgoing = self._outgoing
+        if outgoing is not None and factory is outgoing.factory:
+            # The socket being replaced ended before its successor opened.
+            self._outgoing = None
+            if self._session is not None:
+                self._call_session('on_close')
+            return
         if factory is not self._factory:
             return  # a replaced attempt finishing late
         was_open = self._protocol is not None
@@ -416,6 +431,7 @@ class StreamConnection:
     def _give_up(self) -> None:
         self._cancel_timer()
         self._set_state(ConnectionState.GAVE_UP)
+        self._retire_outgoing()
         self._stop_session()
         self.deliver({'e': 'error', 'm': MAX_RETRIES_MESSAGE})
 
@@ -436,6 +452,15 @@ class StreamConnection:
         waiter: defer.Deferred = defer.Deferred()
         self._stop_waiters.append(waiter)
         return waiter
+
+    def _retire_outgoing(self) -> None:
+        """Close the socket a reconnect_now() replaced, if it is still there."""
+        old, self._outgoing = self._outgoing, None
+        if old is not None:
+            old.detach()
+            old.sendClose(code=1000)
+            if self._session is not None:
+                self._call_session('on_close')
 
     def _forget_attempt(self, was_open: bool) -> None:
         self._factory = None

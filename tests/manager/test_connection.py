@@ -195,7 +195,7 @@ def test_many_drops_in_a_row_each_recovering_never_give_up(memory_reactor, exact
     b'{"e":"serverShutdown","E":1770123456789}',
     b'{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1770123456789}}',
 ])
-def test_server_shutdown_reconnects_at_once_uncounted_and_undelivered(memory_reactor, notice):
+def test_server_shutdown_opens_a_new_socket_at_once_make_before_break(memory_reactor, notice):
     conn, received = make(memory_reactor)
     old = FakeServer(memory_reactor).accept()
     old.send(b'{"n":1}')
@@ -203,14 +203,56 @@ def test_server_shutdown_reconnects_at_once_uncounted_and_undelivered(memory_rea
     assert len(memory_reactor.tcpClients) == 2, 'reconnect must not wait for a timer'
     assert conn.state is ConnectionState.CONNECTING
     assert conn.retry_number == 0
-    assert [op for op, _ in old.client_frames()] == [OP_CLOSE]
-    old.send(b'{"n":2}')  # late data of the replaced socket is not delivered
+    old.send(b'{"n":2}')  # the old socket delivers until the new one is open
+    assert old.client_frames() == []
     new = FakeServer(memory_reactor).accept()
+    assert [op for op, _ in old.client_frames()] == [OP_CLOSE]
+    old.send(b'{"n":3}')  # not delivered any more
     old.close_cleanly()  # the old socket ending later changes nothing
     assert conn.state is ConnectionState.OPEN
     assert len(memory_reactor.tcpClients) == 2
-    new.send(b'{"n":3}')
-    assert received == [{'n': 1}, {'n': 3}]
+    new.send(b'{"n":4}')
+    assert received == [{'n': 1}, {'n': 2}, {'n': 4}]
+    assert conn.opened_count == 2 and conn.retry_number == 0
+
+
+def test_old_socket_closing_before_its_successor_opens_changes_nothing(memory_reactor):
+    conn, received = make(memory_reactor)
+    old = FakeServer(memory_reactor).accept()
+    old.send(b'{"e":"serverShutdown","E":1}')
+    old.close_cleanly()
+    assert conn.state is ConnectionState.CONNECTING
+    assert len(memory_reactor.tcpClients) == 2
+    memory_reactor.advance(60)
+    assert len(memory_reactor.tcpClients) == 2
+    FakeServer(memory_reactor).accept().send(b'{"n":1}')
+    assert received == [{'n': 1}]
+
+
+def test_failed_successor_retries_while_the_old_socket_still_delivers(memory_reactor, exact_policy):
+    conn, received = make(memory_reactor, exact_policy)
+    old = FakeServer(memory_reactor).accept()
+    old.send(b'{"e":"serverShutdown","E":1}')
+    refuse(memory_reactor)
+    assert conn.state is ConnectionState.BACKING_OFF
+    old.send(b'{"n":1}')
+    memory_reactor.advance(0.11)
+    FakeServer(memory_reactor).accept()
+    old.send(b'{"n":2}')
+    assert received == [{'n': 1}]
+    assert conn.retry_number == 0
+
+
+def test_stop_during_the_switch_closes_both_sockets(memory_reactor):
+    conn, received = make(memory_reactor)
+    old = FakeServer(memory_reactor).accept()
+    old.send(b'{"e":"serverShutdown","E":1}')
+    new = FakeServer(memory_reactor)
+    conn.stop()
+    assert [op for op, _ in old.client_frames()] == [OP_CLOSE]
+    assert new.aborted
+    old.send(b'{"n":1}')
+    assert received == []
 
 
 def test_half_open_connection_is_pinged_dropped_and_replaced(memory_reactor, exact_policy):
@@ -417,7 +459,9 @@ def test_session_reconnect_now_is_not_a_failure(memory_reactor):
     server.send(b'{"e":"listenKeyExpired","E":1}')
     assert len(memory_reactor.tcpClients) == 2
     assert conn.retry_number == 0 and received == []
-    assert 'on_close' in session.calls
+    assert 'on_close' not in session.calls  # the old socket serves until the new one opens
+    FakeServer(memory_reactor).accept()
+    assert session.calls == ['connect_url', 'on_open', 'connect_url', 'on_close', 'on_open']
 
 
 def test_fail_attempt_counts_an_opened_socket_as_failed(memory_reactor, exact_policy):

@@ -303,25 +303,34 @@ def test_a_quiet_stream_answering_pings_is_not_dropped(make_sim, manager_for):
 
 
 @pytest.mark.parametrize('combined', [False, True])
-def test_server_shutdown_reconnects_at_once_without_delivering_it(sim, manager_for, combined):
+def test_server_shutdown_switches_sockets_early_without_a_gap(make_sim, manager_for, combined):
+    sim = make_sim(seed=15, trade_rate=200)
     bm = manager_for(sim)
     inbox = Inbox()
     if combined:
         key = bm.start_multiplex_socket(['bnbbtc@trade'], inbox)
     else:
         key = bm.start_trade_socket('BNBBTC', inbox)
-    inbox.wait_count(1)
+    inbox.wait_count(20)
     conn = connection_of(bm, key)
     old_ids = [c['id'] for c in sim.faults.connections()]
+    # The first new socket is refused (Retry-After: 1 s): the old one must bridge the gap.
+    sim.faults.refuse_connections(0.5, status=503)
     assert sim.faults.server_shutdown(lead=30) == 1
-    # Long before the server would close (30 s), a new connection carries the data.
-    wait_for(lambda: conn.opened_count == 2, timeout=5, message='the early reconnect')
+    # Long before the server would close (30 s), a new connection carries the data
+    # and the old one is closed by the client.
+    wait_for(lambda: conn.opened_count == 2, timeout=6, message='the early reconnect')
     wait_for(lambda: [c['id'] for c in sim.faults.connections()] != old_ids
              and len(sim.faults.connections()) == 1, timeout=5, message='the old socket closed')
-    inbox.wait_count(len(inbox.snapshot()) + 1)
+    messages = inbox.wait_count(len(inbox.snapshot()) + 20)
     assert conn.retry_number == 0
-    text = repr(inbox.snapshot())
-    assert 'serverShutdown' not in text
+    assert 'serverShutdown' not in repr(messages)
+    trades = [m['data'] if combined else m for m in messages]
+    ids = {t['t'] for t in trades}
+    assert ids == set(range(min(ids), max(ids) + 1)), 'trades were lost in the switch'
+    # 200 trades/s: without make-before-break the refused second left a 1 s hole.
+    times = sorted({t['E'] for t in trades})
+    assert max(b - a for a, b in zip(times, times[1:])) < 500
 
 
 def test_tls_untrusted_certificate_is_refused_and_reported(make_sim, manager_for, caplog):

@@ -103,6 +103,40 @@ ROWS = [
 ]
 
 
+def _metric_values(sc, row):
+    label, field = row[0], row[1]
+    scale = row[2] if len(row) > 2 else 1.0
+    vals = []
+    for impl in ('ours', 'pb0711', 'limit'):
+        v = _get(sc, impl, field)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            v = v * scale
+        vals.append(v)
+    return label, vals
+
+
+def rows(results):
+    """The run as flat display rows (what the documentation's table shows)."""
+    out = []
+    for key, sc in sorted(results['scenarios'].items()):
+        name = '%s. %s' % (key, sc['title'])
+        for row in ROWS:
+            label, vals = _metric_values(sc, row)
+            if all(v is None for v in vals):
+                continue
+            out.append({'scenario': name, 'measure': label, 'ours': _fmt(vals[0]),
+                        'python-binance 0.7.11': _fmt(vals[1]), 'limit': _fmt(vals[2]),
+                        'ours/pb': _fmt(_ratio(vals[0], vals[1])),
+                        'ours/limit': _fmt(_ratio(vals[0], vals[2])), 'target': '', 'result': ''})
+        for c in sc.get('checks', []):
+            out.append({'scenario': name, 'measure': c['name'],
+                        'ours': '%s %s' % (_fmt(c['value']), c['unit']),
+                        'python-binance 0.7.11': '', 'limit': '', 'ours/pb': '', 'ours/limit': '',
+                        'target': '%s %s %s' % (c['op'], _fmt(c['target']), c['unit']),
+                        'result': {True: 'PASS', False: 'MISS', None: 'n/a'}[c['ok']]})
+    return out
+
+
 def table(results):
     """The run as a plain-text table (what ``python -m benchmarks`` prints)."""
     lines = []
@@ -112,21 +146,12 @@ def table(results):
         lines.append('%s. %s' % (key, sc['title']))
         lines.append(head)
         for row in ROWS:
-            label, field = row[0], row[1]
-            scale = row[2] if len(row) > 2 else 1.0
-            vals = []
-            for impl in ('ours', 'pb0711', 'limit'):
-                v = _get(sc, impl, field)
-                vals.append(v * scale if isinstance(v, (int, float)) and not isinstance(v, bool)
-                            and v is not None else v)
+            label, vals = _metric_values(sc, row)
             if all(v is None for v in vals):
                 continue
-            if key in ('4',) and label == 'msgs/s to callback':
-                label = 'msgs/s (limit: orjson)'
-            r_pb = _ratio(vals[0], vals[1])
-            r_lim = _ratio(vals[0], vals[2])
             lines.append('%-26s %14s %14s %14s %9s %9s' % (
-                label, _fmt(vals[0]), _fmt(vals[1]), _fmt(vals[2]), _fmt(r_pb), _fmt(r_lim)))
+                label, _fmt(vals[0]), _fmt(vals[1]), _fmt(vals[2]),
+                _fmt(_ratio(vals[0], vals[1])), _fmt(_ratio(vals[0], vals[2]))))
         for c in sc.get('checks', []):
             mark = {True: 'PASS', False: 'MISS', None: 'n/a '}[c['ok']]
             lines.append('  [%s] %s: %s %s (target %s %s%s)' % (

@@ -171,6 +171,13 @@ def main(argv=None):
             results['scenarios'][sc.key] = run_scenario(sc, impls, opts, quick, log)
     results['finished'] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
     report.evaluate(results)
+    env = results['environment']
+    # Flat rows and a few plain fields for the documentation's table.
+    results['rows'] = report.rows(results)
+    results['date'] = results['started']
+    results['python'] = env['python']
+    results['machine'] = '%s, %s CPUs, load average %s at start' % (
+        env['machine'], env['cpus'], ', '.join('%.1f' % x for x in env['load_avg']))
     print(report.table(results))
 
     path = opts.output or os.path.join(RESULTS_DIR, started.strftime('%Y%m%dT%H%M%SZ') + '.json')

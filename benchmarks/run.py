@@ -115,7 +115,7 @@ def run_scenario(sc, impls, opts, quick, log):
 
 def versions():
     out = {'python': platform.python_version(), 'machine': platform.machine(),
-           'cpus': os.cpu_count(), 'load_avg': os.getloadavg()}
+           'cpus': os.cpu_count(), 'load_avg': os.getloadavg(), 'nice': os.nice(0)}
     for mod in ('twisted', 'autobahn', 'orjson'):
         try:
             out[mod] = __import__(mod).__version__
@@ -151,7 +151,8 @@ def main(argv=None):
     wanted = {s.strip() for s in opts.only.split(',') if s.strip()}
     started = datetime.datetime.now(datetime.timezone.utc)
     results = {
-        'command': 'python -m benchmarks ' + ' '.join(argv if argv is not None else sys.argv[1:]),
+        'command': (('nice -n %d ' % os.nice(0)) if os.nice(0) else '')
+        + 'python -m benchmarks ' + ' '.join(argv if argv is not None else sys.argv[1:]),
         'started': started.isoformat(timespec='seconds'),
         'quick': quick,
         'environment': versions(),

@@ -183,3 +183,16 @@ def test_clock_skew_on_subscribe_is_resynchronised(user_env):
     reference = Reference(env.sim, env.api_key, SPOT)
     generate_every_kind(env)
     expect_same_events(env, collector, reference)
+
+
+def test_listen_key_model_can_be_forced_on_the_client(user_env):
+    # A venue with listen keys behind a binance.com-style tld (e.g. a local gateway).
+    env = user_env('listen-key', tld='com')
+    env.client.use_listen_keys = True
+    collector = Collector()
+    env.manager.start_user_socket(collector)
+    env.wait_ready()
+    assert env.client.stream_get_listen_key()        # the socket's key is live
+    reference = Reference(env.sim, env.api_key, SPOT)
+    generate_every_kind(env)
+    expect_same_events(env, collector, reference)

@@ -23,16 +23,42 @@ def _cell(value):
     return '' if value is None else str(value)
 
 
+def _check_rows(scenarios):
+    """One row per target check, for result files without display rows."""
+    rows = []
+    for key in sorted(scenarios):
+        scenario = scenarios[key]
+        if not isinstance(scenario, dict):
+            continue
+        name = '{}. {}'.format(key, scenario['title']) if 'title' in scenario else str(key)
+        for check in scenario.get('checks', []):
+            unit = check.get('unit', '')
+            rows.append({
+                'scenario': name,
+                'check': check.get('name', ''),
+                'measured': '{} {}'.format(_cell(check.get('value')), unit).strip(),
+                'target': '{} {} {}'.format(check.get('op', ''), _cell(check.get('target')),
+                                            unit).strip(),
+                'result': {True: 'PASS', False: 'MISS'}.get(check.get('ok'), 'n/a'),
+            })
+    return rows
+
+
 def _rows(data):
     """Return (columns, rows) from the result file, whatever its top-level shape."""
     rows = None
     if isinstance(data, list):
         rows = data
     elif isinstance(data, dict):
-        for key in ('rows', 'table', 'results', 'scenarios'):
-            if key in data:
-                rows = data[key]
-                break
+        if isinstance(data.get('rows'), list):
+            rows = data['rows']
+        elif isinstance(data.get('scenarios'), dict):
+            rows = _check_rows(data['scenarios'])
+        else:
+            for key in ('table', 'results'):
+                if key in data:
+                    rows = data[key]
+                    break
     if isinstance(rows, dict):
         rows = [dict({'scenario': name}, **(value if isinstance(value, dict) else {'value': value}))
                 for name, value in rows.items()]
@@ -51,8 +77,9 @@ def _table(columns, rows):
     table = nodes.table(classes=['benchmark-results'])
     group = nodes.tgroup(cols=len(columns))
     table += group
-    for _ in columns:
-        group += nodes.colspec(colwidth=1)
+    for i, column in enumerate(columns):
+        width = max([len(str(column))] + [len(str(row[i])) for row in rows])
+        group += nodes.colspec(colwidth=min(max(width, 4), 40))
     head = nodes.thead()
     group += head
     body = nodes.tbody()
@@ -91,8 +118,9 @@ class BenchmarkResults(Directive):
                     for key, value in meta:
                         item = nodes.list_item()
                         para = nodes.paragraph()
-                        para += nodes.strong(text='{}: '.format(key))
-                        para += nodes.literal(text=str(value))
+                        para += nodes.strong(text=key)
+                        para += nodes.Text(': ')
+                        para += nodes.literal(text=str(value).strip())
                         item += para
                         fields += item
                     out.append(fields)

@@ -2,7 +2,7 @@
 import pytest
 import websocket
 
-from binance.simulator import server
+from binance.simulator import stream_endpoint
 from sim_server_helpers import RawConnection, connections_of, raw_handshake, read_until_closed
 from tests.conftest import wait_for
 
@@ -136,7 +136,7 @@ def test_default_is_five_per_second(scripted_sim):
 
 
 def test_rate_limit_can_be_disabled_by_a_subclass(scripted_sim, connect, monkeypatch):
-    monkeypatch.setattr(server.MarketStreamProtocol, 'rate_limited', False)
+    monkeypatch.setattr(stream_endpoint.MarketStreamProtocol, 'rate_limited', False)
     sim = scripted_sim(intervals={'message_window': 30})
     client = connect(sim.stream_url + 'ws')
     for i in range(20):

@@ -108,8 +108,12 @@ class BenchmarkResults(Directive):
         out = []
         if os.path.exists(json_path):
             env.note_dependency(json_path)
-            with open(json_path, encoding='utf-8') as f:
-                data = json.load(f)
+            try:
+                with open(json_path, encoding='utf-8') as f:
+                    data = json.load(f)
+            except ValueError:
+                # A run interrupted while writing; the chart may still be shown.
+                data = None
             if isinstance(data, dict):
                 meta = [(k, data[k]) for k in ('command', 'date', 'machine', 'python')
                         if k in data and isinstance(data[k], (str, int, float))]

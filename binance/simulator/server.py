@@ -62,14 +62,20 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
     * class attribute ``rate_limited = True``: set False to disable the
       incoming message limit; ``kind``: a short name for listings.
 
-    Helpers: ``send_text_bytes(b)`` (one text frame, pre-encoded JSON bytes),
-    ``send_frame_bytes(frame, payload)`` (a ready frame); both queue the
-    frame and every frame of one reactor turn leaves in one write, in order
-    (``flush()`` writes the queue now; a close frame always follows it).
-    ``write_raw(b)`` (bytes to the transport after the queue, for faults), ``close_with(code,
-    reason)``, ``drop()`` (abort TCP), ``freeze()``/``thaw()``,
-    ``announce_shutdown(lead)``. Attributes: ``sim``, ``conn_id``, ``path``,
-    ``params``, ``peer_host``, ``opened_at``, ``frozen``.
+    Helpers:
+
+    * ``send_text_bytes(b)``: one text message of pre-encoded JSON bytes;
+      ``send_frame_bytes(frame, payload)``: a ready-made frame. Both queue;
+      every frame of one reactor turn leaves in one write, in order, and
+      ``flush()`` writes the queue now (a close frame always comes after it).
+    * ``write_raw(b)``: bytes to the transport as they are, after the queue
+      (fault injection).
+    * ``close_with(code, reason)``, ``close_from_server()`` (1000),
+      ``drop()`` (abort the TCP connection), ``freeze()``/``thaw()``,
+      ``send_server_shutdown()``, ``announce_shutdown(lead)``.
+
+    Attributes: ``sim``, ``conn_id``, ``path``, ``params``, ``peer_host``,
+    ``opened_at``, ``frozen``.
     """
 
     rate_limited = True

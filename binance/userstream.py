@@ -49,7 +49,7 @@ ISOLATED_MARGIN_PREFIX = 'isolated_margin_'
 
 # Binance error codes the sessions react to.
 _INVALID_TIMESTAMP = -1021
-_INVALID_LISTEN_TOKEN = -1209
+_ALREADY_SUBSCRIBED = -2035
 _AUTH_ERRORS = (-1022, -2014, -2015, -1002)
 
 
@@ -262,6 +262,8 @@ class SignatureSubscription(_WsApiSession):
             self._subscribed(answer)
             return
         exc = self._refused(answer)
+        if exc.code == _ALREADY_SUBSCRIBED and self._current is not None:
+            return  # a late duplicate request; the socket is subscribed
         if exc.code == _INVALID_TIMESTAMP and not self._resynced:
             # The local clock is off: measure the server's and sign again, once.
             self._resynced = True

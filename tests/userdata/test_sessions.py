@@ -198,3 +198,13 @@ def test_listen_key_url_with_a_stream_url_without_trailing_slash():
     session = ListenKeyStream(manager, run=run_now)
     _, url = opened(session)
     assert url == 'ws://127.0.0.1:1/ws/' + 'k' * 60
+
+
+def test_duplicate_subscribe_refusal_is_ignored_when_subscribed():
+    session = SignatureSubscription(Manager(), run=run_now)
+    connection, _ = opened(session)
+    session.on_message(answer(connection.sent[0], {'subscriptionId': 0}))
+    session.subscribe()
+    session.on_message(answer(connection.sent[1], error={
+        'code': -2035, 'msg': 'User Data Stream subscription already active.'}))
+    assert connection.calls == [] and session.subscription_id == 0

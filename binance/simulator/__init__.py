@@ -193,8 +193,12 @@ class Simulator:
             from . import tls
             self._tls = tls.ServerCertificates.generate([config.host])
             self.ca_cert = self._tls.ca_path
-            self._listening = self.reactor.listenSSL(config.port, self.site, self._tls.context_factory(),
-                                                     interface=config.host)
+            try:
+                self._listening = self.reactor.listenSSL(config.port, self.site, self._tls.context_factory(),
+                                                         interface=config.host)
+            except Exception:
+                self._tls.cleanup()
+                raise
         else:
             self._listening = self.reactor.listenTCP(config.port, self.site, interface=config.host)
         self.port = self._listening.getHost().port

@@ -17,6 +17,7 @@ import logging
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from twisted.internet import defer
+from twisted.python import threadable
 from twisted.web.resource import Resource
 
 from .connection_rules import ConnectionAttempts
@@ -171,7 +172,16 @@ class Simulator:
     # -- lifecycle -----------------------------------------------------------
 
     def start(self) -> 'Simulator':
-        """Build the exchange and listen; call on the reactor thread. Returns ``self``."""
+        """Build the exchange and listen; call on the reactor thread. Returns ``self``.
+
+        Raises:
+            RuntimeError: called from another thread while the reactor runs
+                (use :func:`running`, or ``blocking_call(sim.start)``).
+            twisted.internet.error.CannotListenError: the port is taken.
+        """
+        if getattr(self.reactor, 'running', False) and not threadable.isInIOThread():
+            raise RuntimeError('Simulator.start() must run on the reactor thread: use '
+                               'binance.simulator.running() or binance._reactor.blocking_call(sim.start)')
         from . import accounts, control, faults, rest, server, wsapi
         from .feed import MarketFeed
         from .market import Market

@@ -232,3 +232,9 @@ def test_events_of_one_turn_go_out_in_order_before_a_close(scripted_sim, connect
     _reactor.blocking_call(burst_then_close)
     assert [client.recv_json()['t'] for _ in range(7)] == list(range(7))
     assert read_until_closed(client) == 1000
+
+
+def test_start_off_the_reactor_thread_is_refused(reactor_thread):
+    from binance.simulator import Simulator
+    with pytest.raises(RuntimeError, match='reactor thread'):
+        Simulator().start()

@@ -152,7 +152,7 @@ def main(argv=None):
     started = datetime.datetime.now(datetime.timezone.utc)
     results = {
         'command': (('nice -n %d ' % os.nice(0)) if os.nice(0) else '')
-        + 'python -m benchmarks ' + ' '.join(argv if argv is not None else sys.argv[1:]),
+        + ' '.join(['python -m benchmarks'] + list(argv if argv is not None else sys.argv[1:])),
         'started': started.isoformat(timespec='seconds'),
         'quick': quick,
         'environment': versions(),

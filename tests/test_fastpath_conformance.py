@@ -420,3 +420,18 @@ def test_random_bytes_never_crash_and_match(tmp_path):
     rnd = os.urandom(4096)
     plain, fast = run_both([rnd[:100], rnd[100:]])
     assert fast == plain
+
+
+def test_close_between_chunks_hands_the_pending_partial_frame_to_autobahn():
+    data = frame_bytes(b'{"a":1}') + frame_bytes(b'{"a":2}') + frame_bytes(b'\x03\xe8', opcode=0x8)
+    outcomes = []
+    for cls in (RecordingProtocol, FastRecordingProtocol):
+        proto, transport = open_protocol(cls)
+        proto.dataReceived(data[:12])  # the first message and part of the second
+        proto.sendClose(1000)
+        proto.dataReceived(data[12:])
+        outcomes.append(outcome(proto, transport))
+    plain, fast = outcomes
+    assert fast == plain
+    assert fast['delivered'] == [(b'{"a":1}', False), (b'{"a":2}', False)]
+    assert fast['remote_close'] == 1000

@@ -43,6 +43,14 @@ the connection (``session.connection``) and called on the reactor thread:
 * ``on_stop()`` once, when the connection stops for good or gives up: release
   timers and server-side resources.
 
+A session whose new socket is not ready at once (a subscription must be
+confirmed first) sets ``holds_outgoing = True``: after
+:meth:`~StreamConnection.reconnect_now` the replaced socket then keeps
+delivering until the session calls :meth:`~StreamConnection.release_outgoing`,
+which closes it with a closing handshake so what it still carries arrives;
+``on_close()`` runs when it is gone (while :attr:`~StreamConnection.protocol`
+is the new socket). Messages of both sockets reach ``on_message`` meanwhile.
+
 From the session, ``self.connection`` offers :meth:`~StreamConnection.send`,
 :meth:`~StreamConnection.deliver` (call the user's callback safely),
 :meth:`~StreamConnection.reconnect_now` (e.g. on ``listenKeyExpired``; not a
@@ -101,6 +109,8 @@ class StreamSession:
     """
 
     connection: Optional['StreamConnection'] = None
+    #: Keep a replaced socket until :meth:`StreamConnection.release_outgoing`.
+    holds_outgoing = False
 
     def attach(self, connection: 'StreamConnection') -> None:
         """Called once by the owning connection."""
@@ -284,9 +294,24 @@ class StreamConnection:
         if old is None or self._state is not ConnectionState.OPEN:
             return
         log.info('%s: %s; opening a new socket now', self.name, reason)
+        self._retire_outgoing()  # a socket still held from an earlier switch
         self._outgoing = old
         self._forget_attempt(was_open=False)
         self._connect()
+
+    @property
+    def replacing(self) -> bool:
+        """True while a socket that reconnect_now() replaced is still delivering."""
+        return self._outgoing is not None
+
+    def release_outgoing(self) -> None:
+        """Close the socket a reconnect_now() replaced, letting it deliver what it still has.
+
+        For sessions with ``holds_outgoing``, once the new socket is ready.
+        """
+        old = self._outgoing
+        if old is not None:
+            old.sendClose(code=1000)
 
     def fail_attempt(self, reason: str) -> None:
         """Drop the open socket and count it as a failed retry (e.g. a refused subscription)."""
@@ -355,7 +380,8 @@ class StreamConnection:
             protocol.detach()
             protocol.dropConnection(abort=True)
             return
-        self._retire_outgoing()
+        if self._session is None or not self._session.holds_outgoing:
+            self._retire_outgoing()
         self._protocol = protocol
         self._retry_at_open = self._retry
         self._retry = 0

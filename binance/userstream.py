@@ -25,8 +25,10 @@ Keys, tokens and signatures never appear in logs, reprs, errors or
 ``conn_key`` values.
 """
 import logging
+from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Set
 
+import orjson
 from twisted.internet import threads
 from twisted.python.failure import Failure
 
@@ -81,6 +83,73 @@ def venue_url(manager: Any, attribute: str) -> str:
     return venue if url == default else url
 
 
+class _SwitchoverFilter:
+    """Drops events delivered twice while an old and a new socket overlap.
+
+    When a socket is replaced (``serverShutdown``, an expired key), the old
+    one keeps delivering until the new one is ready and then drains, so
+    nothing published around the switch is lost; events published while both
+    were subscribed arrive twice. The filter remembers the canonical JSON of
+    the last :attr:`RECENT` events (user data is a low-rate stream) and, only
+    while a switch is in progress, drops an event it has already delivered.
+    """
+
+    #: Events remembered.
+    RECENT = 512
+    #: Seconds the window stays open after the old socket is gone: the new
+    #: socket may still carry copies of events the old one already delivered.
+    GRACE = 2.0
+
+    def __init__(self) -> None:
+        self._recent: 'OrderedDict[bytes, None]' = OrderedDict()
+        self._active = False
+        self._end: Any = None
+
+    @property
+    def active(self) -> bool:
+        """True while two sockets may deliver the same events."""
+        return self._active
+
+    def start(self) -> None:
+        """Open the window (a replaced socket is still delivering)."""
+        self._cancel_end()
+        self._active = True
+
+    def finish(self, clock: Any) -> None:
+        """The replaced socket is gone: close the window after :attr:`GRACE` seconds."""
+        if self._active and self._end is None:
+            self._end = clock.callLater(self.GRACE, self.stop)
+
+    def stop(self) -> None:
+        """Close the window now."""
+        self._cancel_end()
+        self._active = False
+
+    def _cancel_end(self) -> None:
+        if self._end is not None and self._end.active():
+            self._end.cancel()
+        self._end = None
+
+    def duplicate(self, event: Any) -> bool:
+        """Remember ``event``; True if it is a second copy during a switch."""
+        fingerprint = orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
+        recent = self._recent
+        if fingerprint in recent:
+            if self._active:
+                return True
+            recent.move_to_end(fingerprint)
+            return False
+        recent[fingerprint] = None
+        if len(recent) > self.RECENT:
+            recent.popitem(last=False)
+        return False
+
+
+def _closing_replaced_socket(connection: Optional[StreamConnection]) -> bool:
+    """True when ``on_close`` reports the replaced socket while the new one stays open."""
+    return connection is not None and connection.protocol is not None
+
+
 def _error_event(message: str) -> Dict[str, str]:
     """The error dict user callbacks already know from python-binance."""
     return {'e': 'error', 'm': message}
@@ -101,9 +170,11 @@ class _WsApiSession(StreamSession):
     """
 
     label = 'user data'
+    holds_outgoing = True
 
     def __init__(self, manager: Any) -> None:
         self._manager = manager
+        self._switchover = _SwitchoverFilter()
         self._next_id = 1
         self._pending: Dict[Any, Callable[[Dict[str, Any]], None]] = {}
         self._current: Optional[int] = None
@@ -138,7 +209,9 @@ class _WsApiSession(StreamSession):
         return sent
 
     def on_open(self, protocol: Any) -> None:
-        """The socket opened: subscribe."""
+        """The socket opened: subscribe (a replaced socket delivers until that is done)."""
+        if self.connection is not None and self.connection.replacing:
+            self._switchover.start()
         self._open = True
         self._pending.clear()
         self._current = None
@@ -167,6 +240,8 @@ class _WsApiSession(StreamSession):
                     # The connection handles the bare form; this is the wrapped one.
                     self.connection.reconnect_now('the server announced a shutdown')
                     return None
+            if self._switchover.duplicate(event):
+                return None
             return event
         if 'id' in message and ('status' in message or 'result' in message or 'error' in message):
             handler = self._pending.pop(message.get('id'), None)
@@ -178,7 +253,12 @@ class _WsApiSession(StreamSession):
         return message
 
     def on_close(self) -> None:
-        """The socket closed: every subscription on it is gone."""
+        """A socket closed: every subscription on it is gone."""
+        if _closing_replaced_socket(self.connection):
+            assert self.connection is not None
+            self._switchover.finish(self.connection.clock)
+            return
+        self._switchover.stop()
         self._open = False
         self._pending.clear()
         self._current = None
@@ -187,6 +267,7 @@ class _WsApiSession(StreamSession):
     def on_stop(self) -> None:
         """Unsubscribe (when a socket is open) and release timers."""
         self._stopped = True
+        self._switchover.stop()
         if not self._open:
             return
         if self._current is not None:
@@ -212,6 +293,8 @@ class _WsApiSession(StreamSession):
             self._request('userDataStream.unsubscribe', {'subscriptionId': previous},
                           lambda _answer: None)
         log.debug('%s: subscribed', self._name())
+        if self.connection is not None:
+            self.connection.release_outgoing()
         return sid
 
     def _refused(self, answer: Dict[str, Any]) -> BinanceAPIException:
@@ -395,10 +478,13 @@ class ListenKeyStream(StreamSession):
         run: runs a blocking call off the reactor.
     """
 
+    holds_outgoing = True
+
     def __init__(self, manager: Any, run: Runner = threads.deferToThread) -> None:
         self._manager = manager
         self._client = manager._client
         self._run = run
+        self._switchover = _SwitchoverFilter()
         self._key: Optional[str] = None
         self._keepalive: Optional[ListenKeyKeepalive] = None
         self._stopped = False
@@ -440,13 +526,30 @@ class ListenKeyStream(StreamSession):
         base = venue_url(self._manager, 'STREAM_URL')
         return '{}/ws/{}'.format(base.rstrip('/'), key)
 
+    def on_open(self, protocol: Any) -> None:
+        """Events flow as soon as the socket is open: let a replaced socket drain."""
+        assert self.connection is not None
+        if self.connection.replacing:
+            self._switchover.start()
+            self.connection.release_outgoing()
+
     def on_message(self, message: Any) -> Any:
         """Pass events through; ``listenKeyExpired`` triggers a reconnect with a new key."""
         if type(message) is dict and message.get('e') == 'listenKeyExpired':
             assert self.connection is not None
             self.connection.reconnect_now('the listen key expired')
             return None
+        if type(message) is dict and self._switchover.duplicate(message):
+            return None
         return message
+
+    def on_close(self) -> None:
+        """A socket closed (a reconnect may follow)."""
+        if _closing_replaced_socket(self.connection):
+            assert self.connection is not None
+            self._switchover.finish(self.connection.clock)
+        else:
+            self._switchover.stop()
 
     def _key_replaced(self, key: str) -> None:
         self._key = key
@@ -456,6 +559,7 @@ class ListenKeyStream(StreamSession):
     def on_stop(self) -> None:
         """Stop the keepalive; the key itself is left alone (it may be shared)."""
         self._stopped = True
+        self._switchover.stop()
         if self._keepalive is not None:
             self._keepalive.stop()
 

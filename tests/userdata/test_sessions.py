@@ -34,6 +34,12 @@ class RecordingConnection:
     def fail_attempt(self, reason):
         self.calls.append('fail')
 
+    def release_outgoing(self):
+        self.released = getattr(self, 'released', 0) + 1
+
+    protocol = None
+    replacing = False
+
 
 class Credentials:
     API_KEY = 'the-api-key'

@@ -196,3 +196,22 @@ def test_listen_key_model_can_be_forced_on_the_client(user_env):
     reference = Reference(env.sim, env.api_key, SPOT)
     generate_every_kind(env)
     expect_same_events(env, collector, reference)
+
+
+@pytest.mark.parametrize('model', MODELS)
+def test_server_rotation_under_load_loses_and_repeats_nothing(user_env, model):
+    # Events keep coming while the server announces its shutdown: the old socket
+    # delivers until the new one is subscribed, then drains; copies are dropped.
+    env = user_env(model, sim_kwargs={'intervals': {'shutdown_notice': 0.2}})
+    collector = Collector()
+    env.manager.start_user_socket(collector)
+    connection = env.wait_ready()
+    reference = Reference(env.sim, env.api_key, SPOT)
+    for i in range(150):
+        if i == 30:
+            env.sim.faults.server_shutdown()
+        # distinct amounts: every event is distinct, so a repeat is a real duplicate
+        env.run(env.sim.accounts.deposit, env.api_key, 'BTC', '0.{:06d}'.format(i + 1))
+    received = collector.wait_count(len(reference.events), timeout=15)
+    assert connection.opened_count == 2
+    assert received == reference.events

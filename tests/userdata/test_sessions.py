@@ -214,3 +214,34 @@ def test_duplicate_subscribe_refusal_is_ignored_when_subscribed():
     session.on_message(answer(connection.sent[1], error={
         'code': -2035, 'msg': 'User Data Stream subscription already active.'}))
     assert connection.calls == [] and session.subscription_id == 0
+
+
+def test_switchover_filter_drops_copies_only_during_a_switch():
+    from binance.userstream import _SwitchoverFilter
+    clock = task.Clock()
+    seen = _SwitchoverFilter()
+    a, b = {'e': 'balanceUpdate', 'd': '1', 'E': 5}, {'E': 5, 'd': '1', 'e': 'balanceUpdate'}
+    assert not seen.duplicate(a)
+    assert not seen.duplicate(dict(a))          # outside a switch: identical events both pass
+    seen.start()
+    assert seen.duplicate(b)                    # key order does not matter
+    assert not seen.duplicate({'e': 'balanceUpdate', 'd': '2', 'E': 5})
+    seen.finish(clock)
+    clock.advance(seen.GRACE - 0.1)
+    assert seen.active and seen.duplicate(a)
+    clock.advance(0.2)
+    assert not seen.active and not seen.duplicate(a)
+
+
+def test_replaced_socket_is_released_once_the_new_subscription_is_confirmed():
+    session = SignatureSubscription(Manager(), run=run_now)
+    connection = RecordingConnection()
+    connection.replacing = True
+    session.attach(connection)
+    session.on_open(object())
+    assert getattr(connection, 'released', 0) == 0
+    event = {'e': 'executionReport', 'i': 1}
+    assert session.on_message({'subscriptionId': 0, 'event': event}) is event   # old socket
+    session.on_message(answer(connection.sent[0], {'subscriptionId': 0}))
+    assert connection.released == 1
+    assert session.on_message({'subscriptionId': 0, 'event': dict(event)}) is None  # the copy

@@ -125,6 +125,18 @@ class _SwitchoverFilter:
         self._cancel_end()
         self._active = False
 
+    def socket_closed(self, connection: Optional[StreamConnection]) -> bool:
+        """Account for a closed socket; True if it was the replaced one.
+
+        The replaced socket ending (the new one still open) closes the window
+        after the grace period; any other close ends it now.
+        """
+        if connection is not None and connection.protocol is not None:
+            self.finish(connection.clock)
+            return True
+        self.stop()
+        return False
+
     def _cancel_end(self) -> None:
         if self._end is not None and self._end.active():
             self._end.cancel()
@@ -143,11 +155,6 @@ class _SwitchoverFilter:
         if len(recent) > self.RECENT:
             recent.popitem(last=False)
         return False
-
-
-def _closing_replaced_socket(connection: Optional[StreamConnection]) -> bool:
-    """True when ``on_close`` reports the replaced socket while the new one stays open."""
-    return connection is not None and connection.protocol is not None
 
 
 def _error_event(message: str) -> Dict[str, str]:
@@ -254,11 +261,8 @@ class _WsApiSession(StreamSession):
 
     def on_close(self) -> None:
         """A socket closed: every subscription on it is gone."""
-        if _closing_replaced_socket(self.connection):
-            assert self.connection is not None
-            self._switchover.finish(self.connection.clock)
-            return
-        self._switchover.stop()
+        if self._switchover.socket_closed(self.connection):
+            return  # the replaced socket; the current one goes on
         self._open = False
         self._pending.clear()
         self._current = None
@@ -545,11 +549,7 @@ class ListenKeyStream(StreamSession):
 
     def on_close(self) -> None:
         """A socket closed (a reconnect may follow)."""
-        if _closing_replaced_socket(self.connection):
-            assert self.connection is not None
-            self._switchover.finish(self.connection.clock)
-        else:
-            self._switchover.stop()
+        self._switchover.socket_closed(self.connection)
 
     def _key_replaced(self, key: str) -> None:
         self._key = key

@@ -8,7 +8,9 @@ ping with a pong carrying the same payload) and the closing handshake.
   :meth:`StreamClientProtocol._on_payload`, which decodes it with
   ``orjson.loads`` and hands the Python object to the owning
   :class:`binance.connection.StreamConnection`. A message that is not valid
-  UTF-8 or JSON (or is a binary frame) is logged and skipped. There is no
+  JSON (or is a binary frame) is logged and skipped; a text message that is
+  not valid UTF-8 fails the connection with close code 1007 (RFC 6455), after
+  which it reconnects. There is no
   Deferred and no thread hop per message. A faster frame parser can feed
   complete text payloads to ``_on_payload`` directly.
 * **Half-open detection.** :class:`Heartbeat` watches whether anything at
@@ -181,10 +183,27 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         try:
             message = orjson.loads(payload)
         except orjson.JSONDecodeError as exc:
-            log.warning('%s: skipped a message that is not valid UTF-8 JSON (%s)',
-                        self.connection.name, exc)
+            self._reject(payload, exc)
             return
         self._dispatch(message)
+
+    def _reject(self, payload: bytes, exc: Exception) -> None:
+        """A text message orjson refused: bad UTF-8 fails the connection, bad JSON is skipped.
+
+        UTF-8 is checked here, on the error path only, rather than on every
+        frame: orjson already refuses invalid UTF-8, so a valid message pays
+        nothing. RFC 6455 (section 8.1) requires failing the connection, with
+        close code 1007, when a text message is not UTF-8; the connection then
+        reconnects like after any other failure.
+        """
+        try:
+            bytes(payload).decode('utf-8')
+        except UnicodeDecodeError:
+            log.warning('%s: a text message is not valid UTF-8; failing the connection (1007)',
+                        self.connection.name)
+            self._fail_connection(1007, 'invalid UTF-8 in text message')
+            return
+        log.warning('%s: skipped a message that is not valid JSON (%s)', self.connection.name, exc)
 
     def onPing(self, payload: bytes) -> None:
         """A ping is traffic too; Autobahn answers it with the same payload."""
@@ -293,7 +312,7 @@ class StreamClientFactory(WebSocketClientFactory):
         self.retry_after: Optional[float] = None
         self.last_protocol: Optional[StreamClientProtocol] = None
         self._batched_timer = _ClockTimers(reactor)
-        # Invalid UTF-8 must skip one message, not fail the connection: orjson checks it.
+        # UTF-8 is checked by orjson while decoding (see _reject), not twice per frame.
         self.setProtocolOptions(utf8validateIncoming=False,
                                 maxMessagePayloadSize=MAX_MESSAGE_SIZE,
                                 maxFramePayloadSize=MAX_MESSAGE_SIZE,

@@ -383,16 +383,25 @@ def test_stream_protocol_uses_fast_path_and_skips_invalid_json(caplog):
     proto, transport, conn = open_stream_protocol()
     assert isinstance(proto, FastPathMixin)
     data = (frame_bytes(b'{"e":"trade","t":1}') + frame_bytes(b'{"e":"trade","t":')
-            + frame_bytes(b'[1,2') + frame_bytes(b'{"e":"trade","t":2}')
-            + frame_bytes(b'{"x":"\xff"}') + frame_bytes(b'{"e":"trade","t":3}'))
+            + frame_bytes(b'[1,2') + frame_bytes(b'{"e":"trade","t":2}'))
     with caplog.at_level(logging.WARNING, logger='binance.protocol'):
         for i in range(0, len(data), 5):
             proto.dataReceived(data[i:i + 5])
-    assert conn.messages == [{'e': 'trade', 't': 1}, {'e': 'trade', 't': 2},
-                             {'e': 'trade', 't': 3}]
-    assert sum('not valid UTF-8 JSON' in r.getMessage() for r in caplog.records) == 3
+    assert conn.messages == [{'e': 'trade', 't': 1}, {'e': 'trade', 't': 2}]
+    assert sum('not valid JSON' in r.getMessage() for r in caplog.records) == 2
     assert proto.state == WebSocketProtocol.STATE_OPEN
-    assert proto._fp_reader.messages >= 5
+    assert proto._fp_reader.messages >= 4
+
+
+def test_stream_protocol_fails_on_invalid_utf8_text(caplog):
+    proto, transport, conn = open_stream_protocol()
+    data = (frame_bytes(b'{"e":"trade","t":1}') + frame_bytes(b'{"x":"\xff"}')
+            + frame_bytes(b'{"e":"trade","t":3}'))
+    with caplog.at_level(logging.WARNING, logger='binance.protocol'):
+        proto.dataReceived(data)
+    assert conn.messages == [{'e': 'trade', 't': 1}]
+    assert any('not valid UTF-8' in r.getMessage() for r in caplog.records)
+    assert proto.state != WebSocketProtocol.STATE_OPEN
 
 
 def test_stream_protocol_protocol_violation_never_reaches_dispatch():

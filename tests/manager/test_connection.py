@@ -62,20 +62,35 @@ def test_messages_are_decoded_and_delivered_in_order(memory_reactor):
     assert received == [{'e': 'trade', 't': i} for i in range(5)] + [[{'s': 'BNBBTC'}, {'s': 'ETHBTC'}]]
 
 
-def test_invalid_json_utf8_and_binary_are_logged_and_skipped(memory_reactor, caplog):
+def test_invalid_json_and_binary_are_logged_and_skipped(memory_reactor, caplog):
     conn, received = make(memory_reactor)
     server = FakeServer(memory_reactor).accept()
     with caplog.at_level(logging.WARNING, logger='binance.protocol'):
         server.send(b'{"e":"trade","t":1')
-        server.send(b'{"e":"trade","s":"\xff\xfe"}')
         server.send(b'{"e":"trade","t":2}', opcode=OP_BINARY)
         server.send(b'{"e":"trade","t":3}')
     assert received == [{'e': 'trade', 't': 3}]
     messages = [r.getMessage() for r in caplog.records]
-    assert sum('not valid UTF-8 JSON' in m for m in messages) == 2
+    assert sum('not valid JSON' in m for m in messages) == 1
     assert any('binary' in m for m in messages)
     assert conn.state is ConnectionState.OPEN
     assert not server.aborted
+
+
+def test_invalid_utf8_text_fails_the_connection_with_1007(memory_reactor, caplog):
+    conn, received = make(memory_reactor)
+    server = FakeServer(memory_reactor).accept()
+    server.client_frames()
+    with caplog.at_level(logging.WARNING, logger='binance.protocol'):
+        server.send(b'{"e":"trade","t":1}')
+        server.send(b'{"e":"trade","s":"\xff\xfe"}')
+        server.send(b'{"e":"trade","t":3}')
+    # Nothing after the bad message is read: RFC 6455 requires failing the connection.
+    assert received == [{'e': 'trade', 't': 1}]
+    assert any('not valid UTF-8' in r.getMessage() for r in caplog.records)
+    # Autobahn fails a client connection by dropping TCP (its failByDrop default).
+    assert server.aborted and server.protocol.failedByMe
+    assert 'invalid UTF-8' in server.protocol.wasNotCleanReason
 
 
 def test_callback_exception_is_logged_with_traceback_and_delivery_goes_on(memory_reactor, caplog):

@@ -449,3 +449,25 @@ def test_close_between_chunks_hands_the_pending_partial_frame_to_autobahn():
     assert fast == plain
     assert fast['delivered'] == [(b'{"a":1}', False), (b'{"a":2}', False)]
     assert fast['remote_close'] == 1000
+
+
+def test_large_message_is_decoded_with_the_collector_paused_and_restored(monkeypatch):
+    import gc
+
+    import binance.protocol as protocol
+    proto, transport, conn = open_stream_protocol()
+    seen = []
+    real_loads = protocol.orjson.loads
+
+    def loads(payload):
+        seen.append(gc.isenabled())
+        return real_loads(payload)
+
+    monkeypatch.setattr(protocol.orjson, 'loads', loads)
+    big = b'{"bids":[' + b','.join([b'["1.0","2.0"]'] * 30000) + b']}'
+    assert len(big) >= protocol.LARGE_MESSAGE_SIZE
+    assert gc.isenabled()
+    proto.dataReceived(frame_bytes(b'{"t":1}') + frame_bytes(big))
+    assert seen == [True, False]
+    assert gc.isenabled()
+    assert conn.messages[0] == {'t': 1} and len(conn.messages[1]['bids']) == 30000

@@ -28,6 +28,7 @@ from binance.client import Client
 from binance.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from binance.websockets import BinanceSocketManager
 from tests.conftest import wait_for
+from tests.recording import Recorder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = Path(__file__).resolve().parent / 'seed' / 'websockets.rst'
@@ -121,34 +122,11 @@ def runnable(source):
 # Running them
 
 
-class Collected:
+class Collected(Recorder):
     """Things that arrive on the reactor thread; tests wait on them with a timeout."""
 
-    def __init__(self):
-        self.items = []
-        self._cond = threading.Condition()
-
-    def add(self, item):
-        with self._cond:
-            self.items.append(item)
-            self._cond.notify_all()
-
-    def arrives(self, predicate, timeout):
-        """True as soon as ``predicate(items)`` holds, False after ``timeout``."""
-        with self._cond:
-            return self._cond.wait_for(lambda: predicate(self.items), timeout)
-
     def wait_for(self, predicate, what, timeout=TIMEOUT):
-        """A copy of the items once ``predicate(items)`` holds; fails the test after ``timeout``."""
-        if not self.arrives(predicate, timeout):
-            pytest.fail('timed out waiting for {}; {} so far, last {!r}'.format(
-                what, len(self.items), self.items[-3:]))
-        with self._cond:
-            return list(self.items)
-
-    def matching(self, predicate):
-        with self._cond:
-            return [item for item in self.items if predicate(item)]
+        return self.wait(predicate, timeout, what)
 
 
 class Printed(Collected):

@@ -14,6 +14,8 @@ from twisted.internet.error import ConnectionDone, ConnectionLost, ConnectionRef
 from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 
+from tests.recording import Recorder
+
 _GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 1, 2, 8, 9, 10
 
@@ -125,34 +127,8 @@ def refuse(reactor, index: int = -1, tls: bool = False, reason=None):
     factory.clientConnectionFailed(None, Failure(reason or ConnectionRefusedError()))
 
 
-class Inbox:
+class Inbox(Recorder):
     """A thread-safe callback that records messages and lets tests wait for them."""
-
-    def __init__(self):
-        import threading
-        self.messages = []
-        self._cond = threading.Condition()
-
-    def __call__(self, message):
-        with self._cond:
-            self.messages.append(message)
-            self._cond.notify_all()
-
-    def snapshot(self):
-        with self._cond:
-            return list(self.messages)
-
-    def wait(self, predicate, timeout=10.0, what='messages'):
-        """Wait until ``predicate(messages)`` holds; fail the test after ``timeout`` s."""
-        import pytest
-        with self._cond:
-            if not self._cond.wait_for(lambda: predicate(self.messages), timeout):
-                pytest.fail('timed out after {:g} s waiting for {} ({} received)'.format(
-                    timeout, what, len(self.messages)))
-            return list(self.messages)
-
-    def wait_count(self, count, timeout=10.0):
-        return self.wait(lambda msgs: len(msgs) >= count, timeout, '{} messages'.format(count))
 
     def errors(self):
         return [m for m in self.snapshot() if isinstance(m, dict) and m.get('e') == 'error']

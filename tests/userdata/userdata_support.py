@@ -13,29 +13,15 @@ from binance import _reactor
 from binance.client import Client
 from binance.websockets import BinanceSocketManager
 
+from tests.recording import Recorder
+
 MODELS = ('ws-api', 'listen-key')
 
 
-class Collector:
+class Collector(Recorder):
     """A callback that records messages and lets a test wait for them."""
 
-    def __init__(self):
-        self.messages = []
-        self._cond = threading.Condition()
-
-    def __call__(self, message):
-        with self._cond:
-            self.messages.append(message)
-            self._cond.notify_all()
-
-    def wait_for(self, predicate, timeout=10.0, what='messages'):
-        with self._cond:
-            if not self._cond.wait_for(lambda: predicate(self.messages), timeout):
-                pytest.fail('timed out waiting for {}; got {!r}'.format(what, self.messages))
-            return list(self.messages)
-
-    def wait_count(self, count, timeout=10.0):
-        return self.wait_for(lambda m: len(m) >= count, timeout, '{} messages'.format(count))
+    wait_for = Recorder.wait
 
     def events(self):
         with self._cond:

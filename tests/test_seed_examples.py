@@ -17,7 +17,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 import warnings
 from pathlib import Path
 

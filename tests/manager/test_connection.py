@@ -8,9 +8,7 @@ import logging
 import pytest
 from OpenSSL import SSL
 from twisted.internet import defer
-from twisted.internet.error import ConnectionLost
 
-from binance.backoff import BackoffPolicy
 from binance.connection import ConnectionState, StreamConnection, StreamSession
 from manager_support import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, FakeServer, refuse
 

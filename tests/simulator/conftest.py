@@ -3,10 +3,6 @@ import pytest
 
 from binance.simulator.market import Market
 from sim_server_helpers import Client, ScriptedFeed
-# Several test directories have a conftest.py and all are imported under the
-# module name ``conftest``; modules collected after this one that do
-# ``from conftest import wait_for`` must still find the shared helper here.
-from tests.conftest import wait_for  # noqa: F401
 
 
 @pytest.fixture

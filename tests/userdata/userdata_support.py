@@ -5,9 +5,7 @@ URLs point at a simulator) for one of the two user-data models: ``'ws-api'``
 (binance.com: WebSocket API subscription) or ``'listen-key'`` (Binance US:
 REST listen keys, ``Client(tld='us')``).
 """
-import threading
 
-import pytest
 
 from binance import _reactor
 from binance.client import Client

@@ -467,6 +467,25 @@ class SimulatorSite(Site):
             protocol.connectionLost = connection_lost
         return protocol
 
+    def log(self, request: Any) -> None:
+        """Access log without secrets: method, path without query string, status.
+
+        Twisted's default access log records the whole request line, which
+        carries signatures and listen keys in query strings, and listen keys
+        in ``/ws/<listenKey>`` paths; neither may reach a log.
+        """
+        log.debug('%s %s %s', request.method.decode('ascii', 'replace'),
+                  _loggable_path(request.path), request.code)
+
+
+def _loggable_path(path: bytes) -> str:
+    """``path`` for a log line: stream paths (which may be listen keys) are cut to their prefix."""
+    text = path.decode('ascii', 'replace')
+    for prefix in ('/ws/', '/stream/'):
+        if text.startswith(prefix):
+            return prefix + '...'
+    return text
+
 
 def build_site(sim: 'Simulator', root: Resource) -> SimulatorSite:
     """The Site serving ``root``, with the market-stream endpoints mounted on it."""

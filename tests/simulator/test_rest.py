@@ -1,4 +1,5 @@
 """The simulator's REST endpoints over real HTTP: answers, errors, weights, signing, listen keys."""
+import logging
 from decimal import Decimal
 
 import pytest
@@ -371,3 +372,27 @@ def test_internal_failure_answers_json_500(sim, monkeypatch):
     monkeypatch.setattr(sim.market, 'depth_snapshot', broken)
     assert_error(call(sim, 'GET', '/api/v3/depth', {'symbol': 'BNBBTC'}), 500, -1000)
     assert call(sim, 'GET', '/api/v3/ping').status_code == 200
+
+
+def test_access_log_shows_no_signature_or_listen_key(make_sim, caplog):
+    from twisted.logger import globalLogPublisher
+    sim = make_sim(seed=1, legacy_listen_keys=True)
+    seen = []
+    globalLogPublisher.addObserver(seen.append)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            response = signed(sim, 'GET', '/api/v3/account')
+            assert response.status_code == 200, response.text
+            signature = response.request.url.rsplit('signature=', 1)[1]
+            key = call(sim, 'POST', '/api/v3/userDataStream', api_key=DEFAULT_API_KEY).json()['listenKey']
+            assert call(sim, 'PUT', '/api/v3/userDataStream', {'listenKey': key},
+                        api_key=DEFAULT_API_KEY).status_code == 200
+            requests.get(sim.stream_url.replace('ws://', 'http://') + 'ws/' + key, timeout=10)
+    finally:
+        globalLogPublisher.removeObserver(seen.append)
+    from twisted.logger import formatEvent
+    # The server's own records only: the test's HTTP client (urllib3) logs its URLs itself.
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith('binance')]
+    text = '\n'.join([formatEvent(e) for e in seen] + ours)
+    assert 'GET /api/v3/account 200' in text  # the access log still says what happened
+    assert signature not in text and key not in text and DEFAULT_API_SECRET not in text

@@ -406,7 +406,9 @@ class BinanceSocketManager(threading.Thread):
         with self._lock:
             if path in self._conns:
                 return False
-        base = self.STREAM_URL if self.STREAM_URL.endswith('/') else self.STREAM_URL + '/'
+        from .userstream import venue_url  # the client's venue (tld='us', testnet) unless overridden
+        base = venue_url(self, 'STREAM_URL')
+        base = base if base.endswith('/') else base + '/'
         return self._start_connection(path, self._make_connection(base + path, callback,
                                                                    name=path))
 

@@ -5,6 +5,7 @@ import socket
 import websocket
 
 from binance import _reactor
+from tests.conftest import wait_for
 
 
 class ScriptedFeed:
@@ -69,6 +70,17 @@ class Client:
             self.ws.close(timeout=0.5)
         except Exception:
             pass
+
+
+def advance(clock, seconds):
+    """Move a ``task.Clock`` forward on the reactor thread, where its timers must run."""
+    _reactor.blocking_call(clock.advance, seconds)
+
+
+def wait_until_pongs_arrived(server_side, timeout=5):
+    """Wait until the server-side connection has no unanswered ping left."""
+    wait_for(lambda: _reactor.blocking_call(server_side._pings.oldest_unanswered) is None,
+             timeout, message='the pong to reach the server')
 
 
 def connections_of(sim):

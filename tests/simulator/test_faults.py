@@ -7,12 +7,15 @@ import orjson
 import pytest
 import requests
 import websocket
+from twisted.internet import task
 
 from binance import _reactor
 from binance.simulator import DEFAULT_API_KEY
 from binance.simulator.frames import OP_BINARY, OP_CONTINUATION, OP_TEXT, apply_mask
-from sim_server_helpers import RawConnection, connections_of, publish, raw_handshake, read_until_closed
+from sim_server_helpers import (RawConnection, advance, connections_of, publish, raw_handshake,
+                                read_until_closed)
 from tests.conftest import wait_for
+from userdata_helpers import call, signed
 
 PING, PONG, CLOSE = websocket.ABNF.OPCODE_PING, websocket.ABNF.OPCODE_PONG, websocket.ABNF.OPCODE_CLOSE
 
@@ -51,10 +54,9 @@ def test_drop_all(scripted_sim, connect):
 
 
 def test_refuse_connections_resets_then_recovers(scripted_sim):
-    sim = scripted_sim()
-    sim.faults.refuse_connections(0.5)
-    with pytest.raises((websocket.WebSocketException, ConnectionError, OSError)):
-        websocket.create_connection(sim.stream_url + 'ws/bnbbtc@trade', timeout=5)
+    clock = task.Clock()
+    clock.advance(1_000_000)
+    sim = scripted_sim(clock=clock)
 
     def connects():
         try:
@@ -62,7 +64,13 @@ def test_refuse_connections_resets_then_recovers(scripted_sim):
             return True
         except (websocket.WebSocketException, ConnectionError, OSError):
             return False
-    wait_for(connects, 5, interval=0.05, message='handshakes accepted again')
+
+    sim.faults.refuse_connections(30)  # seconds of the simulator's clock
+    assert not connects()
+    advance(clock, 29.5)
+    assert not connects()
+    advance(clock, 0.5)
+    assert connects()
 
 
 def test_refuse_connections_with_a_status(scripted_sim):
@@ -76,20 +84,29 @@ def test_refuse_connections_with_a_status(scripted_sim):
 
 
 def test_freeze_is_half_open_and_thaw_resumes(scripted_sim, connect):
-    sim = scripted_sim(time_scale=0.005)  # pings 0.1 s, pong timeout 0.3 s
+    clock = task.Clock()  # pings every 20 s, pong timeout 60 s, but only when the test says so
+    sim = scripted_sim(clock=clock)
     client = connect(sim.stream_url + 'ws/bnbbtc@trade')
     wait_for(lambda: len(connections_of(sim)) == 1, 5, message='registration')
     assert sim.faults.freeze() == 1
     publish(sim, 'bnbbtc@trade', b'{"e":"trade","t":1}')
     client.ws.ping(b'anyone?')
-    # nothing at all comes back for well over the pong timeout, and the server does not drop it
-    client.ws.settimeout(0.8)
+    # ten ping intervals, over three pong timeouts: no ping, no pong, no event, and no drop
+    advance(clock, 200)
+    client.ws.settimeout(0.5)
     with pytest.raises(websocket.WebSocketTimeoutException):
         client.ws.recv_data_frame(True)
     assert [c.frozen for c in connections_of(sim)] == [True]
     assert sim.faults.thaw() == 1
     publish(sim, 'bnbbtc@trade', b'{"e":"trade","t":2}')
     assert client.recv_json() == {'e': 'trade', 't': 2}
+    # the ping schedule runs again (the pong to the client's ping may come first)
+    advance(clock, 20)
+    frames = [client.recv_frame()]
+    if frames[0] == (PONG, b'anyone?'):
+        frames.append(client.recv_frame())
+    assert frames[-1][0] == PING
+    assert [c.frozen for c in connections_of(sim)] == [False]
 
 
 def test_freeze_all_and_thaw_all(scripted_sim, connect):
@@ -129,6 +146,38 @@ def test_expire_listen_key_reaches_a_legacy_user_stream(scripted_sim, connect):
 def test_expire_listen_tokens_delegates(scripted_sim):
     sim = scripted_sim()
     assert sim.faults.expire_listen_tokens() == 0  # no token exists yet: nothing expired
+
+
+def test_expire_listen_tokens_ends_a_live_ws_api_subscription(scripted_sim, connect):
+    sim = scripted_sim()
+    token = signed(sim, 'POST', '/sapi/v1/userListenToken').json()['token']
+    client = connect(sim.ws_api_url)
+    answer = client.request({'id': 1, 'method': 'userDataStream.subscribe.listenToken',
+                             'params': {'listenToken': token}})
+    assert answer['status'] == 200 and answer['result']['subscriptionId'] == 0
+    assert sim.faults.expire_listen_tokens() == 1
+    terminated = client.recv_json()
+    assert terminated['subscriptionId'] == 0 and terminated['event']['e'] == 'eventStreamTerminated'
+    assert client.request({'id': 2, 'method': 'session.subscriptions'})['result'] == []
+    again = client.request({'id': 3, 'method': 'userDataStream.subscribe.listenToken',
+                            'params': {'listenToken': token}})
+    assert again['status'] == 400 and again['error']['code'] == -1209  # the token is gone too
+    assert sim.faults.expire_listen_tokens() == 0
+
+
+def test_control_expire_listen_key_reaches_a_live_stream(scripted_sim, connect):
+    sim = scripted_sim(legacy_listen_keys=True)
+    key = call(sim, 'POST', '/api/v3/userDataStream', api_key=DEFAULT_API_KEY).json()['listenKey']
+    client = connect(sim.stream_url + 'ws/' + key)
+    wait_for(lambda: _reactor.blocking_call(sim.accounts.subscriber_count, DEFAULT_API_KEY) == 1, 5,
+             message='the listen-key stream to attach')
+    answer = requests.post(sim.control_url + '/faults/expire_listen_key', json={'key': key}, timeout=5)
+    assert answer.status_code == 200 and answer.json() == {'result': 1}
+    event = client.recv_json()
+    assert event['e'] == 'listenKeyExpired' and event['listenKey'] == key
+    assert not _reactor.blocking_call(sim.accounts.is_listen_key, key)
+    again = requests.post(sim.control_url + '/faults/expire_listen_key?key=' + key, timeout=5)
+    assert again.status_code == 200 and again.json() == {'result': 0}  # already expired
 
 
 # -- bad frames ------------------------------------------------------------------

@@ -1,23 +1,32 @@
 """Binance's connection rules, with compressed time: pings, pong timeout, age, rates, attempts."""
 import pytest
 import websocket
+from twisted.internet import task
 
 from binance.simulator import stream_endpoint
-from sim_server_helpers import RawConnection, connections_of, raw_handshake, read_until_closed
+from sim_server_helpers import (RawConnection, advance, connections_of, raw_handshake, read_until_closed,
+                                wait_until_pongs_arrived)
 from tests.conftest import wait_for
 
 PING, PONG, CLOSE = websocket.ABNF.OPCODE_PING, websocket.ABNF.OPCODE_PONG, websocket.ABNF.OPCODE_CLOSE
 
 
 def test_server_pings_and_a_client_answering_stays(scripted_sim, connect):
-    # time_scale compresses every rule together: ping 0.1 s, pong timeout 0.3 s, 5 messages per 5 ms
-    sim = scripted_sim(time_scale=0.005)
+    # time_scale compresses every rule together (pings every 5 s, pong timeout 15 s), on a
+    # fake clock so a slow test thread cannot miss a deadline
+    clock = task.Clock()
+    sim = scripted_sim(clock=clock, time_scale=0.25)
+    assert (sim.config.interval('ping'), sim.config.interval('pong_timeout')) == (5.0, 15.0)
     client = connect(sim.stream_url + 'ws/bnbbtc@trade')
+    wait_for(lambda: len(connections_of(sim)) == 1, 5, message='registration')
+    server_side = connections_of(sim)[0]
     payloads = []
-    for _ in range(8):  # 0.8 s, more than twice the pong timeout
+    for _ in range(8):  # 40 s, more than twice the pong timeout
+        advance(clock, 5)
         opcode, data = client.recv_frame()
         assert opcode == PING
         payloads.append(data)  # websocket-client answered it with a pong
+        wait_until_pongs_arrived(server_side)
     assert len(set(payloads)) == len(payloads)  # every ping carries its own payload
     assert len(connections_of(sim)) == 1
 
@@ -57,13 +66,18 @@ def test_unsolicited_or_wrong_pongs_do_not_keep_a_connection(scripted_sim):
 
 
 def test_pongs_echoing_the_payload_keep_a_raw_connection(scripted_sim):
-    sim = scripted_sim(time_scale=0.005)
+    clock = task.Clock()
+    sim = scripted_sim(clock=clock, time_scale=0.25)  # pings every 5 s, pong timeout 15 s
     conn = RawConnection(sim.port)
     try:
-        for _ in range(10):  # 1 s: more than three pong timeouts
+        wait_for(lambda: len(connections_of(sim)) == 1, 5, message='registration')
+        server_side = connections_of(sim)[0]
+        for _ in range(10):  # 50 s: more than three pong timeouts
+            advance(clock, 5)
             _, opcode, masked, payload = conn.read_frame()
             assert opcode == PING and not masked
             conn.send_frame(PONG, payload)
+            wait_until_pongs_arrived(server_side)
         assert len(connections_of(sim)) == 1
     finally:
         conn.close()
@@ -165,17 +179,22 @@ def test_connection_attempts_per_ip_refused_with_429_and_retry_after(scripted_si
 
 
 def test_connection_attempts_allowed_again_after_the_window(scripted_sim):
-    sim = scripted_sim(max_connection_attempts=2, intervals={'connection_window': 0.3})
+    clock = task.Clock()
+    clock.advance(1_000_000)
+    sim = scripted_sim(clock=clock, max_connection_attempts=2, intervals={'connection_window': 30})
     sockets = []
 
     def attempt():
-        status, _, sock = raw_handshake(sim.port)
+        status, headers, sock = raw_handshake(sim.port)
         sockets.append(sock)
-        return status
+        return status, headers.get('retry-after')
 
     try:
-        assert [attempt(), attempt(), attempt()] == [101, 101, 429]
-        wait_for(lambda: attempt() == 101, 5, interval=0.05, message='the window to pass')
+        assert [attempt(), attempt(), attempt()] == [(101, None), (101, None), (429, '30')]
+        advance(clock, 29.5)
+        assert attempt() == (429, '1')  # refusals do not count, the window still holds two
+        advance(clock, 0.5)
+        assert attempt() == (101, None)
     finally:
         for sock in sockets:
             sock.close()

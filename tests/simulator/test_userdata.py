@@ -338,14 +338,24 @@ def test_every_event_kind_arrives_bare_in_order(us_sim):
 
 
 def test_listen_key_expires_on_the_stream(make_sim):
-    sim = make_sim(legacy_listen_keys=True, intervals={'listen_key_validity': 0.3})
+    clock = Clock()
+    clock.advance(START)
+    # no pings: one clock jump of an hour would otherwise outlast the pong timeout
+    sim = make_sim(clock=clock, legacy_listen_keys=True, intervals={'ping': 0})
+    validity = sim.config.interval('listen_key_validity')
     key = _listen_key(sim)
     ws = connect(sim.stream_url + 'ws/' + key)
     try:
+        _attached(sim)
+        on_reactor(clock.advance, validity - 0.5)
+        on_reactor(sim.accounts.deposit, DEFAULT_API_KEY, 'BTC', '1')
+        assert [recv_json(ws)['e'] for _ in range(2)] == ['balanceUpdate', 'outboundAccountPosition']
+        on_reactor(clock.advance, 0.5)
         expired = recv_json(ws)
     finally:
         ws.close()
     assert expired['e'] == 'listenKeyExpired' and expired['listenKey'] == key
+    assert expired['E'] == int((START + validity) * 1000)
     assert_error(call(sim, 'PUT', '/api/v3/userDataStream', {'listenKey': key}, api_key=DEFAULT_API_KEY),
                  400, -1125)
 

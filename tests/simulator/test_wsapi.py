@@ -3,6 +3,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from twisted.internet.task import Clock
 
 from binance.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from binance.simulator.accounts import MARGIN, isolated_scope
@@ -215,15 +216,24 @@ def test_bad_listen_token(api, params, code):
 
 
 def test_listen_token_expiry_sends_event_stream_terminated(make_sim):
-    sim = make_sim(intervals={'listen_token_validity': 0.3})
+    clock = Clock()
+    clock.advance(1_000_000)
+    # no pings and no age limit: one clock jump of a day would otherwise end the connection
+    sim = make_sim(clock=clock, intervals={'ping': 0, 'max_connection_age': 0})
+    validity = sim.config.interval('listen_token_validity')
     token = _token(sim)
+    assert token['expirationTime'] == (1_000_000 + validity) * 1000
     ws = connect(sim.ws_api_url)
     try:
         ws_request(ws, 'userDataStream.subscribe.listenToken', {'listenToken': token['token']})
+        on_reactor(clock.advance, validity - 0.5)
+        # still subscribed: a termination would have come before this response
+        assert ws_request(ws, 'session.subscriptions')['result'] == [{'subscriptionId': 0}]
+        on_reactor(clock.advance, 0.5)
         terminated = recv_json(ws)
         assert terminated['subscriptionId'] == 0
         assert terminated['event']['e'] == 'eventStreamTerminated'
-        assert terminated['event']['E'] >= token['expirationTime']
+        assert terminated['event']['E'] == token['expirationTime']
         assert ws_request(ws, 'session.subscriptions')['result'] == []
         _error(ws_request(ws, 'userDataStream.subscribe.listenToken', {'listenToken': token['token']}),
                400, -1209)

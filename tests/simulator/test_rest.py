@@ -396,3 +396,74 @@ def test_access_log_shows_no_signature_or_listen_key(make_sim, caplog):
     text = '\n'.join([formatEvent(e) for e in seen] + ours)
     assert 'GET /api/v3/account 200' in text  # the access log still says what happened
     assert signature not in text and key not in text and DEFAULT_API_SECRET not in text
+
+
+# -- Binance's documented HMAC example, checked by the server ------------------------------
+
+DOC_TIMESTAMP_MS = 1499827319559
+DOC_QUERY = ('symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1'
+             '&recvWindow=5000&timestamp=1499827319559')
+DOC_QUERY_SIGNATURE = 'c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71'
+DOC_MIXED_QUERY = 'symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC'
+DOC_MIXED_BODY = 'quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559'
+DOC_MIXED_SIGNATURE = '0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77'
+
+
+def _one_char_changed(text, index=-1):
+    """``text`` with the character at ``index`` replaced by another one."""
+    index %= len(text)
+    new = '0' if text[index] != '0' else '1'
+    return text[:index] + new + text[index + 1:]
+
+
+def _post_order(sim, query, body=None):
+    """POST /api/v3/order with this raw query (and form body), as the default account."""
+    headers = {'X-MBX-APIKEY': DEFAULT_API_KEY}
+    if body is None:
+        return requests.post(sim.api_url + '/v3/order?' + query, headers=headers, timeout=10)
+    headers['Content-Type'] = 'application/x-www-form-urlencoded'
+    return requests.post(sim.api_url + '/v3/order?' + query, data=body, headers=headers, timeout=10)
+
+
+@pytest.fixture
+def doc_time_sim(make_sim):
+    """A simulator whose clock reads the documented example's timestamp."""
+    clock = Clock()
+    clock.advance(DOC_TIMESTAMP_MS / 1000.0)
+    sim = make_sim(clock=clock)
+    assert abs(now_ms(sim) - DOC_TIMESTAMP_MS) <= 1
+    return sim
+
+
+def test_documented_query_string_signature_is_accepted(doc_time_sim):
+    sim = doc_time_sim
+    response = _post_order(sim, DOC_QUERY + '&signature=' + DOC_QUERY_SIGNATURE)
+    assert response.status_code == 200, response.text
+    order = response.json()
+    assert order['symbol'] == 'LTCBTC' and order['side'] == 'BUY' and order['type'] == 'LIMIT'
+    assert order['transactTime'] == now_ms(sim)
+    # the signature is not case sensitive
+    upper = _post_order(sim, DOC_QUERY + '&signature=' + DOC_QUERY_SIGNATURE.upper())
+    assert upper.status_code == 200, upper.text
+    # one character changed in the signature, or in the signed payload
+    assert_error(_post_order(sim, DOC_QUERY + '&signature=' + _one_char_changed(DOC_QUERY_SIGNATURE)),
+                 400, -1022)
+    assert_error(_post_order(sim, DOC_QUERY.replace('price=0.1', 'price=0.2')
+                             + '&signature=' + DOC_QUERY_SIGNATURE), 400, -1022)
+
+
+def test_documented_mixed_query_and_body_signature_is_accepted(doc_time_sim):
+    sim = doc_time_sim
+    response = _post_order(sim, DOC_MIXED_QUERY, DOC_MIXED_BODY + '&signature=' + DOC_MIXED_SIGNATURE)
+    assert response.status_code == 200, response.text
+    order = response.json()
+    assert order['symbol'] == 'LTCBTC' and order['side'] == 'BUY'
+    # the payload is the query and the body concatenated without '&': that signature differs
+    assert DOC_MIXED_SIGNATURE != DOC_QUERY_SIGNATURE
+    assert_error(_post_order(sim, DOC_MIXED_QUERY, DOC_MIXED_BODY + '&signature=' + DOC_QUERY_SIGNATURE),
+                 400, -1022)
+    assert_error(_post_order(sim, DOC_MIXED_QUERY,
+                             DOC_MIXED_BODY + '&signature=' + _one_char_changed(DOC_MIXED_SIGNATURE, 0)),
+                 400, -1022)
+    assert_error(_post_order(sim, DOC_MIXED_QUERY.replace('LTCBTC', 'LTCBTD'),
+                             DOC_MIXED_BODY + '&signature=' + DOC_MIXED_SIGNATURE), 400, -1022)

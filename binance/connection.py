@@ -11,8 +11,12 @@ and a named :class:`ConnectionState`:
 
 Rules kept here:
 
-* A lost or failed connection is retried with the backoff policy. Any
-  connection that opened counts as a success and resets the count. After
+* A lost or failed connection is retried with the backoff policy. A
+  connection counts as a success, and resets the count, only once it
+  delivered a data message or stayed open for ``stable_after`` seconds: a
+  server that accepts and closes at once is retried with growing delays and
+  given up on like one that refuses (Binance bans clients that open more than
+  300 connections in 5 minutes). After
   ``policy.max_retries`` failed retries in a row the callback receives exactly
   one ``{'e': 'error', 'm': 'Max reconnect retries reached'}`` and nothing is
   retried any more.
@@ -71,11 +75,11 @@ from service_identity import VerificationError
 from twisted.internet import defer
 
 from .backoff import BackoffPolicy
-from .protocol import StreamClientFactory, StreamClientProtocol
+from .protocol import MAX_MESSAGE_SIZE, StreamClientFactory, StreamClientProtocol
 from .tls import client_tls_options, load_trust_root
 
 __all__ = ['ConnectionState', 'StreamConnection', 'StreamSession', 'MAX_RETRIES_MESSAGE',
-           'DEFAULT_HEARTBEAT_TIMEOUT']
+           'DEFAULT_HEARTBEAT_TIMEOUT', 'DEFAULT_STABLE_AFTER']
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +91,8 @@ DEFAULT_HEARTBEAT_TIMEOUT = 30.0
 MAX_RETRY_AFTER = 300.0
 #: Seconds allowed for TCP connect, TLS and the WebSocket opening handshake.
 DEFAULT_HANDSHAKE_TIMEOUT = 10.0
+#: Seconds a socket must stay open, without any data message, to count as a success.
+DEFAULT_STABLE_AFTER = 5.0
 
 
 class ConnectionState(enum.Enum):
@@ -146,6 +152,11 @@ class StreamConnection:
         heartbeat_timeout: seconds of silence before the socket is dropped and
             replaced; ``None`` turns the check off.
         handshake_timeout: seconds allowed to connect and shake hands.
+        stable_after: seconds an open socket must last, if it delivers no data
+            message, before it counts as a successful connection (resetting
+            the retry count).
+        max_message_size: largest message accepted, in bytes; a bigger one
+            fails the connection (close code 1009) and is never delivered.
         ca_file: PEM file of CAs to trust for ``wss://``; certifi's roots if ``None``.
         session: a :class:`StreamSession` for user-data sockets.
         reactor: provides ``connectTCP``, ``connectSSL`` and ``callLater``;
@@ -153,7 +164,7 @@ class StreamConnection:
 
     Raises:
         TypeError: ``callback`` is not callable.
-        ValueError: bad URL or heartbeat timeout.
+        ValueError: bad URL, heartbeat timeout, stable_after or max_message_size.
         OSError: ``ca_file`` cannot be read.
     """
 
@@ -161,6 +172,8 @@ class StreamConnection:
                  policy: Optional[BackoffPolicy] = None,
                  heartbeat_timeout: Optional[float] = DEFAULT_HEARTBEAT_TIMEOUT,
                  handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
+                 stable_after: float = DEFAULT_STABLE_AFTER,
+                 max_message_size: int = MAX_MESSAGE_SIZE,
                  ca_file: Optional[str] = None, session: Optional[StreamSession] = None,
                  reactor: Any = None) -> None:
         if not callable(callback):
@@ -168,6 +181,12 @@ class StreamConnection:
         if heartbeat_timeout is not None and not heartbeat_timeout > 0:
             raise ValueError('heartbeat_timeout must be positive or None, got {!r}'
                              .format(heartbeat_timeout))
+        if not stable_after > 0:
+            raise ValueError('stable_after must be positive, got {!r}'.format(stable_after))
+        if isinstance(max_message_size, bool) or not isinstance(max_message_size, int) \
+                or max_message_size <= 0:
+            raise ValueError('max_message_size must be a positive int, got {!r}'
+                             .format(max_message_size))
         if session is None:
             parse_url(url)  # raises ValueError now rather than on the reactor thread
         if ca_file is not None:
@@ -179,6 +198,8 @@ class StreamConnection:
         self.policy = policy or BackoffPolicy()
         self.heartbeat_timeout = heartbeat_timeout
         self.handshake_timeout = handshake_timeout
+        self.stable_after = stable_after
+        self.max_message_size = max_message_size
         self.ca_file = ca_file
         self.opened_count = 0
         self._callback = callback
@@ -189,6 +210,8 @@ class StreamConnection:
         self._retry_at_open = 0
         self._generation = 0
         self._timer: Optional[Any] = None
+        self._stable_timer: Optional[Any] = None
+        self._proven = False
         self._factory: Optional[StreamClientFactory] = None
         self._connector: Optional[Any] = None
         self._protocol: Optional[StreamClientProtocol] = None
@@ -216,7 +239,8 @@ class StreamConnection:
     @property
     def retry_number(self) -> int:
         """Number of the retry scheduled or under way; 0 until the first failure
-        and again after every successful connection."""
+        and again after every successful connection (one that delivered data or
+        stayed open for ``stable_after`` seconds)."""
         return self._retry
 
     @property
@@ -232,9 +256,14 @@ class StreamConnection:
     def start(self) -> None:
         """Connect for the first time (reactor thread).
 
+        A connection stopped before it started (``stop_socket`` from another
+        thread overtook the queued start) stays stopped, quietly.
+
         Raises:
             RuntimeError: the connection was already started.
         """
+        if self._state is ConnectionState.STOPPED:
+            return
         if self._state is not ConnectionState.NEW:
             raise RuntimeError('{!r} was already started'.format(self))
         self._connect()
@@ -249,6 +278,7 @@ class StreamConnection:
             return self._stopped_deferred()
         self._generation += 1
         self._cancel_timer()
+        self._cancel_stable_timer()
         self._set_state(ConnectionState.STOPPED)
         self._retire_outgoing()
         self._stop_session()
@@ -296,6 +326,7 @@ class StreamConnection:
         log.info('%s: %s; opening a new socket now', self.name, reason)
         self._retire_outgoing()  # a socket still held from an earlier switch
         self._outgoing = old
+        self._cancel_stable_timer()
         self._forget_attempt(was_open=False)
         self._connect()
 
@@ -318,6 +349,8 @@ class StreamConnection:
         if self._protocol is None:
             return
         log.warning('%s: %s', self.name, reason)
+        self._cancel_stable_timer()
+        self._proven = True  # settled: a failure, whatever arrives before the drop
         self._retry = self._retry_at_open
         self._protocol.detach()
         self._protocol.dropConnection(abort=True)
@@ -367,6 +400,8 @@ class StreamConnection:
         factory = StreamClientFactory(self, url, self._reactor, self.heartbeat_timeout,
                                       self.handshake_timeout)
         self._factory = factory
+        factory.setProtocolOptions(maxMessagePayloadSize=self.max_message_size,
+                                   maxFramePayloadSize=self.max_message_size)
         if factory.isSecure:
             tls = client_tls_options(factory.host, self.ca_file)
             self._connector = self._reactor.connectSSL(factory.host, factory.port, factory, tls,
@@ -384,7 +419,21 @@ class StreamConnection:
             self._retire_outgoing()
         self._protocol = protocol
         self._retry_at_open = self._retry
-        self._retry = 0
+        # Opening is not yet success: the first data message or stable_after
+        # seconds open reset the retry count (see _proven_by).
+        self._proven = False
+        self._cancel_stable_timer()
+        self._stable_timer = self._reactor.callLater(self.stable_after, self._proven_by, protocol)
+        handler = protocol._on_payload
+
+        def first_payload(payload: bytes, is_binary: bool) -> None:
+            # One-shot: later messages go straight to the handler, at no extra cost.
+            if protocol._on_payload is first_payload:
+                protocol._on_payload = handler
+            self._proven_by(protocol)
+            handler(payload, is_binary)
+
+        protocol._on_payload = first_payload
         self.opened_count += 1
         self._set_state(ConnectionState.OPEN)
         if self.opened_count > 1:
@@ -415,6 +464,14 @@ class StreamConnection:
         except Exception:
             log.exception('%s: the callback raised; the socket keeps running', self.name)
 
+    def _proven_by(self, protocol: StreamClientProtocol) -> None:
+        """The open socket delivered data or lasted stable_after seconds: a success."""
+        if protocol is not self._protocol or self._proven:
+            return
+        self._proven = True
+        self._cancel_stable_timer()
+        self._retry = 0
+
     def _attempt_ended(self, factory: StreamClientFactory, reason: Any) -> None:
         outgoing = self._outgoing
         if outgoing is not None and factory is outgoing.factory:
@@ -426,6 +483,7 @@ class StreamConnection:
         if factory is not self._factory:
             return  # a replaced attempt finishing late
         was_open = self._protocol is not None
+        self._cancel_stable_timer()
         self._forget_attempt(was_open)
         if self._state is ConnectionState.STOPPED:
             waiters, self._stop_waiters = self._stop_waiters, []
@@ -456,6 +514,7 @@ class StreamConnection:
 
     def _give_up(self) -> None:
         self._cancel_timer()
+        self._cancel_stable_timer()
         self._set_state(ConnectionState.GAVE_UP)
         self._retire_outgoing()
         self._stop_session()
@@ -471,6 +530,12 @@ class StreamConnection:
             if self._timer.active():
                 self._timer.cancel()
             self._timer = None
+
+    def _cancel_stable_timer(self) -> None:
+        if self._stable_timer is not None:
+            if self._stable_timer.active():
+                self._stable_timer.cancel()
+            self._stable_timer = None
 
     def _stopped_deferred(self) -> defer.Deferred:
         if self._factory is None:

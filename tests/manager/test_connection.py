@@ -178,18 +178,72 @@ def test_retry_after_of_a_refused_handshake_delays_the_next_attempt(memory_react
 def test_retry_count_resets_after_every_successful_connection(memory_reactor, exact_policy):
     conn, received = make(memory_reactor, exact_policy)
     refuse(memory_reactor)  # the first attempt fails, then retries 1 to 4 fail
-    for _ in range(3):
+    for n in range(3):
         for _ in range(4):
             memory_reactor.advance(2)
             refuse(memory_reactor)
         memory_reactor.advance(2)
         assert conn.retry_number == 5  # the last retry allowed is under way
         server = FakeServer(memory_reactor).accept()
+        assert conn.retry_number == 5, 'opening alone is not a success yet'
+        server.send('{"n":%d}' % n)  # a data message is
         assert conn.retry_number == 0
         server.lose()
         assert conn.retry_number == 1
-    assert received == []
+    assert received == [{'n': 0}, {'n': 1}, {'n': 2}]
     assert conn.opened_count == 3 and conn.reconnect_count == 2
+
+
+def test_accept_then_close_at_once_backs_off_and_gives_up(memory_reactor, exact_policy):
+    # A server that completes the handshake and drops the socket at once must
+    # not get a reconnect every 0.1 s forever (Binance bans such clients).
+    conn, received = make(memory_reactor, exact_policy)
+    FakeServer(memory_reactor).accept().lose()  # the first connection: not a retry
+    for delay in (0.1, 0.2, 0.4, 0.8, 1.6):
+        attempts = len(memory_reactor.tcpClients)
+        memory_reactor.advance(delay * 0.99)
+        assert len(memory_reactor.tcpClients) == attempts, 'retried too early'
+        memory_reactor.advance(delay * 0.02)
+        assert len(memory_reactor.tcpClients) == attempts + 1
+        assert received == []
+        FakeServer(memory_reactor).accept().lose()
+    assert received == [ERROR]
+    assert conn.state is ConnectionState.GAVE_UP
+    memory_reactor.advance(3600)
+    assert len(memory_reactor.tcpClients) == 6
+    assert memory_reactor.getDelayedCalls() == []
+
+
+def test_a_quiet_socket_counts_as_success_after_stable_after_seconds(memory_reactor,
+                                                                   exact_policy):
+    conn, received = make(memory_reactor, exact_policy, stable_after=3.0, heartbeat_timeout=None)
+    refuse(memory_reactor)
+    memory_reactor.advance(0.11)
+    refuse(memory_reactor)
+    memory_reactor.advance(0.21)
+    server = FakeServer(memory_reactor).accept()
+    memory_reactor.advance(2.9)
+    assert conn.retry_number == 2
+    memory_reactor.advance(0.2)
+    assert conn.retry_number == 0
+    server.lose()
+    assert conn.retry_number == 1
+    assert memory_reactor.getDelayedCalls()[0].getTime() - memory_reactor.seconds() \
+        == pytest.approx(0.1)
+    assert received == []
+
+
+def test_the_stable_timer_ends_with_its_socket(memory_reactor, exact_policy):
+    conn, _ = make(memory_reactor, exact_policy, stable_after=3.0, heartbeat_timeout=None)
+    FakeServer(memory_reactor).accept().lose()
+    memory_reactor.advance(0.11)
+    server = FakeServer(memory_reactor).accept()
+    server.lose()  # retry 1 failed after opening
+    assert conn.retry_number == 2
+    memory_reactor.advance(3.0)  # no stale timer of the dead socket resets the count
+    assert conn.retry_number == 2
+    conn.stop()
+    assert memory_reactor.getDelayedCalls() == []
 
 
 def test_many_drops_in_a_row_each_recovering_never_give_up(memory_reactor, exact_policy):
@@ -204,12 +258,13 @@ def test_many_drops_in_a_row_each_recovering_never_give_up(memory_reactor, exact
     assert conn.opened_count == 12
 
 
-@pytest.mark.parametrize('notice', [
-    b'{"e":"serverShutdown","E":1770123456789}',
-    b'{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1770123456789}}',
+@pytest.mark.parametrize('url, notice', [
+    (URL, b'{"e":"serverShutdown","E":1770123456789}'),
+    ('ws://127.0.0.1:9443/stream?streams=bnbbtc@trade',
+     b'{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1770123456789}}'),
 ])
-def test_server_shutdown_opens_a_new_socket_at_once_make_before_break(memory_reactor, notice):
-    conn, received = make(memory_reactor)
+def test_server_shutdown_opens_a_new_socket_at_once_make_before_break(memory_reactor, url, notice):
+    conn, received = make(memory_reactor, url=url)
     old = FakeServer(memory_reactor).accept()
     old.send(b'{"n":1}')
     old.send(notice)
@@ -250,9 +305,12 @@ def test_failed_successor_retries_while_the_old_socket_still_delivers(memory_rea
     assert conn.state is ConnectionState.BACKING_OFF
     old.send(b'{"n":1}')
     memory_reactor.advance(0.11)
-    FakeServer(memory_reactor).accept()
+    new = FakeServer(memory_reactor).accept()
     old.send(b'{"n":2}')
     assert received == [{'n': 1}]
+    assert conn.retry_number == 1, 'data of the replaced socket proves nothing'
+    new.send(b'{"n":3}')
+    assert received == [{'n': 1}, {'n': 3}]
     assert conn.retry_number == 0
 
 
@@ -302,6 +360,9 @@ def test_any_traffic_keeps_a_quiet_stream_alive(memory_reactor):
 def test_at_most_one_timer_per_connection(memory_reactor, exact_policy):
     conn, _ = make(memory_reactor, exact_policy, heartbeat_timeout=3.0)
     server = FakeServer(memory_reactor).accept()
+    # The heartbeat, and the success timer until the first data message.
+    assert len(memory_reactor.getDelayedCalls()) == 2
+    server.send(b'{}')
     assert len(memory_reactor.getDelayedCalls()) == 1
     for _ in range(10):
         server.send(b'{}')
@@ -356,6 +417,16 @@ def test_a_connection_starts_only_once(memory_reactor):
     conn, _ = make(memory_reactor)
     with pytest.raises(RuntimeError):
         conn.start()
+
+
+def test_a_start_queued_behind_a_stop_returns_quietly(memory_reactor):
+    # stop_socket() from a callback runs at once; a start another thread
+    # queued earlier may run after it and must not raise.
+    conn = StreamConnection(URL, print, name='ws/bnbbtc@trade', reactor=memory_reactor)
+    conn.stop()
+    conn.start()
+    assert conn.state is ConnectionState.STOPPED
+    assert memory_reactor.tcpClients == []
 
 
 def test_tls_failure_is_reported_with_a_hint(memory_reactor, caplog):
@@ -484,6 +555,7 @@ def test_fail_attempt_counts_an_opened_socket_as_failed(memory_reactor, exact_po
     refuse(memory_reactor)
     memory_reactor.advance(0.3)
     server = FakeServer(memory_reactor).accept()  # retry 2 opened
+    server.send(b'{"id":1}')
     assert conn.retry_number == 0
     conn.fail_attempt('subscription refused')
     server.lose()
@@ -518,13 +590,38 @@ def test_repr_names_the_key_never_the_url(memory_reactor):
     assert 'user:1' in repr(conn)
 
 
-def test_payloads_fed_straight_to_on_payload_count_as_traffic(memory_reactor):
-    # A frame parser that bypasses dataReceived hands payloads to _on_payload;
-    # the heartbeat must still see the stream as alive.
+def test_messages_on_the_fast_path_count_as_traffic(memory_reactor):
+    # The fast path reads frames itself, behind dataReceived; the heartbeat
+    # must still see the stream as alive.
     conn, received = make(memory_reactor, heartbeat_timeout=3.0)
     server = FakeServer(memory_reactor).accept()
     for i in range(30):
-        server.protocol._on_payload(b'{"n":%d}' % i, False)
+        server.send(b'{"n":%d}' % i)
         memory_reactor.advance(0.5)
     assert received == [{'n': i} for i in range(30)]
     assert not server.aborted and server.client_frames() == []
+
+
+def test_a_message_over_max_message_size_fails_the_connection_undelivered(memory_reactor,
+                                                                         exact_policy):
+    conn, received = make(memory_reactor, exact_policy, max_message_size=1000)
+    server = FakeServer(memory_reactor).accept()
+    server.send(b'{"n":1}')
+    small = b'{"pad":"' + b'x' * 980 + b'"}'  # 990 bytes: allowed
+    server.send(small)
+    server.send(b'{"pad":"' + b'x' * 1100 + b'"}')
+    server.send(b'{"n":2}')  # after the failure nothing is delivered
+    assert received == [{'n': 1}, {'pad': 'x' * 980}]
+    assert server.aborted  # Autobahn fails the connection by dropping it
+    server.lose()
+    assert conn.state is ConnectionState.BACKING_OFF
+    memory_reactor.advance(0.11)
+    assert len(memory_reactor.tcpClients) == 2
+
+
+def test_max_message_size_must_be_a_positive_int(memory_reactor):
+    for bad in (0, -1, 1.5, True, '10'):
+        with pytest.raises(ValueError):
+            StreamConnection(URL, print, reactor=memory_reactor, max_message_size=bad)
+    with pytest.raises(ValueError):
+        StreamConnection(URL, print, reactor=memory_reactor, stable_after=0)

@@ -8,13 +8,18 @@ Stream names follow Binance's rules: the symbol is lower-cased, intervals and
 depths are taken from :mod:`binance.enums`. :func:`raw_path` and
 :func:`combined_path` turn names into the path after the base URL, which is
 also the ``conn_key`` the socket manager returns.
+
+Symbols are ASCII letters and digits, or letters of scripts without case:
+Binance lists a few symbols in such scripts (Chinese, for instance), while an
+accented capital or a full-width ``Ｂ`` is a typing slip that would open a
+stream that never sends anything.
 """
 from typing import Any, Callable, Optional, Sequence
 
 from .enums import KLINE_INTERVALS, WEBSOCKET_DEPTHS
 
 __all__ = [
-    'ALL_TICKERS', 'ALL_BOOK_TICKERS', 'DEPTH_INTERVALS',
+    'ALL_TICKERS', 'ALL_BOOK_TICKERS', 'DEPTH_INTERVALS', 'MAX_STREAMS_PER_CONNECTION',
     'check_callback', 'normalize_symbol',
     'trade_stream', 'aggtrade_stream', 'kline_stream', 'depth_stream',
     'symbol_ticker_stream', 'miniticker_stream', 'symbol_book_ticker_stream',
@@ -27,6 +32,19 @@ ALL_TICKERS = '!ticker@arr'
 ALL_BOOK_TICKERS = '!bookTicker'
 #: Values accepted for ``start_depth_socket(..., interval=)``: ``None`` (1000 ms) or 100 ms.
 DEPTH_INTERVALS = (None, 100)
+#: Most streams one connection may carry (Binance disconnects beyond that).
+MAX_STREAMS_PER_CONNECTION = 1024
+#: ASCII characters allowed in a stream name besides letters and digits
+#: (``!miniTicker@arr@1000ms``, ``bnbbtc@kline_1m@+08:00``).
+_STREAM_PUNCTUATION = frozenset('@_!:+.-')
+
+
+def _symbol_char_ok(char: str) -> bool:
+    """ASCII letter or digit, or a letter of a caseless script (not a full-width form)."""
+    if char.isascii():
+        return char.isalnum()
+    return (char.isalpha() and char.lower() == char.upper()
+            and not '\uff00' <= char <= '\uffef')
 
 
 def check_callback(callback: Any) -> Callable[[Any], Any]:
@@ -46,14 +64,16 @@ def normalize_symbol(symbol: Any) -> str:
 
     Raises:
         TypeError: ``symbol`` is not a string.
-        ValueError: ``symbol`` is empty or has characters that are not letters or digits.
+        ValueError: ``symbol`` is empty or has characters other than ASCII
+            letters and digits (or letters of a caseless script, such as Chinese).
     """
     if not isinstance(symbol, str):
         raise TypeError('symbol must be a string such as \'BNBBTC\', got {!r}'.format(symbol))
     if not symbol:
         raise ValueError('symbol must not be empty')
-    if not symbol.isalnum():
-        raise ValueError('symbol must contain letters and digits only, got {!r}'.format(symbol))
+    if not all(_symbol_char_ok(char) for char in symbol):
+        raise ValueError('symbol must contain ASCII letters and digits only (such as '
+                         '\'BNBBTC\'), got {!r}'.format(symbol))
     return symbol.lower()
 
 
@@ -158,16 +178,28 @@ def combined_path(streams: Sequence[str]) -> str:
 
     Raises:
         TypeError: ``streams`` is not a list or tuple of strings.
-        ValueError: ``streams`` is empty or holds an empty name or one with ``/``.
+        ValueError: ``streams`` is empty, longer than
+            :data:`MAX_STREAMS_PER_CONNECTION`, or holds a name that is empty or
+            has a character no stream name has (space, ``/``, ``?``, ``&``,
+            ``#``, ``%``, ...).
     """
     if not isinstance(streams, (list, tuple)):
         raise TypeError('streams must be a list of stream names such as '
                         '[\'bnbbtc@aggTrade\', \'neobtc@ticker\'], got {!r}'.format(streams))
     if not streams:
         raise ValueError('streams must name at least one stream')
+    if len(streams) > MAX_STREAMS_PER_CONNECTION:
+        raise ValueError('one connection carries at most {} streams, got {}; split them over '
+                         'several multiplex sockets'.format(MAX_STREAMS_PER_CONNECTION,
+                                                            len(streams)))
     for name in streams:
         if not isinstance(name, str):
             raise TypeError('every stream name must be a string, got {!r}'.format(name))
-        if not name or '/' in name or name != name.strip():
-            raise ValueError('invalid stream name {!r}'.format(name))
+        if not name:
+            raise ValueError('stream names must not be empty')
+        bad = [char for char in name
+               if not (char in _STREAM_PUNCTUATION or _symbol_char_ok(char))]
+        if bad:
+            raise ValueError('invalid stream name {!r}: {!r} is not allowed in a stream name '
+                             '(such as \'bnbbtc@aggTrade\')'.format(name, bad[0]))
     return 'stream?streams=' + '/'.join(streams)

@@ -47,6 +47,12 @@ def test_paths():
     (None, TypeError), (123, TypeError), (b'BNBBTC', TypeError), (['BNBBTC'], TypeError),
     ('', ValueError), ('BNB BTC', ValueError), ('bnbbtc@trade', ValueError),
     ('BNB/BTC', ValueError), ('BNBBTC?x=1', ValueError),
+    ('BNB\u00c9', ValueError),  # accented capital
+    ('\uff22\uff2e\uff22BTC', ValueError),  # full-width letters
+    ('BNB\uff11', ValueError),  # full-width digit
+    ('BNB\u0661', ValueError),  # Arabic-Indic digit
+    ('BNB\u00df', ValueError),  # a cased letter without an upper-case form of its own
+    ('BNB\tBTC', ValueError),
 ])
 def test_bad_symbols(symbol, error):
     for build in (streams.trade_stream, streams.aggtrade_stream, streams.symbol_ticker_stream,
@@ -88,11 +94,30 @@ def test_bad_miniticker_update_time(update_time, error):
     ([], ValueError), ((), ValueError), ('bnbbtc@trade', TypeError), (None, TypeError),
     ({'bnbbtc@trade'}, TypeError), ([None], TypeError), (['bnbbtc@trade', 5], TypeError),
     ([''], ValueError), (['a@trade', ''], ValueError), (['a@trade/b@trade'], ValueError),
-    ([' a@trade'], ValueError),
+    ([' a@trade'], ValueError), (['a@trade '], ValueError), (['bnb btc@trade'], ValueError),
+    (['a@trade#x'], ValueError), (['a@trade?x=1'], ValueError), (['a@trade&b=1'], ValueError),
+    (['a@trade%2F'], ValueError), (['a@trade=1'], ValueError), (['bnb\u00e9@trade'], ValueError),
+    (['\uff42nb@trade'], ValueError), (['a@trade'] * 1025, ValueError),
 ])
 def test_bad_stream_lists(value, error):
     with pytest.raises(error):
         streams.combined_path(value)
+
+
+def test_symbols_of_caseless_scripts_and_every_real_stream_name_are_accepted():
+    # Binance lists a few symbols in caseless scripts such as Chinese.
+    assert streams.trade_stream('\u5e01\u5b89USDT') == '\u5e01\u5b89usdt@trade'
+    names = ['bnbbtc@aggTrade', '!miniTicker@arr@1000ms', 'bnbbtc@depth20@100ms',
+             'bnbbtc@kline_1m@+08:00', 'btcusdt@ticker_1h', '!ticker_4h@arr', '!ticker@arr',
+             '\u5e01\u5b89usdt@trade']
+    assert streams.combined_path(names) == 'stream?streams=' + '/'.join(names)
+    many = ['s{}@trade'.format(i) for i in range(streams.MAX_STREAMS_PER_CONNECTION)]
+    assert streams.combined_path(many).count('/') == 1023
+
+
+def test_too_many_streams_name_the_limit():
+    with pytest.raises(ValueError, match='1024'):
+        streams.combined_path(['s{}@trade'.format(i) for i in range(1025)])
 
 
 def test_callback_check():

@@ -144,7 +144,8 @@ class ListenKeyKeepalive:
         if not self._running or self._key is None:
             return
         generation = self._generation
-        d = self._run(self._client.stream_keepalive, self._key)
+        # maybeDeferred: a runner that raises at once must not stop the re-arming.
+        d = defer.maybeDeferred(self._run, self._client.stream_keepalive, self._key)
         d.addCallbacks(self._kept_alive, self._keepalive_failed,
                        callbackArgs=(generation,), errbackArgs=(generation,))
         d.addErrback(self._unexpected)
@@ -167,7 +168,7 @@ class ListenKeyKeepalive:
         self._retry_later('keepalive', failure)
 
     def _renew(self, generation: int) -> None:
-        d = self._run(self._client.stream_get_listen_key)
+        d = defer.maybeDeferred(self._run, self._client.stream_get_listen_key)
         d.addCallbacks(self._renewed, self._renew_failed,
                        callbackArgs=(generation,), errbackArgs=(generation,))
         d.addErrback(self._unexpected)
@@ -218,12 +219,18 @@ class ListenTokenRenewer:
         run: runs a blocking call off the reactor, returning a Deferred.
         lead: fraction of the validity left when renewing (capped at ``max_lead`` seconds).
         retry_policy: delays between retries of a failed fetch.
+        min_delay: shortest wait before a renewal, even for a token that
+            arrives already expired (then the wait grows with ``retry_policy``).
     """
+
+    #: Shortest wait, in seconds, before renewing a token.
+    MIN_DELAY = 1.0
 
     def __init__(self, client: Any, isolated_symbol: Optional[str],
                  on_token: Callable[[str], None], clock: IReactorTime, run: Runner,
                  lead: float = 0.2, max_lead: float = 600.0,
-                 retry_policy: Optional[BackoffPolicy] = None) -> None:
+                 retry_policy: Optional[BackoffPolicy] = None,
+                 min_delay: Optional[float] = None) -> None:
         self._client = client
         self._symbol = isolated_symbol
         self._on_token = on_token
@@ -233,8 +240,11 @@ class ListenTokenRenewer:
         self._max_lead = max_lead
         self._policy = retry_policy or BackoffPolicy(initial=1.0, max_delay=60.0, jitter=0.2)
         self._timer = _Timer(clock)
+        self._min_delay = self.MIN_DELAY if min_delay is None else min_delay
         self._running = False
         self._failures = 0
+        self._short_lived = 0  # tokens in a row that left less than min_delay
+        self._refusals = 0  # renewed tokens in a row the server did not accept
         self._generation = 0
 
     def __repr__(self) -> str:
@@ -254,7 +264,8 @@ class ListenTokenRenewer:
         self._running = True
         self._generation += 1
         generation = self._generation
-        d = self._run(self._create)
+        # maybeDeferred: a runner that raises at once fails the Deferred instead.
+        d = defer.maybeDeferred(self._run, self._create)
         d.addCallback(self._got, generation)
         return d
 
@@ -275,6 +286,13 @@ class ListenTokenRenewer:
         else:
             remaining = max(0.0, (float(expiration_ms) - float(now_ms)) / 1000.0)
         delay = remaining - min(remaining * self._lead, self._max_lead)
+        if delay < self._min_delay:
+            # A token that is (nearly) expired on arrival: renewing at once would
+            # fetch tokens back to back, so wait at least min_delay, longer each time.
+            self._short_lived += 1
+            delay = max(self._min_delay, self._policy.delay(self._short_lived))
+        else:
+            self._short_lived = 0
         log.debug('margin listen token renewal in %.1f s', delay)
         self._timer.schedule(delay, self._renew)
 
@@ -296,6 +314,23 @@ class ListenTokenRenewer:
         log.warning('margin listen token renewal failed (%s); retrying in %.1f s',
                     _describe(failure), delay)
         self._timer.schedule(delay, self._renew)
+
+    def retry_later(self, reason: str) -> None:
+        """The server refused the renewed token: fetch another one after a backoff delay.
+
+        Args:
+            reason: a log-safe description of the refusal.
+        """
+        if not self._running:
+            return
+        self._refusals += 1
+        delay = max(self._min_delay, self._policy.delay(self._refusals))
+        log.warning('%s; retrying the margin listen token renewal in %.1f s', reason, delay)
+        self._timer.schedule(delay, self._renew)
+
+    def confirmed(self) -> None:
+        """The server accepted a token: later refusals start the backoff afresh."""
+        self._refusals = 0
 
     def stop(self) -> None:
         """Stop renewing; fetches in flight are ignored."""

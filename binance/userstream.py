@@ -29,7 +29,7 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Set
 
 import orjson
-from twisted.internet import threads
+from twisted.internet import defer, threads
 from twisted.python.failure import Failure
 
 from . import signing
@@ -157,6 +157,14 @@ class _SwitchoverFilter:
         return False
 
 
+def _as_int(value: Any) -> int:
+    """``value`` as an int, 0 when it is missing or not a number (a malformed answer)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
 def _error_event(message: str) -> Dict[str, str]:
     """The error dict user callbacks already know from python-binance."""
     return {'e': 'error', 'm': message}
@@ -178,12 +186,18 @@ class _WsApiSession(StreamSession):
 
     label = 'user data'
     holds_outgoing = True
+    #: Seconds a subscription request may stay unanswered before the socket
+    #: counts as a failed attempt (class-wide default; ``request_timeout=``
+    #: sets it per session).
+    REQUEST_TIMEOUT = 10.0
 
-    def __init__(self, manager: Any) -> None:
+    def __init__(self, manager: Any, request_timeout: Optional[float] = None) -> None:
         self._manager = manager
+        self.request_timeout = self.REQUEST_TIMEOUT if request_timeout is None else request_timeout
         self._switchover = _SwitchoverFilter()
         self._next_id = 1
         self._pending: Dict[Any, Callable[[Dict[str, Any]], None]] = {}
+        self._deadlines: Dict[Any, Any] = {}
         self._current: Optional[int] = None
         self._retired: Set[int] = set()
         self._open = False
@@ -202,7 +216,8 @@ class _WsApiSession(StreamSession):
         return venue_url(self._manager, 'WS_API_URL')
 
     def _request(self, method: str, params: Optional[Dict[str, Any]],
-                 on_answer: Callable[[Dict[str, Any]], None]) -> bool:
+                 on_answer: Callable[[Dict[str, Any]], None], timed: bool = False) -> bool:
+        """Send a request; ``timed`` ones fail the attempt when no answer comes in time."""
         request_id = self._next_id
         self._next_id += 1
         request: Dict[str, Any] = {'id': request_id, 'method': method}
@@ -213,14 +228,48 @@ class _WsApiSession(StreamSession):
         sent = self.connection.send(request)
         if not sent:
             self._pending.pop(request_id, None)
+        elif timed and self.request_timeout and self.request_timeout > 0:
+            self._deadlines[request_id] = self.connection.clock.callLater(
+                self.request_timeout, self._unanswered, request_id, method)
         return sent
+
+    def _forget_requests(self) -> None:
+        """Drop every request in flight and its deadline (the socket is gone or new)."""
+        self._pending.clear()
+        deadlines, self._deadlines = self._deadlines, {}
+        for call in deadlines.values():
+            if call.active():
+                call.cancel()
+
+    def _unanswered(self, request_id: Any, method: str) -> None:
+        """A timed request got no answer: a server that ignores us must not leave us waiting."""
+        self._deadlines.pop(request_id, None)
+        if self._pending.pop(request_id, None) is None:
+            return
+        connection = self.connection
+        if self._stopped or not self._open or connection is None:
+            return
+        text = '{} got no answer within {:g} s'.format(method, self.request_timeout)
+        if self._current is not None:
+            # A renewal on a socket that is still subscribed: keep delivering.
+            self._renewal_refused(text)
+            return
+        # The socket is useless without its subscription. A replaced socket held
+        # for the switch is released now (it drains what it still has) rather
+        # than kept for as long as the retries take.
+        connection.release_outgoing()
+        connection.fail_attempt(text)
+
+    def _renewal_refused(self, text: str) -> None:
+        """A new subscription on an already subscribed socket failed (subclasses retry)."""
+        log.warning('%s: %s; the current subscription goes on', self._name(), text)
 
     def on_open(self, protocol: Any) -> None:
         """The socket opened: subscribe (a replaced socket delivers until that is done)."""
         if self.connection is not None and self.connection.replacing:
             self._switchover.start()
         self._open = True
-        self._pending.clear()
+        self._forget_requests()
         self._current = None
         self._retired.clear()
         self.subscribe()
@@ -251,7 +300,11 @@ class _WsApiSession(StreamSession):
                 return None
             return event
         if 'id' in message and ('status' in message or 'result' in message or 'error' in message):
-            handler = self._pending.pop(message.get('id'), None)
+            request_id = message.get('id')
+            deadline = self._deadlines.pop(request_id, None) if self._deadlines else None
+            if deadline is not None and deadline.active():
+                deadline.cancel()
+            handler = self._pending.pop(request_id, None)
             if handler is not None:
                 handler(message)
             else:
@@ -264,7 +317,7 @@ class _WsApiSession(StreamSession):
         if self._switchover.socket_closed(self.connection):
             return  # the replaced socket; the current one goes on
         self._open = False
-        self._pending.clear()
+        self._forget_requests()
         self._current = None
         self._retired.clear()
 
@@ -272,12 +325,14 @@ class _WsApiSession(StreamSession):
         """Unsubscribe (when a socket is open) and release timers."""
         self._stopped = True
         self._switchover.stop()
+        in_flight = bool(self._pending)
+        self._forget_requests()
         if not self._open:
             return
         if self._current is not None:
             self._request('userDataStream.unsubscribe', {'subscriptionId': self._current},
                           lambda answer: None)
-        elif self._pending:
+        elif in_flight:
             # A subscription is in flight: without an id, unsubscribe ends every
             # subscription of this connection.
             self._request('userDataStream.unsubscribe', None, lambda answer: None)
@@ -302,8 +357,10 @@ class _WsApiSession(StreamSession):
         return sid
 
     def _refused(self, answer: Dict[str, Any]) -> BinanceAPIException:
-        error = answer.get('error') if isinstance(answer.get('error'), dict) else {}
-        return BinanceAPIException(int(answer.get('status') or 0), int(error.get('code') or 0),
+        error = answer.get('error')
+        if not isinstance(error, dict):
+            error = {}
+        return BinanceAPIException(_as_int(answer.get('status')), _as_int(error.get('code')),
                                    str(error.get('msg') or 'subscription refused'),
                                    endpoint='WebSocket API')
 
@@ -327,8 +384,9 @@ class SignatureSubscription(_WsApiSession):
         run: runs a blocking call off the reactor (clock resynchronisation).
     """
 
-    def __init__(self, manager: Any, run: Runner = threads.deferToThread) -> None:
-        super().__init__(manager)
+    def __init__(self, manager: Any, run: Runner = threads.deferToThread,
+                 request_timeout: Optional[float] = None) -> None:
+        super().__init__(manager, request_timeout)
         self._client = manager._client
         self._run = run
         self._resynced = False
@@ -341,7 +399,7 @@ class SignatureSubscription(_WsApiSession):
             params['recvWindow'] = client.recv_window
         params['signature'] = signing.hmac_sha256_hex(
             client.API_SECRET, signing.ws_api_signature_payload(params))
-        self._request('userDataStream.subscribe.signature', params, self._answered)
+        self._request('userDataStream.subscribe.signature', params, self._answered, timed=True)
 
     def _answered(self, answer: Dict[str, Any]) -> None:
         if self._ok(answer):
@@ -355,7 +413,7 @@ class SignatureSubscription(_WsApiSession):
             # The local clock is off: measure the server's and sign again, once.
             self._resynced = True
             log.info('%s: timestamp refused; resynchronising the clock', self._name())
-            d = self._run(self._client.sync_time)
+            d = defer.maybeDeferred(self._run, self._client.sync_time)
             d.addCallbacks(lambda _offset: self._resubscribe_if_open(),
                            lambda failure: self._give_up_attempt(failure))
             return
@@ -401,8 +459,9 @@ class ListenTokenSubscription(_WsApiSession):
     """
 
     def __init__(self, manager: Any, isolated_symbol: Optional[str] = None,
-                 run: Runner = threads.deferToThread) -> None:
-        super().__init__(manager)
+                 run: Runner = threads.deferToThread,
+                 request_timeout: Optional[float] = None) -> None:
+        super().__init__(manager, request_timeout)
         self.label = 'isolated margin data' if isolated_symbol else 'margin data'
         self._client = manager._client
         self._symbol = isolated_symbol
@@ -431,14 +490,22 @@ class ListenTokenSubscription(_WsApiSession):
         """Send ``userDataStream.subscribe.listenToken`` with the current token."""
         if self._token is not None:
             self._request('userDataStream.subscribe.listenToken', {'listenToken': self._token},
-                          self._answered)
+                          self._answered, timed=True)
 
     def _answered(self, answer: Dict[str, Any]) -> None:
         if self._ok(answer):
             self._subscribed(answer)
+            if self._renewer is not None:
+                self._renewer.confirmed()
             return
         exc = self._refused(answer)
         assert self.connection is not None
+        if self._current is not None:
+            # A renewal was refused while the previous token's subscription
+            # still delivers: keep the socket, fetch another token later.
+            self._renewal_refused('{} renewal refused: {} (code {})'.format(
+                self.label, exc.message, exc.code))
+            return
         if exc.code in _AUTH_ERRORS:
             self._fatal('{} subscription refused: {} (code {})'.format(
                 self.label, exc.message, exc.code))
@@ -447,6 +514,12 @@ class ListenTokenSubscription(_WsApiSession):
         # fetches a new token.
         self.connection.fail_attempt('{} subscription refused: {} (code {})'.format(
             self.label, exc.message, exc.code))
+
+    def _renewal_refused(self, text: str) -> None:
+        if self._renewer is not None and not self._stopped:
+            self._renewer.retry_later(text)
+        else:
+            super()._renewal_refused(text)
 
     def _renewed(self, token: str) -> None:
         self._token = token
@@ -514,6 +587,8 @@ class ListenKeyStream(StreamSession):
         return d
 
     def _key_refused(self, failure: Failure) -> Failure:
+        if self._stopped:
+            return failure  # stopped while the POST was in flight: the user hears nothing more
         exc = failure.value
         if (isinstance(exc, BinanceAPIException) and self.connection is not None
                 and (exc.code in _AUTH_ERRORS or exc.status_code == 410)):

@@ -38,6 +38,10 @@ class ScriptedRest:
         self.calls.append(('new key', None, self.clock.seconds()))
         return self._answer(self.listen_key_answers, 'key-1')
 
+    def stream_close(self, key):
+        self.calls.append(('delete', key, self.clock.seconds()))
+        return {}
+
     def timestamp(self):
         return int(self.clock.seconds() * 1000)
 
@@ -158,8 +162,12 @@ def test_stop_cancels_and_ignores_calls_in_flight():
     pending[0][0].callback({})
     assert keeper.next_call_in() is None
     clock.advance(100)
-    assert len(pending) == 1
-    assert not any(c[0] == 'delete' for c in rest.calls)
+    # Only the keepalive was ever asked for: no DELETE (stream_close) on stop,
+    # which the double would have recorded had it been run.
+    assert [fn for _, fn, _ in pending] == [rest.stream_keepalive]
+    for _, fn, args in pending:
+        fn(*args)
+    assert [c[0] for c in rest.calls] == ['keepalive']
 
 
 def test_token_renewed_before_expiry_and_after_failures():
@@ -183,3 +191,96 @@ def test_token_renewed_before_expiry_and_after_failures():
     renewer.stop()
     clock.advance(1000)
     assert tokens == ['tok-3']
+
+
+class RaisingRunner:
+    """A runner that raises at once for its first ``failures`` calls, then runs the call."""
+
+    def __init__(self, failures):
+        self.failures = failures
+
+    def __call__(self, fn, *args):
+        if self.failures > 0:
+            self.failures -= 1
+            raise RuntimeError('no thread available')
+        return defer.maybeDeferred(fn, *args)
+
+
+def test_keepalive_rearms_when_the_runner_raises():
+    clock = task.Clock()
+    rest = ScriptedRest(clock)
+    keeper = ListenKeyKeepalive(rest, 10.0, lambda key: None, clock, RaisingRunner(2),
+                                retry_policy=no_jitter())
+    keeper.start('key-1')
+    clock.advance(10)                   # raises inside the runner: retried after 1 s
+    assert keeper.failures == 1 and keeper.next_call_in() == 1
+    clock.pump([1, 2])                  # raises again, then the keepalive goes through
+    assert times(rest, 'keepalive') == [13.0]
+    assert keeper.failures == 0 and keeper.next_call_in() == 10
+
+
+def test_new_key_request_is_retried_when_the_runner_raises():
+    clock = task.Clock()
+    rest = ScriptedRest(clock)
+    rest.keepalive_answers = [BinanceAPIException(400, -1125, 'gone')]
+    rest.listen_key_answers = ['key-2']
+    raised = []
+
+    def run(fn, *args):
+        if fn == rest.stream_get_listen_key and not raised:
+            raised.append(fn)
+            raise RuntimeError('no thread available')
+        return defer.maybeDeferred(fn, *args)
+
+    new_keys = []
+    keeper = ListenKeyKeepalive(rest, 10.0, new_keys.append, clock, run, retry_policy=no_jitter())
+    keeper.start('key-1')
+    clock.advance(10)                   # -1125, then the new-key request raises
+    assert raised and new_keys == [] and keeper.next_call_in() == 1
+    clock.advance(1)
+    assert new_keys == ['key-2']
+
+
+def test_token_fetch_fails_its_deferred_and_renewal_retries_when_the_runner_raises():
+    clock = task.Clock()
+    rest = ScriptedRest(clock)
+    runner = RaisingRunner(1)
+    tokens = []
+    renewer = ListenTokenRenewer(rest, None, tokens.append, clock, runner,
+                                 retry_policy=no_jitter())
+    failed = []
+    renewer.fetch().addErrback(lambda f: failed.append(f.type))   # no exception escapes
+    assert failed == [RuntimeError]
+    first = []
+    renewer.fetch().addCallback(first.append)
+    assert first == ['tok-1']
+    runner.failures = 1
+    clock.advance(80)                   # the renewal's runner raises: retried after 1 s
+    assert tokens == [] and renewer.next_renewal_in() == 1
+    clock.advance(1)
+    assert tokens == ['tok-2']
+
+
+def test_tokens_expired_on_arrival_are_not_renewed_back_to_back():
+    clock = task.Clock()
+    clock.advance(1000)
+    rest = ScriptedRest(clock)
+
+    def stale(isolated_symbol=None):
+        # Ten tokens that expire now or expired already, then valid ones.
+        rest.calls.append(('token', isolated_symbol, clock.seconds()))
+        n = len(rest.calls)
+        if n > 10:
+            return {'token': 'fresh', 'expirationTime': rest.timestamp() + 100000}
+        return {'token': 'stale-{}'.format(n), 'expirationTime': rest.timestamp() - 5000 * (n % 2)}
+
+    rest.margin_create_listen_token = stale
+    renewer = ListenTokenRenewer(rest, None, lambda token: None, clock, rest.run,
+                                 retry_policy=no_jitter())
+    renewer.fetch()
+    assert renewer.next_renewal_in() == 1.0
+    clock.pump([1] * 30)
+    calls = times(rest, 'token')
+    gaps = [b - a for a, b in zip(calls, calls[1:])]
+    assert 2 <= len(calls) < 10
+    assert gaps[:3] == [1.0, 2.0, 4.0]      # a growing wait, never back to back

@@ -245,3 +245,121 @@ def test_replaced_socket_is_released_once_the_new_subscription_is_confirmed():
     session.on_message(answer(connection.sent[0], {'subscriptionId': 0}))
     assert connection.released == 1
     assert session.on_message({'subscriptionId': 0, 'event': dict(event)}) is None  # the copy
+
+
+# -- requests that get no answer -------------------------------------------------------
+
+
+def test_unanswered_subscription_fails_the_attempt_after_the_timeout():
+    session = SignatureSubscription(Manager(), run=run_now, request_timeout=2.0)
+    connection = RecordingConnection()
+    connection.replacing = True         # a switchover: the old socket is held
+    session.attach(connection)
+    session.on_open(object())
+    connection.clock.advance(1.9)
+    assert connection.calls == [] and getattr(connection, 'released', 0) == 0
+    connection.clock.advance(0.2)
+    assert connection.calls == ['fail']
+    assert connection.released == 1     # the held socket is let go, not kept through the retries
+    assert connection.delivered == []
+
+
+def test_the_default_timeout_is_the_class_attribute():
+    session = SignatureSubscription(Manager(), run=run_now)
+    assert session.request_timeout == SignatureSubscription.REQUEST_TIMEOUT == 10.0
+    connection, _ = opened(session)
+    connection.clock.advance(9.9)
+    assert connection.calls == []
+    connection.clock.advance(0.2)
+    assert connection.calls == ['fail']
+
+
+def test_an_answer_in_time_cancels_the_timeout():
+    session = SignatureSubscription(Manager(), run=run_now, request_timeout=2.0)
+    connection, _ = opened(session)
+    session.on_message(answer(connection.sent[0], {'subscriptionId': 1}))
+    assert connection.clock.getDelayedCalls() == []
+    connection.clock.advance(100)
+    assert connection.calls == [] and session.subscription_id == 1
+
+
+def test_a_closed_or_stopped_socket_drops_its_timeouts():
+    for end in ('on_close', 'on_stop'):
+        session = SignatureSubscription(Manager(), run=run_now, request_timeout=2.0)
+        connection, _ = opened(session)
+        getattr(session, end)()
+        connection.clock.advance(100)
+        assert 'fail' not in connection.calls, end
+
+
+def test_unanswered_token_renewal_keeps_the_subscribed_socket():
+    session = ListenTokenSubscription(Manager(), run=run_now, request_timeout=2.0)
+    connection, _ = opened(session)
+    session.on_message(answer(connection.sent[0], {'subscriptionId': 1}))
+    connection.clock.advance(200)       # renewal: token-2 is sent, never answered
+    assert connection.sent[1]['params'] == {'listenToken': 'token-2'}
+    connection.clock.advance(2.1)
+    assert connection.calls == [] and session.subscription_id == 1
+    assert 0 < session._renewer.next_renewal_in() <= 2.0   # retried after a backoff delay
+
+
+def test_refusal_with_a_malformed_code_still_counts():
+    for error in ({'code': 'abc', 'msg': 'odd'}, {'code': None}, {'code': [1]}, 'text'):
+        session = SignatureSubscription(Manager(), run=run_now)
+        connection, _ = opened(session)
+        reply = {'id': connection.sent[0]['id'], 'status': 'x', 'error': error}
+        assert session.on_message(reply) is None
+        assert connection.calls == ['fail'], error
+
+
+# -- refused token renewals --------------------------------------------------------------
+
+
+def test_refused_token_renewal_keeps_the_socket_and_retries_with_backoff():
+    session = ListenTokenSubscription(Manager(), run=run_now)
+    connection, _ = opened(session)
+    session.on_message(answer(connection.sent[0], {'subscriptionId': 1}))
+    expired = {'code': -1209, 'msg': 'Invalid listenToken.'}
+    delays = []
+    for n in range(1, 4):
+        connection.clock.advance(session._renewer.next_renewal_in())
+        assert connection.sent[-1]['params'] == {'listenToken': 'token-{}'.format(n + 1)}
+        session.on_message(answer(connection.sent[-1], error=expired))
+        assert connection.calls == [] and connection.delivered == []
+        assert session.subscription_id == 1
+        delays.append(session._renewer.next_renewal_in())
+    assert delays[0] >= 0.8 and delays[1] > delays[0] and delays[2] > delays[1]
+    # The next renewal is accepted: the backoff starts afresh.
+    connection.clock.advance(delays[-1])
+    session.on_message(answer(connection.sent[-1], {'subscriptionId': 2}))
+    assert session.subscription_id == 2 and session._renewer._refusals == 0
+
+
+def test_refused_token_on_a_fresh_socket_still_fails_the_attempt():
+    session = ListenTokenSubscription(Manager(), run=run_now)
+    connection, _ = opened(session)
+    session.on_message(answer(connection.sent[0], error={'code': -1209, 'msg': 'Invalid listenToken.'}))
+    assert connection.calls == ['fail']
+
+
+# -- stop while a listen key is being fetched ------------------------------------------------
+
+
+def test_refused_listen_key_after_stop_reaches_nobody():
+    from binance.exceptions import BinanceAPIException
+    pending = []
+
+    def run_later(fn, *args):
+        d = defer.Deferred()
+        pending.append(d)
+        return d
+
+    session = ListenKeyStream(Manager(), run=run_later)
+    connection = RecordingConnection()
+    session.attach(connection)
+    failures = []
+    session.connect_url('unused').addErrback(failures.append)
+    session.on_stop()
+    pending[0].errback(BinanceAPIException(410, 0, 'Gone', endpoint='POST /api/v3/userDataStream'))
+    assert len(failures) == 1
+    assert connection.delivered == [] and connection.calls == []

@@ -47,3 +47,31 @@ def test_overridden_manager_urls_always_win(manager_for):
         manager = manager_for(client, Local)
         assert venue_url(manager, 'STREAM_URL') == 'ws://127.0.0.1:1/'
         assert venue_url(manager, 'WS_API_URL') == 'ws://127.0.0.1:1/ws-api/v3'
+
+
+class Captured(BinanceSocketManager):
+    """Records the connections it would start instead of dialing (no network)."""
+
+    def _start_connection(self, key, connection):
+        self.captured = connection
+        return key
+
+
+@pytest.mark.parametrize('kwargs, expected', [
+    ({}, 'wss://stream.binance.com:9443/ws/bnbbtc@trade'),
+    ({'tld': 'us'}, 'wss://stream.binance.us:9443/ws/bnbbtc@trade'),
+    ({'testnet': True}, 'wss://stream.testnet.binance.vision:9443/ws/bnbbtc@trade'),
+])
+def test_market_streams_dial_the_clients_venue(manager_for, kwargs, expected):
+    manager = manager_for(Client('k', 's', **kwargs), Captured)
+    assert manager.start_trade_socket('BNBBTC', lambda msg: None) == 'ws/bnbbtc@trade'
+    assert manager.captured.url == expected
+
+
+def test_overridden_stream_url_wins_for_market_streams(manager_for):
+    class Local(Captured):
+        STREAM_URL = 'ws://127.0.0.1:1'
+
+    manager = manager_for(Client('k', 's', tld='us'), Local)
+    manager.start_trade_socket('BNBBTC', lambda msg: None)
+    assert manager.captured.url == 'ws://127.0.0.1:1/ws/bnbbtc@trade'

@@ -57,3 +57,149 @@ def wait_for(predicate, timeout=10.0, interval=0.01, message='condition'):
     if predicate():
         return
     pytest.fail('timed out after {:g} s waiting for {}'.format(timeout, message))
+
+
+# -- no secret in any log line of the whole run -----------------------------------------
+
+import logging  # noqa: E402
+import re  # noqa: E402
+import traceback  # noqa: E402
+
+
+class _SecretWatch:
+    """Secrets the run produces and the log text of the libraries under test.
+
+    Secrets: API secrets of every Client (16 characters and more: tests
+    also use placeholders such as ``'s'``), every HMAC signature, and every
+    listen key and token the simulator mints. Log text: every :mod:`logging`
+    record that reaches the root logger and every Twisted log event, except
+    the test's own HTTP client (urllib3 and requests print the URLs the test
+    built) and the simulator's WebSocket server protocol (the exchange's
+    access log, not the client's). Only the letter-and-digit runs of 16 and
+    more characters of each line are kept, so the check at the end is a set
+    lookup rather than a scan of every line for every secret.
+    """
+
+    RUN = re.compile(r'[A-Za-z0-9]{16,}')
+    EXCLUDED_LOGGERS = ('urllib3', 'requests')
+    EXCLUDED_NAMESPACES = ('autobahn.twisted.websocket.WebSocketServerProtocol',)
+
+    def __init__(self):
+        self.secrets = {}          # value -> kind
+        self.seen = {}             # run -> set of sources
+        self.other_hits = {}       # (source, kind) -> count, for secrets with other characters
+        self.lock = threading.Lock()
+
+    def add(self, value, kind):
+        if isinstance(value, bytes):
+            value = value.decode('utf-8', 'replace')
+        if isinstance(value, str) and len(value) >= 16:
+            with self.lock:
+                self.secrets.setdefault(value, kind)
+
+    def text(self, source, text):
+        runs = self.RUN.findall(text)
+        with self.lock:
+            for run in runs:
+                self.seen.setdefault(run, set()).add(source)
+            for secret, kind in self.secrets.items():
+                if not secret.isalnum() and secret in text:
+                    key = (source, kind)
+                    self.other_hits[key] = self.other_hits.get(key, 0) + 1
+
+    def hits(self):
+        """``{(source, kind)}`` of every secret that appeared in a log line."""
+        found = set(self.other_hits)
+        alnum = {s: k for s, k in self.secrets.items() if s.isalnum()}
+        lengths = sorted({len(s) for s in alnum})
+        for run, sources in self.seen.items():
+            kinds = set()
+            if run in alnum:
+                kinds.add(alnum[run])
+            else:
+                for n in lengths:
+                    if n >= len(run):
+                        break
+                    for i in range(len(run) - n + 1):
+                        kind = alnum.get(run[i:i + n])
+                        if kind is not None:
+                            kinds.add(kind)
+            for kind in kinds:
+                found.update((source, kind) for source in sources)
+        return found
+
+
+class _SecretLogHandler(logging.Handler):
+    def __init__(self, watch):
+        super().__init__(logging.NOTSET)
+        self.watch = watch
+
+    def emit(self, record):
+        try:
+            if record.name.startswith(_SecretWatch.EXCLUDED_LOGGERS):
+                return
+            text = record.getMessage()
+            if record.exc_info:
+                text += '\n' + ''.join(traceback.format_exception(*record.exc_info))
+            self.watch.text('logger {!r}'.format(record.name), text)
+        except Exception:
+            self.handleError(record)
+
+
+@pytest.fixture(scope='session', autouse=True)
+def no_secret_in_any_log_line():
+    """Fail the run if a secret it produced appears in a log line of the library, Twisted or Autobahn."""
+    from twisted.logger import formatEvent, globalLogPublisher
+
+    from binance import client as client_module
+    from binance import signing
+    from binance.simulator import DEFAULT_API_SECRET
+    from binance.simulator import listening
+
+    watch = _SecretWatch()
+    watch.add(DEFAULT_API_SECRET, 'API secret')
+    originals = (signing.hmac_sha256_hex, listening.random_text, client_module.Client.__init__)
+    hmac_sha256_hex, random_text, client_init = originals
+
+    def signed(secret, payload):
+        digest = hmac_sha256_hex(secret, payload)
+        watch.add(digest, 'signature')
+        return digest
+
+    def minted(length):
+        value = random_text(length)
+        watch.add(value, 'listen key or token')
+        return value
+
+    def init(self, *args, **kwargs):
+        client_init(self, *args, **kwargs)
+        watch.add(getattr(self, 'API_SECRET', None), 'API secret')
+
+    def observer(event):
+        try:
+            namespace = str(event.get('log_namespace', ''))
+            if namespace.startswith(_SecretWatch.EXCLUDED_NAMESPACES):
+                return
+            text = formatEvent(event) or ''
+            failure = event.get('log_failure')
+            if failure is not None:
+                text += '\n' + failure.getTraceback()
+            watch.text('Twisted namespace {!r}'.format(namespace), text)
+        except Exception:
+            pass  # an observer must never raise
+
+    signing.hmac_sha256_hex = signed
+    listening.random_text = minted
+    client_module.Client.__init__ = init
+    handler = _SecretLogHandler(watch)
+    logging.getLogger().addHandler(handler)
+    globalLogPublisher.addObserver(observer)
+    try:
+        yield watch
+    finally:
+        globalLogPublisher.removeObserver(observer)
+        logging.getLogger().removeHandler(handler)
+        signing.hmac_sha256_hex, listening.random_text, client_module.Client.__init__ = originals
+    hits = sorted(watch.hits())
+    assert not hits, 'secrets appeared in log lines: ' + '; '.join(
+        '{} in a line of {}'.format(kind, source) for source, kind in hits)

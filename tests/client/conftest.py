@@ -118,3 +118,15 @@ def scripted_client(http_server):
     client = ScriptedClient('test-api-key', 'test-api-secret-0123456789')
     yield client
     client.close_connection()
+
+
+@pytest.fixture(autouse=True)
+def library_debug_logging():
+    """The library logs at DEBUG here, where secrets flow, so the suite-wide
+    no-secret check of tests/conftest.py sees its quietest lines too."""
+    import logging
+    logger = logging.getLogger('binance')
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    yield
+    logger.setLevel(level)

@@ -26,3 +26,45 @@ def user_env(make_sim):
     yield factory
     for env in envs:
         env.close()
+
+
+@pytest.fixture(autouse=True)
+def no_rest_on_the_reactor(monkeypatch):
+    """Fail the test if any REST call of the client runs on the reactor thread.
+
+    Blocking HTTP there would freeze every socket (and, here, the simulator
+    that has to answer it). Both the client's request method and the HTTP
+    session's lowest-level call are watched; a violation is recorded where it
+    happens (raising there would only fail a Deferred) and reported at teardown.
+    """
+    import requests
+
+    from binance import _reactor
+    from binance.client import Client
+
+    violations = []
+
+    def guarded(name, original):
+        def call(*args, **kwargs):
+            if _reactor.in_reactor_thread():
+                violations.append(name)
+            return original(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(Client, '_send', guarded('Client._send', Client._send))
+    monkeypatch.setattr(requests.Session, 'request',
+                        guarded('requests.Session.request', requests.Session.request))
+    yield violations
+    assert not violations, 'REST call(s) on the reactor thread: {}'.format(sorted(set(violations)))
+
+
+@pytest.fixture(autouse=True)
+def library_debug_logging():
+    """The library logs at DEBUG here, where secrets flow, so the suite-wide
+    no-secret check of tests/conftest.py sees its quietest lines too."""
+    import logging
+    logger = logging.getLogger('binance')
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    yield
+    logger.setLevel(level)

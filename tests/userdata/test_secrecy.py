@@ -163,3 +163,58 @@ def test_redaction_keeps_stream_names_and_hides_keys():
     assert redact('"GET /api/v3/account?timestamp=1&signature=abc123 HTTP/1.1"') == \
         '"GET /api/v3/account?timestamp=1&signature=*** HTTP/1.1"'
     assert redact('listenKey={}&x=1'.format(key)) == 'listenKey=***&x=1'
+
+
+def test_redaction_of_json_and_dict_members():
+    from binance._redact import redact
+    sig = 'c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71'
+    token = 'T' * 70
+    request = ('{"id":3,"method":"userDataStream.subscribe.signature","params":{"apiKey":"AK1",'
+               '"timestamp":1,"signature":"%s"}}' % sig)
+    assert redact(request) == request.replace(sig, '***')
+    assert '"apiKey":"AK1"' in redact(request)        # the API key is not a secret
+    assert redact('{"listenToken": "%s", "x": 1}' % token) == '{"listenToken": "***", "x": 1}'
+    assert redact('{"e":"listenKeyExpired","listenKey":"%s"}' % ('k' * 60)) == \
+        '{"e":"listenKeyExpired","listenKey":"***"}'
+    assert redact("{'token': '%s', 'apiSecret': 'se\\'cret', 'secret': 'x'}" % token) == \
+        "{'token': '***', 'apiSecret': '***', 'secret': '***'}"
+    assert redact('{"stream":"bnbbtc@trade","data":{"e":"trade"}}') == \
+        '{"stream":"bnbbtc@trade","data":{"e":"trade"}}'
+
+
+def test_log_filter_redacts_json_arguments():
+    from binance._redact import RedactingLogFilter
+    record = logging.LogRecord('autobahn', logging.DEBUG, __file__, 1, 'sent %s %r', (
+        b'{"params":{"signature":"abc123"}}', {'listenToken': 'tok'}), None)
+    RedactingLogFilter().filter(record)
+    text = record.getMessage()
+    assert 'abc123' not in text and 'tok\'' not in text and text.count('***') == 2
+
+
+def test_the_suite_wide_watch_records_secrets_and_names_loggers(no_secret_in_any_log_line):
+    from tests.conftest import _SecretLogHandler, _SecretWatch
+    session_watch = no_secret_in_any_log_line
+    before = len(session_watch.secrets)
+    digest = signing.hmac_sha256_hex('a-secret-used-only-in-this-test', 'x=1')
+    assert session_watch.secrets.get(digest) == 'signature' and len(session_watch.secrets) > before
+    # A private watch shows what the suite-wide one reports, without failing the run.
+    watch = _SecretWatch()
+    watch.add(digest, 'signature')
+    watch.add('short', 'API secret')                  # placeholders are not tracked
+    handler = _SecretLogHandler(watch)
+    leaky, quiet, http = (logging.getLogger(n) for n in ('binance.leaky', 'binance.quiet',
+                                                          'urllib3.connectionpool'))
+    for logger in (leaky, quiet, http):
+        logger.addHandler(handler)
+        logger.propagate = False                      # kept from the suite-wide watch
+    try:
+        leaky.warning('answer %s', {'sig': 'prefix' + digest})
+        quiet.warning('nothing to hide: %s', 'short')
+        http.warning('GET /api?signature=%s', digest)  # the test's own HTTP client: excluded
+    finally:
+        for logger in (leaky, quiet, http):
+            logger.removeHandler(handler)
+            logger.propagate = True
+    hits = watch.hits()
+    assert hits == {("logger 'binance.leaky'", 'signature')}
+    assert all(digest not in part for hit in hits for part in hit)

@@ -4,20 +4,25 @@ Autobahn does the opening handshake, control frames (it answers every server
 ping with a pong carrying the same payload) and the closing handshake.
 :class:`StreamClientProtocol` adds two things:
 
-* **The data path.** Every complete data message enters through
-  :meth:`StreamClientProtocol._on_payload`, which decodes it with
-  ``orjson.loads`` and hands the Python object to the owning
-  :class:`binance.connection.StreamConnection`. A message that is not valid
-  JSON (or is a binary frame) is logged and skipped; a text message that is
-  not valid UTF-8 fails the connection with close code 1007 (RFC 6455), after
-  which it reconnects. There is no
-  Deferred and no thread hop per message. A faster frame parser can feed
-  complete text payloads to ``_on_payload`` directly.
+* **The data path.** Every complete data message, from the fast path
+  (:mod:`binance._fastpath`) or from Autobahn's ``onMessage``, is handed to
+  ``self._on_payload(payload, is_binary)``. When the socket opens that name
+  is bound to one function built for it (:meth:`StreamClientProtocol._payload_handler`):
+  for a socket without a session it decodes with ``orjson.loads``, checks
+  once for ``serverShutdown`` and calls the user's callback, with nothing in
+  between. Sockets with a session, binary frames, messages of
+  :data:`LARGE_MESSAGE_SIZE` and more, and errors take the general method
+  :meth:`StreamClientProtocol._on_payload`, which ends in
+  :meth:`binance.connection.StreamConnection._dispatch`. A message that is
+  not valid JSON (or is a binary frame) is logged and skipped; a text message
+  that is not valid UTF-8 fails the connection with close code 1007
+  (RFC 6455), after which it reconnects. There is no Deferred and no thread
+  hop per message.
 * **Half-open detection.** :class:`Heartbeat` watches whether anything at
-  all (data, pings, pongs) arrives: ``dataReceived``, ``_on_payload``,
-  ``onPing`` and ``onPong`` each set the flag ``_rx_seen``, so a frame parser
-  placed in front of ``dataReceived`` still counts as traffic. After a quiet
-  spell the heartbeat sends a ping; if
+  all (data, pings, pongs) arrives: ``dataReceived`` (the first receiver of
+  every byte, before the fast path or Autobahn sees it), ``onPing`` and
+  ``onPong`` set the flag ``_rx_seen``; the per-message path does not need
+  to. After a quiet spell the heartbeat sends a ping; if
   still nothing arrives it drops the TCP connection, and the connection
   object reconnects. One timer per connection, re-armed at most three times
   per timeout, never a busy loop.
@@ -149,8 +154,8 @@ def retry_after_seconds(headers: Optional[dict]) -> Optional[float]:
     return seconds if seconds >= 0 else None
 
 
-def _discard(message: Any) -> None:
-    """Where messages of a connection that is being replaced go."""
+def _discard(payload: bytes, is_binary: bool) -> None:
+    """Where messages of a socket that was detached or closed go."""
 
 
 class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
@@ -164,7 +169,6 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
     #: Set whenever anything arrives; read and cleared by the heartbeat.
     _rx_seen = False
     _opened = False
-    _dispatch: Callable[[Any], None] = staticmethod(_discard)
 
     @property
     def connection(self) -> Any:
@@ -174,7 +178,9 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
     def onOpen(self) -> None:
         """The handshake succeeded: start delivering and watching the connection."""
         self._opened = True
-        self._dispatch = self.connection._dispatch
+        # An instance attribute in front of the method: both the fast path
+        # and onMessage look the name up per chunk or message.
+        self._on_payload = self._payload_handler()
         timeout = self.factory.heartbeat_timeout
         if timeout:
             self.heartbeat = Heartbeat(self.factory.reactor, timeout, self._poll_activity,
@@ -191,15 +197,62 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         """A complete message from Autobahn; see :meth:`_on_payload`."""
         self._on_payload(payload, isBinary)
 
+    def _payload_handler(self) -> Callable[[bytes, bool], None]:
+        """The function that takes this socket's messages, built once when it opens.
+
+        Without a session, a small closure does per message only what must be
+        done: decode, one check for the server's shutdown notice (a raw
+        stream's ``{"e": "serverShutdown"}`` or a combined stream's
+        ``!serverShutdown``; never delivered, the connection switches to a new
+        socket), then the callback, whose exceptions are logged. Everything
+        unusual (binary frames, big messages, invalid JSON) goes to
+        :meth:`_on_payload`. With a session every message takes
+        :meth:`_on_payload`, since the session sees each one first.
+        """
+        connection = self.connection
+        if connection._session is not None:
+            return self._on_payload
+        callback = connection._callback
+        name = connection.name
+        general = self._on_payload
+        reject = self._reject
+        loads = orjson.loads
+        if 'streams' in self.factory.params:  # /stream?streams=a/b: {"stream", "data"}
+            key, shutdown = 'stream', '!serverShutdown'
+        else:
+            key, shutdown = 'e', 'serverShutdown'
+
+        def on_payload(payload: bytes, is_binary: bool) -> None:
+            if is_binary or len(payload) >= LARGE_MESSAGE_SIZE:
+                general(payload, is_binary)
+                return
+            try:
+                message = loads(payload)
+            except orjson.JSONDecodeError as exc:
+                reject(payload, exc)
+                return
+            if type(message) is dict and message.get(key) == shutdown:
+                connection.reconnect_now('the server announced a shutdown')
+                return
+            try:
+                callback(message)
+            except Exception:
+                log.exception('%s: the callback raised; the socket keeps running', name)
+
+        return on_payload
+
     def _on_payload(self, payload: bytes, is_binary: bool) -> None:
-        """The one entry point of incoming data messages: decode and dispatch.
+        """Decode one message and hand it to the connection (the general path).
+
+        Until the socket opens, and for sockets with a session, this is what
+        every message goes through; afterwards the instance attribute set in
+        :meth:`onOpen` takes its place and sends only the unusual cases here.
 
         Args:
             payload: the complete message as bytes (UTF-8 JSON from Binance).
             is_binary: True for a binary frame, which Binance never sends on
                 these streams; it is logged and skipped.
         """
-        self._rx_seen = True
         if is_binary:
             log.warning('%s: skipped a binary message of %d bytes', self.connection.name,
                         len(payload))
@@ -212,7 +265,7 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         except orjson.JSONDecodeError as exc:
             self._reject(payload, exc)
             return
-        self._dispatch(message)
+        self.connection._dispatch(message)
 
     def _reject(self, payload: bytes, exc: Exception) -> None:
         """A text message orjson refused: bad UTF-8 fails the connection, bad JSON is skipped.
@@ -248,13 +301,17 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
 
     def detach(self) -> None:
         """Stop delivering messages; used when a new socket replaces this one."""
-        self._dispatch = _discard
+        self._on_payload = _discard
+        if self._fp_reader is not None:
+            # The chunk being read holds on to the old handler; stop it at
+            # this message and let the rest take the (now discarding) long way.
+            self._fp_reader.halt()
 
     def onClose(self, wasClean: bool, code: Optional[int], reason: Optional[str]) -> None:
         """Log why the socket closed; the factory reports the end to the connection."""
         if self.heartbeat is not None:
             self.heartbeat.stop()
-        self._dispatch = _discard
+        self._on_payload = _discard
         log.debug('%s: socket closed (clean=%s, code=%s, reason=%s)', self.connection.name,
                   wasClean, code, reason)
         self.factory.close_reason = reason

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 
+import orjson
 import pytest
 from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol
 from autobahn.websocket.protocol import WebSocketProtocol
@@ -350,12 +351,18 @@ class StubConnection:
     """The parts of StreamConnection the protocol talks to."""
 
     name = 'ws/bnbbtc@trade'
+    _session = None
 
     def __init__(self):
         self.messages = []
+        self.reconnects = []
+        self._callback = self.messages.append
 
     def _dispatch(self, message):
         self.messages.append(message)
+
+    def reconnect_now(self, reason):
+        self.reconnects.append(reason)
 
     def _protocol_opened(self, proto):
         pass
@@ -364,11 +371,11 @@ class StubConnection:
         pass
 
 
-def open_stream_protocol(heartbeat_timeout=None):
+def open_stream_protocol(heartbeat_timeout=None, path='ws/bnbbtc@trade', conn=None):
     from binance.protocol import StreamClientFactory
     clock = Clock()
-    conn = StubConnection()
-    factory = StreamClientFactory(conn, 'ws://127.0.0.1:9/ws/bnbbtc@trade', clock,
+    conn = conn or StubConnection()
+    factory = StreamClientFactory(conn, 'ws://127.0.0.1:9/' + path, clock,
                                   heartbeat_timeout=heartbeat_timeout, handshake_timeout=10)
     proto = factory.buildProtocol(None)
     transport = FakeTransport()
@@ -455,7 +462,6 @@ def test_large_message_is_decoded_with_the_collector_paused_and_restored(monkeyp
     import gc
 
     import binance.protocol as protocol
-    proto, transport, conn = open_stream_protocol()
     seen = []
     real_loads = protocol.orjson.loads
 
@@ -464,6 +470,7 @@ def test_large_message_is_decoded_with_the_collector_paused_and_restored(monkeyp
         return real_loads(payload)
 
     monkeypatch.setattr(protocol.orjson, 'loads', loads)
+    proto, transport, conn = open_stream_protocol()  # binds orjson.loads when it opens
     big = b'{"bids":[' + b','.join([b'["1.0","2.0"]'] * 30000) + b']}'
     assert len(big) >= protocol.LARGE_MESSAGE_SIZE
     assert gc.isenabled()
@@ -471,3 +478,64 @@ def test_large_message_is_decoded_with_the_collector_paused_and_restored(monkeyp
     assert seen == [True, False]
     assert gc.isenabled()
     assert conn.messages[0] == {'t': 1} and len(conn.messages[1]['bids']) == 30000
+
+
+@pytest.mark.parametrize('path, notice', [
+    ('ws/bnbbtc@trade', b'{"e":"serverShutdown","E":1}'),
+    ('stream?streams=bnbbtc@trade/ethbtc@trade',
+     b'{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1}}'),
+])
+def test_stream_protocol_server_shutdown_switches_and_is_not_delivered(path, notice):
+    proto, transport, conn = open_stream_protocol(path=path)
+    # the other form's notice is ordinary data on this kind of stream
+    other = (b'{"stream":"x@trade","data":{"e":"serverShutdown"}}' if path.startswith('ws/')
+             else b'{"e":"serverShutdown"}')
+    proto.dataReceived(frame_bytes(b'[1]') + frame_bytes(notice) + frame_bytes(other)
+                       + frame_bytes(b'{"a":2}'))
+    assert conn.messages == [[1], orjson.loads(other), {'a': 2}]
+    assert len(conn.reconnects) == 1
+
+
+def test_stream_protocol_callback_exception_is_logged_and_delivery_goes_on(caplog):
+    conn = StubConnection()
+    seen = []
+
+    def callback(message):
+        seen.append(message)
+        if message['a'] == 1:
+            raise RuntimeError('boom')
+
+    conn._callback = callback
+    proto, transport, conn = open_stream_protocol(conn=conn)
+    with caplog.at_level(logging.ERROR, logger='binance.protocol'):
+        proto.dataReceived(b''.join(frame_bytes(b'{"a":%d}' % i) for i in range(3)))
+    assert seen == [{'a': 0}, {'a': 1}, {'a': 2}]
+    errors = [r for r in caplog.records if 'callback raised' in r.getMessage()]
+    assert len(errors) == 1 and errors[0].exc_info[0] is RuntimeError
+
+
+def test_stream_protocol_detach_stops_delivery_within_the_chunk():
+    conn = StubConnection()
+    proto = None
+    seen = []
+
+    def callback(message):
+        seen.append(message)
+        if message['a'] == 1:
+            proto.detach()
+
+    conn._callback = callback
+    proto, transport, conn = open_stream_protocol(conn=conn)
+    proto.dataReceived(b''.join(frame_bytes(b'{"a":%d}' % i) for i in range(4)))
+    proto.dataReceived(frame_bytes(b'{"a":9}'))
+    assert seen == [{'a': 0}, {'a': 1}]
+    assert proto.state == WebSocketProtocol.STATE_OPEN
+
+
+def test_stream_protocol_session_sees_every_message_through_dispatch():
+    conn = StubConnection()
+    conn._session = object()  # any session: messages go to the connection's _dispatch
+    conn._callback = None
+    proto, transport, conn = open_stream_protocol(conn=conn)
+    proto.dataReceived(frame_bytes(b'{"e":"serverShutdown"}') + frame_bytes(b'{"a":1}'))
+    assert conn.messages == [{'e': 'serverShutdown'}, {'a': 1}]

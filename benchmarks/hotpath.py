@@ -1,0 +1,80 @@
+"""Per-message cost of the data path alone, in this process, without sockets.
+
+Opens a real :class:`binance.connection.StreamConnection` against an in-memory
+reactor, completes the WebSocket handshake by hand, then feeds 64 KiB chunks of
+pre-framed messages straight to the protocol's ``dataReceived``: what remains
+is the frame reader, decoding, the server-shutdown check and the callback,
+without the kernel, the reactor loop or another process sharing the cores.
+Prints CPU microseconds per message for each kind, next to "the limit" loop
+(benchmarks/limit.py) over the same frames.
+
+Usage: python -m benchmarks.hotpath [--seconds 2] [--kinds trade,combined]
+"""
+import argparse
+import base64
+import hashlib
+import re
+import time
+
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+
+from benchmarks import limit, messages
+from binance.connection import StreamConnection
+
+_GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
+CHUNK = 1 << 16
+
+
+def open_protocol(kind, callback):
+    """A StreamConnection's protocol in the OPEN state, on an in-memory transport."""
+    path = 'stream?streams=bnbbtc@trade' if kind == 'combined' else 'ws/bnbbtc@trade'
+    reactor = MemoryReactorClock()
+    conn = StreamConnection('ws://127.0.0.1:9/' + path, callback, reactor=reactor)
+    conn.start()
+    proto = reactor.tcpClients[-1][2].buildProtocol(None)
+    transport = StringTransport()
+    proto.makeConnection(transport)
+    key = re.search(rb'Sec-WebSocket-Key: (\S+)', transport.value()).group(1)
+    accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
+    proto.dataReceived(b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
+                       b'Connection: Upgrade\r\nSec-WebSocket-Accept: ' + accept + b'\r\n\r\n')
+    assert conn.protocol is proto, 'handshake did not complete'
+    return proto
+
+
+def measure(kind, seconds):
+    """CPU microseconds per message through ``dataReceived`` for one kind of message."""
+    count = [0]
+
+    def callback(message, _c=count):
+        _c[0] += 1
+
+    proto = open_protocol(kind, callback)
+    block, n = messages.framed_block(kind)
+    data = block * max(1, (4 * CHUNK) // len(block))
+    chunks = [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)]
+    for chunk in chunks:  # warm up
+        proto.dataReceived(chunk)
+    count[0] = 0
+    c0 = time.process_time()
+    while time.process_time() - c0 < seconds:
+        for chunk in chunks:
+            proto.dataReceived(chunk)
+    cpu = time.process_time() - c0
+    return cpu / count[0] * 1e6
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--seconds', type=float, default=2.0)
+    parser.add_argument('--kinds', default='trade,combined')
+    args = parser.parse_args(argv)
+    for kind in args.kinds.split(','):
+        ours = measure(kind, args.seconds)
+        lim = limit.measure_loop(kind, args.seconds)['cpu_us_per_msg']
+        print('%-9s ours %.2f us/msg   limit %.2f us/msg   ratio %.2f'
+              % (kind, ours, lim, ours / lim))
+
+
+if __name__ == '__main__':
+    main()

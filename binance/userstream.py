@@ -10,7 +10,8 @@ gets the bare event dicts python-binance delivered:
   the WebSocket API (``manager.WS_API_URL``), subscribe with
   ``userDataStream.subscribe.signature`` (HMAC-SHA256 over the sorted
   parameters), unwrap every ``{"subscriptionId", "event"}``, subscribe again
-  after every reconnect and unsubscribe on stop.
+  after every reconnect and unsubscribe on stop. A subscription request left
+  unanswered for ``REQUEST_TIMEOUT`` seconds (10) counts as a failed attempt.
 * **Venues with listen keys** (Binance US, :class:`ListenKeyStream`): ``POST``
   for the key off the reactor thread, connect to ``STREAM_URL + 'ws/<key>'``
   and keep the key alive every ``user_timeout`` seconds; on ``-1125``,
@@ -19,7 +20,9 @@ gets the bare event dicts python-binance delivered:
 * **Margin and isolated margin** (:class:`ListenTokenSubscription`): a listen
   token from ``POST /sapi/v1/userListenToken`` and
   ``userDataStream.subscribe.listenToken``, renewed ahead of its expiry on the
-  same connection, and replaced after ``eventStreamTerminated``.
+  same connection, and replaced after ``eventStreamTerminated``. A renewal the
+  server refuses (or leaves unanswered) while the current token still works
+  keeps the socket and is retried with backoff.
 
 Keys, tokens and signatures never appear in logs, reprs, errors or
 ``conn_key`` values.

@@ -61,6 +61,7 @@ def wait_for(predicate, timeout=10.0, interval=0.01, message='condition'):
 
 # -- no secret in any log line of the whole run -----------------------------------------
 
+import functools  # noqa: E402
 import logging  # noqa: E402
 import re  # noqa: E402
 import traceback  # noqa: E402
@@ -161,16 +162,19 @@ def no_secret_in_any_log_line():
     originals = (signing.hmac_sha256_hex, listening.random_text, client_module.Client.__init__)
     hmac_sha256_hex, random_text, client_init = originals
 
+    @functools.wraps(hmac_sha256_hex)
     def signed(secret, payload):
         digest = hmac_sha256_hex(secret, payload)
         watch.add(digest, 'signature')
         return digest
 
+    @functools.wraps(random_text)
     def minted(length):
         value = random_text(length)
         watch.add(value, 'listen key or token')
         return value
 
+    @functools.wraps(client_init)
     def init(self, *args, **kwargs):
         client_init(self, *args, **kwargs)
         watch.add(getattr(self, 'API_SECRET', None), 'API secret')

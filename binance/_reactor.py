@@ -6,6 +6,20 @@ on its own: managers come and go (a notebook re-running a cell), the reactor
 stays. If the application already runs the reactor itself (a Twisted program),
 the library uses that one and starts no thread.
 
+A Twisted program that sets up its sockets *before* its own ``reactor.run()``
+must say so with :func:`use_application_reactor` (also importable from
+:mod:`binance.websockets`) first: otherwise the library, seeing no running
+reactor, runs it in its thread, and the program's ``reactor.run()`` then
+fails with ``ReactorAlreadyRunning``. With it, the work waits in Twisted's
+queue until the application runs the reactor::
+
+    from binance.websockets import BinanceSocketManager, use_application_reactor
+    use_application_reactor()
+    bm = BinanceSocketManager(client)
+    bm.start_trade_socket('BNBBTC', on_trade)
+    bm.start()
+    reactor.run()
+
 When the application calls ``reactor.stop()``, every registered shutdown hook
 runs (managers close and their threads end, so the program can exit), and from
 then on :func:`ensure_running` raises :class:`ReactorStoppedError`.
@@ -28,6 +42,7 @@ _lock = threading.Lock()
 _thread: Optional[threading.Thread] = None
 _shutdown_hooks: 'dict[int, Callable[[], None]]' = {}
 _trigger_installed = False
+_application_reactor = False
 
 #: Seconds :func:`ensure_running` waits for a freshly started reactor thread.
 START_TIMEOUT = 10.0
@@ -62,8 +77,36 @@ def owns_reactor_thread() -> bool:
     return _thread is not None
 
 
+def use_application_reactor() -> None:
+    """Declare that the application runs the reactor itself, now or later.
+
+    From then on the library never starts its reactor thread: work handed to
+    the reactor (sockets started, ``bm.start()``) is queued and runs once the
+    application calls ``reactor.run()``. Call it before the first manager is
+    started; calling it again is harmless. Calls that wait for the reactor's
+    answer (:func:`blocking_call`) wait until the application runs it.
+
+    Raises:
+        RuntimeError: the library already runs the reactor in its own thread.
+    """
+    global _application_reactor
+    with _lock:
+        if _thread is not None:
+            raise RuntimeError('the library already runs the Twisted reactor in its own thread; '
+                               'call use_application_reactor() before starting any manager')
+        _application_reactor = True
+
+
+def uses_application_reactor() -> bool:
+    """True after :func:`use_application_reactor`."""
+    return _application_reactor
+
+
 def ensure_running() -> None:
     """Make sure the reactor runs, starting the library's thread if needed.
+
+    After :func:`use_application_reactor` no thread is started: the
+    application runs the reactor (perhaps later).
 
     Raises:
         ReactorStoppedError: the application stopped the reactor earlier in
@@ -73,7 +116,8 @@ def ensure_running() -> None:
     with _lock:
         raise_if_stopped()
         _install_shutdown_trigger()
-        if reactor.running or (_thread is not None and _thread.is_alive()):
+        if (reactor.running or _application_reactor
+                or (_thread is not None and _thread.is_alive())):
             started = None
         else:
             started = threading.Event()

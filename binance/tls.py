@@ -31,14 +31,21 @@ def _certificates(path: str) -> Tuple[ssl.Certificate, ...]:
 def load_trust_root(ca_file: Optional[str] = None):
     """The trust root for ``ca_file``'s certificates, or certifi's when ``None``.
 
-    Parsed certificates are cached per path: certifi's bundle holds well over a
-    hundred and reconnects should not parse them again.
+    Cached per path: certifi's bundle holds well over a hundred certificates
+    and takes milliseconds to parse, so the socket manager calls this when it
+    is created and started (off the reactor thread) and connects, on the
+    reactor thread, find it ready.
 
     Raises:
         OSError: ``ca_file`` cannot be read.
         ValueError: ``ca_file`` holds no PEM certificate.
     """
-    return ssl.trustRootFromCertificates(list(_certificates(ca_file or certifi.where())))
+    return _trust_root(ca_file or certifi.where())
+
+
+@functools.lru_cache(maxsize=8)
+def _trust_root(path: str):
+    return ssl.trustRootFromCertificates(list(_certificates(path)))
 
 
 def client_tls_options(hostname: str, ca_file: Optional[str] = None):
@@ -49,9 +56,16 @@ def client_tls_options(hostname: str, ca_file: Optional[str] = None):
         ca_file: PEM file of the CA certificates to trust; certifi's roots when ``None``.
 
     Returns:
-        An ``IOpenSSLClientConnectionCreator`` for ``reactor.connectSSL``.
+        An ``IOpenSSLClientConnectionCreator`` for ``reactor.connectSSL``;
+        the same one for the same arguments (it holds the OpenSSL context
+        with the trusted certificates loaded, which reconnects reuse).
 
     Raises:
         OSError, ValueError: see :func:`load_trust_root`.
     """
-    return ssl.optionsForClientTLS(hostname, trustRoot=load_trust_root(ca_file))
+    return _client_tls_options(hostname, ca_file or certifi.where())
+
+
+@functools.lru_cache(maxsize=32)
+def _client_tls_options(hostname: str, path: str):
+    return ssl.optionsForClientTLS(hostname, trustRoot=_trust_root(path))

@@ -20,7 +20,12 @@ What changed underneath:
   ``reactor.stop()`` the process cannot open sockets any more and creating or
   starting a manager raises :class:`~binance.exceptions.ReactorStoppedError`.
   Inside a Twisted program that already runs the reactor, the manager uses it
-  and no reactor thread is started.
+  and no reactor thread is started. A Twisted program that starts sockets
+  before its own ``reactor.run()`` calls :func:`use_application_reactor`
+  first, so that the library leaves running the reactor to it.
+* ``close()`` stops every socket; the manager stays usable: sockets started
+  afterwards connect, and ``start()`` after ``close()`` (as the seed
+  describes) keeps the process alive again until the next ``close()``.
 * Every method may be called from any thread, including from inside a
   callback: the work is handed to the reactor thread, and ``start_*`` returns
   its ``conn_key`` (the stream path, e.g. ``'ws/bnbbtc@trade'``) at once.
@@ -43,14 +48,17 @@ import threading
 import warnings
 import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from . import _reactor
 from . import streams as stream_names
-from .connection import DEFAULT_HEARTBEAT_TIMEOUT, StreamConnection, StreamSession
+from ._reactor import use_application_reactor
+from .connection import (DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_STABLE_AFTER, StreamConnection,
+                         StreamSession)
 from .enums import KLINE_INTERVAL_1MINUTE, WEBSOCKET_DEPTH_5, WEBSOCKET_DEPTH_10, WEBSOCKET_DEPTH_20
+from .protocol import MAX_MESSAGE_SIZE
 
-__all__ = ['BinanceSocketManager', 'RetiredStreamWarning']
+__all__ = ['BinanceSocketManager', 'RetiredStreamWarning', 'use_application_reactor']
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +81,9 @@ RETIRED_STREAMS = {
         "use start_symbol_book_ticker_socket(symbol, callback) for '<symbol>@bookTicker' "
         "(or a multiplex socket of several '<symbol>@bookTicker' streams)"),
 }
+
+#: Characters of a stream path sent as they are (everything a valid ASCII path holds).
+_PATH_SAFE = "/?=@!:+_.-~"
 
 _warned_streams: 'set[str]' = set()
 _warned_lock = threading.Lock()
@@ -132,11 +143,20 @@ class BinanceSocketManager(threading.Thread):
             the check off. Keyword only.
         ca_file: PEM file of the CA certificates to trust for ``wss://``
             (for example the simulator's ``ca_cert``); certifi's roots when
-            ``None``. Keyword only.
+            ``None``. Read when the manager is created and started, not on
+            the reactor thread. Keyword only.
+        max_message_size: largest message accepted, in bytes; a bigger one
+            fails its connection (which then reconnects) and is never
+            delivered. Keyword only.
+        stable_after: seconds a socket must stay open, if it delivers no
+            message, to count as a successful connection; until then a drop
+            counts as a failed retry, so a server that accepts and closes at
+            once is retried with growing delays, then given up on. Keyword only.
 
     Raises:
         ReactorStoppedError: the reactor was stopped earlier in this process.
-        ValueError: ``heartbeat_timeout`` is not positive.
+        ValueError: ``heartbeat_timeout``, ``max_message_size`` or
+            ``stable_after`` is not positive.
         OSError: ``ca_file`` cannot be read.
 
     Class attributes ``STREAM_URL`` and ``WS_API_URL`` may be overridden (on
@@ -154,22 +174,31 @@ class BinanceSocketManager(threading.Thread):
 
     def __init__(self, client: Any, user_timeout: float = DEFAULT_USER_TIMEOUT, *,
                  heartbeat_timeout: Optional[float] = DEFAULT_HEARTBEAT_TIMEOUT,
-                 ca_file: Optional[str] = None) -> None:
+                 ca_file: Optional[str] = None,
+                 max_message_size: int = MAX_MESSAGE_SIZE,
+                 stable_after: float = DEFAULT_STABLE_AFTER) -> None:
         _reactor.raise_if_stopped()
         if heartbeat_timeout is not None and not heartbeat_timeout > 0:
             raise ValueError('heartbeat_timeout must be positive or None, got {!r}'
                              .format(heartbeat_timeout))
-        if ca_file is not None:
-            from .tls import load_trust_root
-            load_trust_root(ca_file)
+        if isinstance(max_message_size, bool) or not isinstance(max_message_size, int) \
+                or max_message_size <= 0:
+            raise ValueError('max_message_size must be a positive int, got {!r}'
+                             .format(max_message_size))
+        if not stable_after > 0:
+            raise ValueError('stable_after must be positive, got {!r}'.format(stable_after))
         super().__init__(name='BinanceSocketManager')
         self._client = client
         self._user_timeout = user_timeout
         self._heartbeat_timeout = heartbeat_timeout
         self._ca_file = ca_file
+        self._max_message_size = max_message_size
+        self._stable_after = stable_after
+        self._load_trust_root()
         self._conns: Dict[str, StreamConnection] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        self._keeper: Optional[threading.Thread] = None
         self._hook: Optional[int] = None
         self._register_hook()
 
@@ -317,31 +346,54 @@ class BinanceSocketManager(threading.Thread):
             self._call(connection.stop)
 
     def close(self) -> None:
-        """Close every socket of this manager and end its thread, so the program may exit."""
+        """Close every socket of this manager and end its thread, so the program may exit.
+
+        The manager stays usable: sockets started afterwards connect, and a
+        :meth:`start` keeps the process alive again until the next ``close()``.
+        """
         with self._lock:
             connections = list(self._conns.values())
             self._conns.clear()
             hook, self._hook = self._hook, None
+            closed = self._closed
         if hook is not None:
             _reactor.remove_shutdown_hook(hook)
         if connections and not _reactor.has_stopped():
             self._call(self._stop_all, connections)
-        self._closed.set()
+        closed.set()
 
     def start(self) -> None:
-        """Make sure the reactor runs and start the manager's thread.
+        """Make sure the reactor runs and keep the process alive until :meth:`close`.
+
+        The first call starts the manager's own thread. A ``threading.Thread``
+        runs only once, so a call after :meth:`close` (the seed's way to
+        connect new sockets after closing) starts a fresh internal thread
+        named ``BinanceSocketManager-restarted`` that plays the same part;
+        the manager's own thread stays finished (``is_alive()`` is False).
 
         Raises:
             ReactorStoppedError: the reactor was stopped earlier in this process.
-            RuntimeError: this manager was started before; create a new one.
+            RuntimeError: the manager is already started and not closed.
         """
         _reactor.ensure_running()
-        if self.ident is not None:
-            raise RuntimeError('this BinanceSocketManager was already started; '
-                               'create a new manager instead')
+        self._load_trust_root()
+        with self._lock:
+            if self.ident is not None:
+                if not self._closed.is_set():
+                    raise RuntimeError('this BinanceSocketManager is already started; '
+                                       'close() it before starting it again')
+                self._closed = threading.Event()
+                self._keeper = threading.Thread(target=self._closed.wait,
+                                                name='BinanceSocketManager-restarted')
+                keeper: Optional[threading.Thread] = self._keeper
+            else:
+                keeper = None
         _started_managers.add(self)
         _install_exit_hook()
-        super().start()
+        if keeper is not None:
+            keeper.start()
+        else:
+            super().start()
 
     def run(self) -> None:
         """The manager's thread: keeps the process alive until :meth:`close`.
@@ -358,6 +410,8 @@ class BinanceSocketManager(threading.Thread):
         """A connection with this manager's heartbeat and TLS settings."""
         return StreamConnection(url, callback, name=name, session=session,
                                 heartbeat_timeout=self._heartbeat_timeout,
+                                max_message_size=self._max_message_size,
+                                stable_after=self._stable_after,
                                 ca_file=self._ca_file)
 
     def _start_connection(self, key: str, connection: StreamConnection) -> ConnKey:
@@ -409,8 +463,10 @@ class BinanceSocketManager(threading.Thread):
         from .userstream import venue_url  # the client's venue (tld='us', testnet) unless overridden
         base = venue_url(self, 'STREAM_URL')
         base = base if base.endswith('/') else base + '/'
-        return self._start_connection(path, self._make_connection(base + path, callback,
-                                                                   name=path))
+        # Symbols of caseless scripts (e.g. Chinese) travel percent-encoded as UTF-8;
+        # every ASCII character of a valid path is kept as it is.
+        url = base + quote(path, safe=_PATH_SAFE)
+        return self._start_connection(path, self._make_connection(url, callback, name=path))
 
     @staticmethod
     def _call(fn: Callable[..., Any], *args: Any) -> None:
@@ -426,5 +482,28 @@ class BinanceSocketManager(threading.Thread):
             if self._hook is None:
                 self._hook = _reactor.add_shutdown_hook(self._on_reactor_shutdown)
 
+    def _load_trust_root(self) -> None:
+        """Parse the CA certificates now, off the reactor thread (cached per file).
+
+        certifi's bundle takes milliseconds to parse; done at the first
+        ``wss://`` connect it would stall every socket on the reactor thread.
+        """
+        if self._ca_file is not None or any(
+                str(url).startswith('wss:') for url in (self.STREAM_URL, self.WS_API_URL)):
+            from .tls import load_trust_root
+            load_trust_root(self._ca_file)
+
     def _on_reactor_shutdown(self) -> None:
-        self.close()
+        """The reactor is shutting down (reactor.stop()); runs on the reactor thread.
+
+        :meth:`close` would skip stopping the sockets, the reactor having
+        stopped already; stopped here directly, they end without logging a
+        reconnect.
+        """
+        with self._lock:
+            connections = list(self._conns.values())
+            self._conns.clear()
+            self._hook = None
+            closed = self._closed
+        self._stop_all(connections)
+        closed.set()

@@ -57,13 +57,44 @@ def test_certifi_roots_do_not_trust_the_simulator(make_sim):
     assert outcome.check(SSL.Error) and 'certificate verify failed' in str(outcome.value)
 
 
+def clear_tls_caches():
+    for cache in (tls._certificates, tls._trust_root, tls._client_tls_options):
+        cache.cache_clear()
+
+
 def test_trust_roots_come_from_certifi_by_default_and_are_cached():
-    tls._certificates.cache_clear()
-    tls.load_trust_root()
-    tls.load_trust_root()
-    info = tls._certificates.cache_info()
-    assert info.hits == 1 and info.misses == 1
+    clear_tls_caches()
+    root = tls.load_trust_root()
+    assert tls.load_trust_root() is root
+    assert tls._certificates.cache_info().misses == 1
     assert len(tls._certificates(certifi.where())) > 50
+    options = tls.client_tls_options('stream.binance.com')
+    assert tls.client_tls_options('stream.binance.com') is options
+    assert tls.client_tls_options('ws-api.binance.com') is not options
+    assert tls._certificates.cache_info().misses == 1
+
+
+def test_a_wss_manager_parses_the_trust_root_before_any_connect(reactor_thread):
+    # The first wss:// connect runs on the reactor thread; certifi's bundle must
+    # already be parsed then, by the thread that created the manager.
+    from binance.websockets import BinanceSocketManager
+    parsed_on = []
+    original = tls._certificates.__wrapped__
+
+    def recording(path):
+        parsed_on.append(_reactor.in_reactor_thread())
+        return original(path)
+
+    clear_tls_caches()
+    tls._certificates = tls.functools.lru_cache(maxsize=8)(recording)
+    try:
+        BinanceSocketManager(None)  # STREAM_URL is wss://stream.binance.com
+        assert parsed_on == [False]
+        _reactor.blocking_call(tls.client_tls_options, 'stream.binance.com')
+        assert parsed_on == [False], 'parsed again on the reactor thread'
+    finally:
+        tls._certificates = tls.functools.lru_cache(maxsize=8)(original)
+        clear_tls_caches()
 
 
 def test_custom_ca_file_errors(tmp_path):

@@ -25,7 +25,8 @@ def test_class_attributes_users_override():
 
 
 @pytest.mark.parametrize('name, params', [
-    ('__init__', ['self', 'client', 'user_timeout', 'heartbeat_timeout', 'ca_file']),
+    ('__init__', ['self', 'client', 'user_timeout', 'heartbeat_timeout', 'ca_file',
+                  'max_message_size', 'stable_after']),
     ('start_depth_socket', ['self', 'symbol', 'callback', 'depth', 'interval']),
     ('start_kline_socket', ['self', 'symbol', 'callback', 'interval']),
     ('start_miniticker_socket', ['self', 'callback', 'update_time']),
@@ -54,6 +55,10 @@ def test_defaults_and_keyword_only_options():
     assert sig['heartbeat_timeout'].kind is inspect.Parameter.KEYWORD_ONLY
     assert sig['heartbeat_timeout'].default == 30.0
     assert sig['ca_file'].kind is inspect.Parameter.KEYWORD_ONLY and sig['ca_file'].default is None
+    for name in ('max_message_size', 'stable_after'):
+        assert sig[name].kind is inspect.Parameter.KEYWORD_ONLY
+    assert sig['max_message_size'].default == 16 * 1024 * 1024
+    assert sig['stable_after'].default == 5.0
     assert inspect.signature(BinanceSocketManager.start_kline_socket).parameters[
         'interval'].default == KLINE_INTERVAL_1MINUTE
     depth = inspect.signature(BinanceSocketManager.start_depth_socket).parameters
@@ -110,11 +115,26 @@ def test_bad_manager_options(reactor_thread):
         BinanceSocketManager(None, heartbeat_timeout=0)
     with pytest.raises(OSError):
         BinanceSocketManager(None, ca_file='/nonexistent/ca.pem')
+    for bad in (0, -5, 2.5, True):
+        with pytest.raises(ValueError, match='max_message_size'):
+            BinanceSocketManager(None, max_message_size=bad)
+    with pytest.raises(ValueError, match='stable_after'):
+        BinanceSocketManager(None, stable_after=0)
+
+
+def test_use_application_reactor_is_public_in_websockets():
+    from binance import _reactor
+    from binance.websockets import use_application_reactor
+    assert use_application_reactor is _reactor.use_application_reactor
+    # This process's reactor already runs in the library thread: too late to opt out.
+    if _reactor.owns_reactor_thread():
+        with pytest.raises(RuntimeError, match='before starting any manager'):
+            use_application_reactor()
 
 
 def test_a_manager_starts_only_once(make_sim, manager_for):
     bm = manager_for(make_sim(seed=1))
-    with pytest.raises(RuntimeError, match='new manager'):
+    with pytest.raises(RuntimeError, match='already started'):
         bm.start()
 
 

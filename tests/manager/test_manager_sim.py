@@ -110,6 +110,43 @@ def test_close_stops_every_socket_and_ends_the_thread(sim, manager_for):
     assert all(c.state is ConnectionState.STOPPED for c in conns)
 
 
+def test_close_then_a_new_socket_then_start_works_as_the_seed_says(sim, manager_for):
+    bm = manager_for(sim)
+    first = Inbox()
+    bm.start_trade_socket('BNBBTC', first)
+    first.wait_count(1)
+    bm.close()
+    bm.join(5)
+    assert not bm.is_alive()
+    wait_for(lambda: server_paths(sim) == [], message='the first socket closed')
+    again = Inbox()
+    assert bm.start_trade_socket('ETHBTC', again) == 'ws/ethbtc@trade'
+    bm.start()  # the seed: "a start call would be required to connect any new sockets"
+    again.wait_count(2)
+    keeper = bm._keeper
+    assert keeper is not None and keeper.is_alive() and not keeper.daemon
+    with pytest.raises(RuntimeError, match='already started'):
+        bm.start()
+    bm.close()
+    keeper.join(5)
+    assert not keeper.is_alive()
+    wait_for(lambda: server_paths(sim) == [], message='the second socket closed')
+
+
+def test_max_message_size_drops_connections_carrying_bigger_messages(make_sim, manager_for):
+    sim = make_sim(seed=21, trade_rate=50)
+    bm = manager_for(sim, max_message_size=1024)
+    small, big = Inbox(), Inbox()
+    bm.start_trade_socket('BNBBTC', small)
+    key = bm.start_depth_socket('BNBBTC', big, depth=20, interval=100)
+    conn = connection_of(bm, key)
+    wait_for(lambda: conn.opened_count >= 2, timeout=10,
+             message='the depth socket failed on a big message and reconnected')
+    small.wait_count(3)
+    assert all(len(repr(m)) < 1024 for m in small.snapshot())
+    assert [m for m in big.snapshot() if m != ERROR] == []
+
+
 def test_several_managers_live_side_by_side(sim, manager_for):
     one, two = manager_for(sim), manager_for(sim)
     a, b = Inbox(), Inbox()
@@ -276,14 +313,16 @@ def test_retry_after_outlasts_a_refusal_the_backoff_alone_would_give_up_on(sim, 
 
 
 def test_half_open_connection_is_detected_and_replaced(make_sim, manager_for):
+    # A timeout long enough that a loaded machine's stalls are not taken for
+    # a dead peer (the pong to a ping has timeout / 3 to arrive).
     sim = make_sim(seed=11, trade_rate=100)
-    bm = manager_for(sim, heartbeat_timeout=0.6)
+    bm = manager_for(sim, heartbeat_timeout=1.5)
     inbox = Inbox()
     key = bm.start_trade_socket('BNBBTC', inbox)
     inbox.wait_count(5)
     conn = connection_of(bm, key)
     assert sim.faults.freeze_all() == 1
-    wait_for(lambda: conn.opened_count == 2, timeout=5, message='a new connection')
+    wait_for(lambda: conn.opened_count == 2, timeout=10, message='a new connection')
     count = len(inbox.snapshot())
     inbox.wait_count(count + 5)
     assert inbox.errors() == []
@@ -294,11 +333,26 @@ def test_half_open_connection_is_detected_and_replaced(make_sim, manager_for):
 def test_a_quiet_stream_answering_pings_is_not_dropped(make_sim, manager_for):
     # '!ticker@arr' is silent on the simulator by default: only pongs keep it alive.
     sim = make_sim(seed=12)
-    bm = manager_for(sim, heartbeat_timeout=0.6)
+    bm = manager_for(sim, heartbeat_timeout=1.5)
     key = bm.start_ticker_socket(Inbox())
     wait_for(lambda: len(sim.faults.connections()) == 1, message='the socket to open')
     conn = connection_of(bm, key)
-    threading.Event().wait(2.0)  # more than three heartbeat timeouts of silence
+    wait_for(lambda: conn.protocol is not None and conn.protocol.heartbeat is not None,
+             message='the heartbeat to run')
+    heartbeat = conn.protocol.heartbeat
+    pings = threading.Semaphore(0)
+    send_ping = heartbeat._send_ping
+
+    def counting_ping():
+        pings.release()
+        send_ping()
+
+    heartbeat._send_ping = counting_ping
+    # Each ping follows a quiet spell; the next one is sent only if the previous
+    # was answered (otherwise the socket is dropped): three pings mean two
+    # survived pings and two timeouts of data silence, whatever the machine's load.
+    for n in range(3):
+        assert pings.acquire(timeout=15), 'ping {} was not sent'.format(n + 1)
     assert conn.opened_count == 1 and conn.state is ConnectionState.OPEN
 
 
@@ -314,12 +368,12 @@ def test_server_shutdown_switches_sockets_early_without_a_gap(make_sim, manager_
     inbox.wait_count(20)
     conn = connection_of(bm, key)
     old_ids = [c['id'] for c in sim.faults.connections()]
-    # The first new socket is refused (Retry-After: 1 s): the old one must bridge the gap.
-    sim.faults.refuse_connections(0.5, status=503)
+    # New sockets are refused for 1.5 s (with Retry-After): the old one must bridge the gap.
+    sim.faults.refuse_connections(1.5, status=503)
     assert sim.faults.server_shutdown(lead=30) == 1
     # Long before the server would close (30 s), a new connection carries the data
     # and the old one is closed by the client.
-    wait_for(lambda: conn.opened_count == 2, timeout=6, message='the early reconnect')
+    wait_for(lambda: conn.opened_count == 2, timeout=10, message='the early reconnect')
     wait_for(lambda: [c['id'] for c in sim.faults.connections()] != old_ids
              and len(sim.faults.connections()) == 1, timeout=5, message='the old socket closed')
     messages = inbox.wait_count(len(inbox.snapshot()) + 20)
@@ -328,9 +382,10 @@ def test_server_shutdown_switches_sockets_early_without_a_gap(make_sim, manager_
     trades = [m['data'] if combined else m for m in messages]
     ids = {t['t'] for t in trades}
     assert ids == set(range(min(ids), max(ids) + 1)), 'trades were lost in the switch'
-    # 200 trades/s: without make-before-break the refused second left a 1 s hole.
+    # 200 trades/s: without make-before-break the refusal leaves a hole of 1.5 s
+    # and more; a busy machine may delay a batch, but not by a second.
     times = sorted({t['E'] for t in trades})
-    assert max(b - a for a, b in zip(times, times[1:])) < 500
+    assert max(b - a for a, b in zip(times, times[1:])) < 1000
 
 
 def test_tls_untrusted_certificate_is_refused_and_reported(make_sim, manager_for, caplog):
@@ -382,3 +437,15 @@ class _no_retired_stream_warning:
         from binance.websockets import RetiredStreamWarning
         self._catcher.__exit__(*exc)
         assert not [w for w in self._caught if issubclass(w.category, RetiredStreamWarning)]
+
+
+def test_symbols_of_caseless_scripts_are_dialled_percent_encoded(sim, manager_for):
+    bm = manager_for(sim)
+    key = bm.start_trade_socket('\u5e01\u5b89USDT', Inbox())
+    assert key == 'ws/\u5e01\u5b89usdt@trade'
+    url = connection_of(bm, key).url
+    assert url == sim.stream_url + 'ws/%E5%B8%81%E5%AE%89usdt@trade'
+    multiplex = bm.start_multiplex_socket(['bnbbtc@kline_1m@+08:00', '!miniTicker@arr@1000ms'],
+                                          Inbox())
+    assert connection_of(bm, multiplex).url == sim.stream_url + (
+        'stream?streams=bnbbtc@kline_1m@+08:00/!miniTicker@arr@1000ms')

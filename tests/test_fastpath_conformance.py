@@ -471,12 +471,20 @@ def test_large_message_is_decoded_with_the_collector_paused_and_restored(monkeyp
 
     monkeypatch.setattr(protocol.orjson, 'loads', loads)
     proto, transport, conn = open_stream_protocol()  # binds orjson.loads when it opens
+    delivered_with_gc = []
+
+    def dispatch(message):
+        delivered_with_gc.append(gc.isenabled())
+        conn.messages.append(message)
+
+    conn._dispatch = dispatch  # where big messages go
     big = b'{"bids":[' + b','.join([b'["1.0","2.0"]'] * 30000) + b']}'
     assert len(big) >= protocol.LARGE_MESSAGE_SIZE
     assert gc.isenabled()
     proto.dataReceived(frame_bytes(b'{"t":1}') + frame_bytes(big))
     assert seen == [True, False]
-    assert gc.isenabled()
+    assert delivered_with_gc == [False]  # paused until the message was delivered ...
+    assert gc.isenabled()  # ... and on again afterwards
     assert conn.messages[0] == {'t': 1} and len(conn.messages[1]['bids']) == 30000
 
 

@@ -317,8 +317,10 @@ class StreamConnection:
         """Replace the open socket with a new one at once; not counted as a failure.
 
         Make before break: the old socket keeps delivering until the new one
-        is open, then it is closed, so a server rotation loses no message
-        (one published during the switch may arrive twice).
+        is open, then it is closed with a closing handshake, still delivering
+        what the server sent on it before it saw the close; so a server
+        rotation loses no message (one published during the switch may
+        arrive twice, and the two sockets' messages may interleave then).
         """
         old = self._protocol
         if old is None or self._state is not ConnectionState.OPEN:
@@ -416,7 +418,9 @@ class StreamConnection:
             protocol.dropConnection(abort=True)
             return
         if self._session is None or not self._session.holds_outgoing:
-            self._retire_outgoing()
+            # Not _retire_outgoing(): detaching would drop what is still in
+            # flight on the old socket, published before the new one subscribed.
+            self.release_outgoing()
         self._protocol = protocol
         self._retry_at_open = self._retry
         # Opening is not yet success: the first data message or stable_after

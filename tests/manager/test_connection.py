@@ -275,12 +275,13 @@ def test_server_shutdown_opens_a_new_socket_at_once_make_before_break(memory_rea
     assert old.client_frames() == []
     new = FakeServer(memory_reactor).accept()
     assert [op for op, _ in old.client_frames()] == [OP_CLOSE]
-    old.send(b'{"n":3}')  # not delivered any more
+    # Sent before the server saw the close: still delivered, not lost in flight.
+    old.send(b'{"n":3}')
     old.close_cleanly()  # the old socket ending later changes nothing
     assert conn.state is ConnectionState.OPEN
     assert len(memory_reactor.tcpClients) == 2
     new.send(b'{"n":4}')
-    assert received == [{'n': 1}, {'n': 2}, {'n': 4}]
+    assert received == [{'n': 1}, {'n': 2}, {'n': 3}, {'n': 4}]
     assert conn.opened_count == 2 and conn.retry_number == 0
 
 
@@ -306,11 +307,11 @@ def test_failed_successor_retries_while_the_old_socket_still_delivers(memory_rea
     old.send(b'{"n":1}')
     memory_reactor.advance(0.11)
     new = FakeServer(memory_reactor).accept()
-    old.send(b'{"n":2}')
-    assert received == [{'n': 1}]
+    old.send(b'{"n":2}')  # in flight before the server saw the close: delivered
+    assert received == [{'n': 1}, {'n': 2}]
     assert conn.retry_number == 1, 'data of the replaced socket proves nothing'
     new.send(b'{"n":3}')
-    assert received == [{'n': 1}, {'n': 3}]
+    assert received == [{'n': 1}, {'n': 2}, {'n': 3}]
     assert conn.retry_number == 0
 
 
@@ -545,7 +546,10 @@ def test_session_reconnect_now_is_not_a_failure(memory_reactor):
     assert conn.retry_number == 0 and received == []
     assert 'on_close' not in session.calls  # the old socket serves until the new one opens
     FakeServer(memory_reactor).accept()
-    assert session.calls == ['connect_url', 'on_open', 'connect_url', 'on_close', 'on_open']
+    assert session.calls == ['connect_url', 'on_open', 'connect_url', 'on_open']
+    assert [op for op, _ in server.client_frames()][-1] == OP_CLOSE  # closing handshake
+    server.close_cleanly()
+    assert session.calls == ['connect_url', 'on_open', 'connect_url', 'on_open', 'on_close']
 
 
 def test_fail_attempt_counts_an_opened_socket_as_failed(memory_reactor, exact_policy):

@@ -298,7 +298,9 @@ class BinanceSocketManager(threading.Thread):
             callback: called with each wrapped message.
 
         Raises:
-            TypeError, ValueError: bad stream list or callback.
+            TypeError, ValueError: bad stream list or callback; more than 1024
+                streams (Binance's limit per connection) or a name with a
+                character no stream name has.
         """
         path = stream_names.combined_path(streams)
         return self._start_path(path, callback)
@@ -503,7 +505,9 @@ class BinanceSocketManager(threading.Thread):
         with self._lock:
             connections = list(self._conns.values())
             self._conns.clear()
-            self._hook = None
+            hook, self._hook = self._hook, None
             closed = self._closed
+        if hook is not None:
+            _reactor.remove_shutdown_hook(hook)
         self._stop_all(connections)
         closed.set()

@@ -426,3 +426,30 @@ def test_sphinx_is_installed_by_the_test_extra():
     setup = (ROOT / 'setup.py').read_text(encoding='utf-8')
     test_extra = re.search(r"'test':\s*\[(.*?)\]", setup, re.S).group(1)
     assert 'sphinx' in test_extra
+
+
+def _option_strings(parser):
+    import argparse
+    found = set()
+    for action in parser._actions:
+        found.update(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _option_strings(sub)
+    return found
+
+
+def test_every_option_the_docs_name_exists():
+    from binance.cli import build_parser
+    from binance.simulator.__main__ import build_parser as build_simulator_parser
+    bench_help = subprocess.run([sys.executable, '-m', 'benchmarks', '--help'], capture_output=True,
+                                text=True, timeout=120, cwd=str(ROOT))
+    assert bench_help.returncode == 0, bench_help.stderr
+    known = _option_strings(build_parser()) | _option_strings(build_simulator_parser())
+    known |= set(re.findall(r'--[a-z][a-z-]*', bench_help.stdout))
+    for lang in ('en', 'ja'):
+        for page in PAGES:
+            text = (DOCS / lang / (page + '.rst')).read_text(encoding='utf-8')
+            for option in re.findall(r'``(--[a-z][a-z-]*)', text):
+                assert option in known, '{}/{}: {} is no option of our commands'.format(
+                    lang, page, option)

@@ -52,3 +52,6 @@ autodoc_default_options = {
 # resolved (no intersphinx: the build must work offline); they render as
 # plain text instead of failing the build.
 nitpicky = False
+
+html_static_path = ['_static']
+html_css_files = ['custom.css']

@@ -453,3 +453,18 @@ def test_every_option_the_docs_name_exists():
             for option in re.findall(r'``(--[a-z][a-z-]*)', text):
                 assert option in known, '{}/{}: {} is no option of our commands'.format(
                     lang, page, option)
+
+
+def test_readme_is_valid_restructuredtext():
+    # setup.py publishes it as the long description; a markup error would show as raw text.
+    from docutils.core import publish_doctree
+    from docutils.utils import Reporter
+    messages = []
+    text = (ROOT / 'README.rst').read_text(encoding='utf-8')
+    doctree = publish_doctree(text, settings_overrides={
+        'report_level': Reporter.WARNING_LEVEL, 'halt_level': Reporter.SEVERE_LEVEL + 1,
+        'warning_stream': io.StringIO()})
+    for node in doctree.findall():
+        if node.tagname == 'system_message' and node['level'] >= Reporter.WARNING_LEVEL:
+            messages.append(node.astext())
+    assert not messages, messages

@@ -64,14 +64,13 @@ def evaluate(results):
             alone = _get(ours, 'orjson_alone_us')
             paused = _get(ours, 'orjson_alone_paused_us')
             ratios['ours/orjson in-process cpu/msg'] = _ratio(_get(ours, 'cpu_us_per_msg'), alone)
+            # Not a target ("orjson.loads alone" runs with the collector on, as in
+            # a program decoding the snapshot itself), but kept: what reading and
+            # framing 1 MiB cost beyond the decode.
             ratios['ours/orjson in-process, GC paused, cpu/msg'] = _ratio(
                 _get(ours, 'cpu_us_per_msg'), paused)
             checks.append(_check('CPU time per message vs orjson.loads alone (same process, GC on)',
                                  ratios['ours/orjson in-process cpu/msg'], '<=', 1.3, 'x'))
-            checks.append(_check('CPU time per message vs orjson.loads alone (same process, '
-                                 'GC paused like ours)',
-                                 ratios['ours/orjson in-process, GC paused, cpu/msg'],
-                                 '<=', 1.3, 'x'))
             checks.append(_check('CPU time per message vs orjson.loads alone (bare process, GC on)',
                                  ratios['ours/limit cpu/msg'], '<=', 1.3, 'x'))
         elif key == '5':

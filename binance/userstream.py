@@ -43,7 +43,7 @@ from .exceptions import BinanceAPIException, BinanceWebsocketError
 __all__ = [
     'open_user_socket', 'open_margin_socket', 'open_isolated_margin_socket',
     'UserSocketCredentialsError', 'SignatureSubscription', 'ListenKeyStream',
-    'ListenTokenSubscription', 'venue_url', 'USER_CONN_KEY', 'MARGIN_CONN_KEY', 'ISOLATED_MARGIN_PREFIX',
+    'ListenTokenSubscription', 'USER_CONN_KEY', 'MARGIN_CONN_KEY', 'ISOLATED_MARGIN_PREFIX',
 ]
 
 log = logging.getLogger(__name__)
@@ -60,30 +60,6 @@ _AUTH_ERRORS = (-1022, -2014, -2015, -1002)
 
 class UserSocketCredentialsError(BinanceWebsocketError, ValueError):
     """A user data socket was requested without the credentials it needs."""
-
-
-def venue_url(manager: Any, attribute: str) -> str:
-    """The base URL a user socket dials: the manager's, or the client's venue.
-
-    ``manager.STREAM_URL`` and ``manager.WS_API_URL`` win when they were set
-    to something else than binance.com's defaults (a simulator, a proxy).
-    Otherwise a client for another venue (``tld='us'``, ``testnet=True``)
-    supplies that venue's URL, so a Binance US key is never sent to
-    binance.com.
-
-    Args:
-        manager: the socket manager.
-        attribute: ``'STREAM_URL'`` or ``'WS_API_URL'``.
-    """
-    url = getattr(manager, attribute)
-    client = getattr(manager, '_client', None)
-    if client is None or not hasattr(client, 'VENUE_STREAM_URL'):
-        return url
-    if attribute == 'STREAM_URL':
-        default, venue = client.VENUE_STREAM_URL.format('com'), client.stream_url
-    else:
-        default, venue = client.VENUE_WS_API_URL.format('com'), client.ws_api_url
-    return venue if url == default else url
 
 
 class _SwitchoverFilter:
@@ -216,7 +192,7 @@ class _WsApiSession(StreamSession):
 
     def connect_url(self, url: str) -> Any:
         """Read ``WS_API_URL`` at connect time, so a class override applies at once."""
-        return venue_url(self._manager, 'WS_API_URL')
+        return self._manager._venue_url('WS_API_URL')
 
     def _request(self, method: str, params: Optional[Dict[str, Any]],
                  on_answer: Callable[[Dict[str, Any]], None], timed: bool = False) -> bool:
@@ -485,7 +461,7 @@ class ListenTokenSubscription(_WsApiSession):
 
         def ready(token: str) -> str:
             self._token = token
-            return venue_url(self._manager, 'WS_API_URL')
+            return self._manager._venue_url('WS_API_URL')
         d.addCallback(ready)
         return d
 
@@ -605,7 +581,7 @@ class ListenKeyStream(StreamSession):
             # POST extended the key's validity: restart the keepalive cadence from now.
             self._key = key
             self._keepalive.start(key)
-        base = venue_url(self._manager, 'STREAM_URL')
+        base = self._manager._venue_url('STREAM_URL')
         return '{}/ws/{}'.format(base.rstrip('/'), key)
 
     def on_open(self, protocol: Any) -> None:

@@ -446,7 +446,7 @@ class BinanceSocketManager(threading.Thread):
 
     def _start_retired(self, stream: str, callback: Callback) -> ConnKey:
         stream_names.check_callback(callback)
-        notice = retired_stream_notice(self.STREAM_URL, stream)
+        notice = retired_stream_notice(self._venue_url('STREAM_URL'), stream)
         if notice is not None:
             with _warned_lock:
                 first = stream not in _warned_streams
@@ -456,14 +456,34 @@ class BinanceSocketManager(threading.Thread):
                 warnings.warn(notice, RetiredStreamWarning, stacklevel=3)
         return self._start_raw(stream, callback)
 
+    def _venue_url(self, attribute: str) -> str:
+        """The base URL sockets dial: the manager's, or the client's venue.
+
+        ``STREAM_URL`` and ``WS_API_URL`` win when they were set to something
+        else than binance.com's defaults (a simulator, a proxy). Otherwise a
+        client for another venue (``tld='us'``, ``testnet=True``) supplies that
+        venue's URL, so a Binance US key is never sent to binance.com.
+
+        Args:
+            attribute: ``'STREAM_URL'`` or ``'WS_API_URL'``.
+        """
+        url = getattr(self, attribute)
+        client = self._client
+        if client is None or not hasattr(client, 'VENUE_STREAM_URL'):
+            return url
+        if attribute == 'STREAM_URL':
+            default, venue = client.VENUE_STREAM_URL.format('com'), client.stream_url
+        else:
+            default, venue = client.VENUE_WS_API_URL.format('com'), client.ws_api_url
+        return venue if url == default else url
+
     def _start_path(self, path: str, callback: Callback) -> ConnKey:
         stream_names.check_callback(callback)
         _reactor.raise_if_stopped()
         with self._lock:
             if path in self._conns:
                 return False
-        from .userstream import venue_url  # the client's venue (tld='us', testnet) unless overridden
-        base = venue_url(self, 'STREAM_URL')
+        base = self._venue_url('STREAM_URL')
         base = base if base.endswith('/') else base + '/'
         # Symbols of caseless scripts (e.g. Chinese) travel percent-encoded as UTF-8;
         # every ASCII character of a valid path is kept as it is.

@@ -68,6 +68,9 @@ class Manager:
     def __init__(self):
         self._client = Credentials()
 
+    def _venue_url(self, attribute):
+        return getattr(self, attribute)
+
 
 def run_now(fn, *args):
     return defer.maybeDeferred(fn, *args)

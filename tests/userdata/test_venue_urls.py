@@ -2,7 +2,6 @@
 import pytest
 
 from binance.client import Client
-from binance.userstream import venue_url
 from binance.websockets import BinanceSocketManager
 
 
@@ -22,20 +21,20 @@ def manager_for():
 
 def test_binance_com_uses_the_manager_defaults(manager_for):
     manager = manager_for(Client('k', 's'))
-    assert venue_url(manager, 'WS_API_URL') == 'wss://ws-api.binance.com:443/ws-api/v3'
-    assert venue_url(manager, 'STREAM_URL') == 'wss://stream.binance.com:9443/'
+    assert manager._venue_url('WS_API_URL') == 'wss://ws-api.binance.com:443/ws-api/v3'
+    assert manager._venue_url('STREAM_URL') == 'wss://stream.binance.com:9443/'
 
 
 def test_binance_us_client_dials_binance_us(manager_for):
     manager = manager_for(Client('k', 's', tld='us'))
-    assert venue_url(manager, 'STREAM_URL') == 'wss://stream.binance.us:9443/'
-    assert venue_url(manager, 'WS_API_URL') == 'wss://ws-api.binance.us:443/ws-api/v3'
+    assert manager._venue_url('STREAM_URL') == 'wss://stream.binance.us:9443/'
+    assert manager._venue_url('WS_API_URL') == 'wss://ws-api.binance.us:443/ws-api/v3'
 
 
 def test_testnet_client_dials_the_testnet(manager_for):
     manager = manager_for(Client('k', 's', testnet=True))
-    assert venue_url(manager, 'WS_API_URL') == 'wss://ws-api.testnet.binance.vision/ws-api/v3'
-    assert venue_url(manager, 'STREAM_URL') == 'wss://stream.testnet.binance.vision:9443/'
+    assert manager._venue_url('WS_API_URL') == 'wss://ws-api.testnet.binance.vision/ws-api/v3'
+    assert manager._venue_url('STREAM_URL') == 'wss://stream.testnet.binance.vision:9443/'
 
 
 def test_overridden_manager_urls_always_win(manager_for):
@@ -45,8 +44,8 @@ def test_overridden_manager_urls_always_win(manager_for):
 
     for client in (Client('k', 's', tld='us'), Client('k', 's', testnet=True)):
         manager = manager_for(client, Local)
-        assert venue_url(manager, 'STREAM_URL') == 'ws://127.0.0.1:1/'
-        assert venue_url(manager, 'WS_API_URL') == 'ws://127.0.0.1:1/ws-api/v3'
+        assert manager._venue_url('STREAM_URL') == 'ws://127.0.0.1:1/'
+        assert manager._venue_url('WS_API_URL') == 'ws://127.0.0.1:1/ws-api/v3'
 
 
 class Captured(BinanceSocketManager):
@@ -75,3 +74,21 @@ def test_overridden_stream_url_wins_for_market_streams(manager_for):
     manager = manager_for(Client('k', 's', tld='us'), Local)
     manager.start_trade_socket('BNBBTC', lambda msg: None)
     assert manager.captured.url == 'ws://127.0.0.1:1/ws/bnbbtc@trade'
+
+
+def test_retired_stream_warning_only_where_the_socket_goes_to_binance_com(manager_for, recwarn):
+    import warnings
+
+    from binance import websockets
+    from binance.websockets import RetiredStreamWarning
+    websockets._warned_streams.discard('!bookTicker')
+    us = manager_for(Client('k', 's', tld='us'))
+    assert websockets.retired_stream_notice(us._venue_url('STREAM_URL'), '!bookTicker') is None
+    com = manager_for(Client('k', 's'))
+    notice = websockets.retired_stream_notice(com._venue_url('STREAM_URL'), '!bookTicker')
+    assert notice and 'bookTicker' in notice
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        key = us.start_book_ticker_socket(lambda msg: None)
+        us.stop_socket(key)
+    assert not [w for w in caught if issubclass(w.category, RetiredStreamWarning)]

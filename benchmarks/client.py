@@ -103,6 +103,21 @@ def orjson_large_baseline(seconds=1.0, paused=False):
     return (time.process_time() - c0) / n * 1e6
 
 
+def limit_in_process(kind, seconds):
+    """The limit loop (benchmarks/limit.py) timed in this process, before the sockets open.
+
+    This machine's speed drifts by tens of percent over a minute (shared
+    host), so the loop is timed seconds before the client's own measurement
+    and in the same process, rather than in the runner after both clients.
+    """
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_limit', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'limit.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.measure_loop(kind, seconds)
+
+
 def make_callbacks(n, latency, combined):
     counts = [0] * n
     lat = []
@@ -130,6 +145,9 @@ def main(argv=None):
     p.add_argument('--warmup', type=float, default=1.0)
     p.add_argument('--duration', type=float, default=3.0)
     p.add_argument('--connect-timeout', type=float, default=30.0)
+    p.add_argument('--limit-kind', choices=('trade', 'combined'),
+                   help='also time the limit loop on these messages, in this process')
+    p.add_argument('--limit-seconds', type=float, default=2.0)
     p.add_argument('--orjson-baseline', action='store_true',
                    help='also time orjson.loads alone on the large payload, in this process')
     args = p.parse_args(argv)
@@ -159,6 +177,7 @@ def main(argv=None):
         import binance.websockets  # noqa: F401,F811
         make, opener = make_pb0711, open_pb0711
     import binance
+    limit = limit_in_process(args.limit_kind, args.limit_seconds) if args.limit_kind else None
     orjson_alone = orjson_large_baseline() if args.orjson_baseline else None
     orjson_paused = orjson_large_baseline(paused=True) if args.orjson_baseline else None
     # The manager object is made before the baseline: what it holds once per
@@ -208,6 +227,8 @@ def main(argv=None):
         'rss_connected': connected_rss,
         'rss_per_conn': (connected_rss - baseline_rss) / len(paths),
     }
+    if limit is not None:
+        result['limit'] = limit
     if orjson_alone is not None:
         result['orjson_alone_us'] = orjson_alone
         result['orjson_alone_paused_us'] = orjson_paused

@@ -9,7 +9,10 @@ import time
 
 import orjson
 
-from benchmarks import messages
+try:
+    from benchmarks import messages
+except ImportError:  # loaded by benchmarks/client.py, which runs outside the package
+    import messages
 
 
 def _empty(message):

@@ -207,3 +207,15 @@ def no_secret_in_any_log_line():
     hits = sorted(watch.hits())
     assert not hits, 'secrets appeared in log lines: ' + '; '.join(
         '{} in a line of {}'.format(kind, source) for source, kind in hits)
+
+
+@pytest.fixture
+def library_debug_logging():
+    """The library logs at DEBUG during the test, so the suite-wide no-secret
+    check above sees its quietest lines too."""
+    import logging
+    logger = logging.getLogger('binance')
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    yield
+    logger.setLevel(level)

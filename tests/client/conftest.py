@@ -121,12 +121,5 @@ def scripted_client(http_server):
 
 
 @pytest.fixture(autouse=True)
-def library_debug_logging():
-    """The library logs at DEBUG here, where secrets flow, so the suite-wide
-    no-secret check of tests/conftest.py sees its quietest lines too."""
-    import logging
-    logger = logging.getLogger('binance')
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    yield
-    logger.setLevel(level)
+def _library_logs_at_debug(library_debug_logging):
+    """Secrets flow through these tests: check the library's quietest lines too."""

@@ -14,6 +14,7 @@ from twisted.internet import defer
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.python.failure import Failure
 
+from ._timers import cancel_call
 from .backoff import BackoffPolicy
 from .exceptions import BinanceAPIException
 
@@ -55,8 +56,7 @@ class _Timer:
         fn()
 
     def cancel(self) -> None:
-        if self._call is not None and self._call.active():
-            self._call.cancel()
+        cancel_call(self._call)
         self._call = None
 
     @property

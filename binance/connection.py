@@ -74,6 +74,7 @@ from OpenSSL import SSL
 from service_identity import VerificationError
 from twisted.internet import defer
 
+from ._timers import cancel_call
 from .backoff import BackoffPolicy
 from .protocol import MAX_MESSAGE_SIZE, StreamClientFactory, StreamClientProtocol
 from .tls import client_tls_options, load_trust_root
@@ -530,16 +531,12 @@ class StreamConnection:
         self._state = state
 
     def _cancel_timer(self) -> None:
-        if self._timer is not None:
-            if self._timer.active():
-                self._timer.cancel()
-            self._timer = None
+        cancel_call(self._timer)
+        self._timer = None
 
     def _cancel_stable_timer(self) -> None:
-        if self._stable_timer is not None:
-            if self._stable_timer.active():
-                self._stable_timer.cancel()
-            self._stable_timer = None
+        cancel_call(self._stable_timer)
+        self._stable_timer = None
 
     def _stopped_deferred(self) -> defer.Deferred:
         if self._factory is None:

@@ -42,6 +42,7 @@ from service_identity import VerificationError
 
 from binance._fastpath import FastPathMixin
 from binance._redact import redacting_txaio_logger
+from binance._timers import cancel_call
 
 __all__ = ['Heartbeat', 'StreamClientProtocol', 'StreamClientFactory']
 
@@ -125,10 +126,8 @@ class Heartbeat:
 
     def stop(self) -> None:
         """Disarm the timer (idempotent)."""
-        if self._call is not None:
-            if self._call.active():
-                self._call.cancel()
-            self._call = None
+        cancel_call(self._call)
+        self._call = None
 
     def _check(self) -> None:
         self._call = None
@@ -374,8 +373,7 @@ class _Call:
         self._call = call
 
     def cancel(self) -> None:
-        if self._call.active():
-            self._call.cancel()
+        cancel_call(self._call)
 
 
 class StreamClientFactory(WebSocketClientFactory):

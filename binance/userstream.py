@@ -36,6 +36,7 @@ from twisted.internet import defer, threads
 from twisted.python.failure import Failure
 
 from . import signing
+from ._timers import cancel_call
 from ._userkeepers import ListenKeyKeepalive, ListenTokenRenewer, Runner
 from .connection import StreamConnection, StreamSession
 from .exceptions import BinanceAPIException, BinanceWebsocketError
@@ -117,8 +118,7 @@ class _SwitchoverFilter:
         return False
 
     def _cancel_end(self) -> None:
-        if self._end is not None and self._end.active():
-            self._end.cancel()
+        cancel_call(self._end)
         self._end = None
 
     def duplicate(self, event: Any) -> bool:
@@ -217,8 +217,7 @@ class _WsApiSession(StreamSession):
         self._pending.clear()
         deadlines, self._deadlines = self._deadlines, {}
         for call in deadlines.values():
-            if call.active():
-                call.cancel()
+            cancel_call(call)
 
     def _unanswered(self, request_id: Any, method: str) -> None:
         """A timed request got no answer: a server that ignores us must not leave us waiting."""
@@ -280,9 +279,8 @@ class _WsApiSession(StreamSession):
             return event
         if 'id' in message and ('status' in message or 'result' in message or 'error' in message):
             request_id = message.get('id')
-            deadline = self._deadlines.pop(request_id, None) if self._deadlines else None
-            if deadline is not None and deadline.active():
-                deadline.cancel()
+            if self._deadlines:
+                cancel_call(self._deadlines.pop(request_id, None))
             handler = self._pending.pop(request_id, None)
             if handler is not None:
                 handler(message)

@@ -129,9 +129,17 @@ def test_lost_connection_reconnects_after_the_first_backoff_delay(memory_reactor
     assert conn.state is ConnectionState.CONNECTING
 
 
-def test_gives_up_after_five_retry_number_with_growing_delays(memory_reactor, exact_policy):
+def _accept_then_close(reactor):
+    FakeServer(reactor).accept().lose()
+
+
+@pytest.mark.parametrize('fail', [refuse, _accept_then_close], ids=['refused', 'accept-then-close'])
+def test_gives_up_after_five_failed_retries_with_growing_delays(memory_reactor, exact_policy, fail):
+    # A server that completes the handshake and drops the socket at once must
+    # not get a reconnect every 0.1 s forever (Binance bans such clients): it
+    # is retried and given up on exactly like one that refuses connections.
     conn, received = make(memory_reactor, exact_policy)
-    refuse(memory_reactor)  # the first attempt is not a retry
+    fail(memory_reactor)  # the first attempt is not a retry
     for delay in (0.1, 0.2, 0.4, 0.8, 1.6):
         attempts = len(memory_reactor.tcpClients)
         memory_reactor.advance(delay * 0.99)
@@ -139,7 +147,7 @@ def test_gives_up_after_five_retry_number_with_growing_delays(memory_reactor, ex
         memory_reactor.advance(delay * 0.02)
         assert len(memory_reactor.tcpClients) == attempts + 1
         assert received == []
-        refuse(memory_reactor)
+        fail(memory_reactor)
     assert received == [ERROR]
     assert conn.state is ConnectionState.GAVE_UP
     memory_reactor.advance(3600)
@@ -192,26 +200,6 @@ def test_retry_count_resets_after_every_successful_connection(memory_reactor, ex
         assert conn.retry_number == 1
     assert received == [{'n': 0}, {'n': 1}, {'n': 2}]
     assert conn.opened_count == 3 and conn.reconnect_count == 2
-
-
-def test_accept_then_close_at_once_backs_off_and_gives_up(memory_reactor, exact_policy):
-    # A server that completes the handshake and drops the socket at once must
-    # not get a reconnect every 0.1 s forever (Binance bans such clients).
-    conn, received = make(memory_reactor, exact_policy)
-    FakeServer(memory_reactor).accept().lose()  # the first connection: not a retry
-    for delay in (0.1, 0.2, 0.4, 0.8, 1.6):
-        attempts = len(memory_reactor.tcpClients)
-        memory_reactor.advance(delay * 0.99)
-        assert len(memory_reactor.tcpClients) == attempts, 'retried too early'
-        memory_reactor.advance(delay * 0.02)
-        assert len(memory_reactor.tcpClients) == attempts + 1
-        assert received == []
-        FakeServer(memory_reactor).accept().lose()
-    assert received == [ERROR]
-    assert conn.state is ConnectionState.GAVE_UP
-    memory_reactor.advance(3600)
-    assert len(memory_reactor.tcpClients) == 6
-    assert memory_reactor.getDelayedCalls() == []
 
 
 def test_a_quiet_socket_counts_as_success_after_stable_after_seconds(memory_reactor,

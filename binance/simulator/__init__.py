@@ -182,7 +182,7 @@ class Simulator:
         if getattr(self.reactor, 'running', False) and not threadable.isInIOThread():
             raise RuntimeError('Simulator.start() must run on the reactor thread: use '
                                'binance.simulator.running() or binance._reactor.blocking_call(sim.start)')
-        from . import accounts, control, faults, rest, server, wsapi
+        from . import accounts, control, faults, rest, server, stream_endpoint, wsapi
         from .feed import MarketFeed
         from .market import Market
 
@@ -196,9 +196,10 @@ class Simulator:
         self.faults = faults.Faults(self)
         root = Resource()
         rest.install(root, self)
+        stream_endpoint.install(root, self)
         wsapi.install(root, self)
         control.install(root, self)
-        self.site = server.build_site(self, root)
+        self.site = server.build_site(root)
         if config.tls:
             from . import tls
             self._tls = tls.ServerCertificates.generate([config.host])

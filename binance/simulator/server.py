@@ -487,8 +487,6 @@ def _loggable_path(path: bytes) -> str:
     return text
 
 
-def build_site(sim: 'Simulator', root: Resource) -> SimulatorSite:
-    """The Site serving ``root``, with the market-stream endpoints mounted on it."""
-    from .stream_endpoint import install
-    install(root, sim)
+def build_site(root: Resource) -> SimulatorSite:
+    """The Site serving ``root`` (every endpoint module has mounted itself on it)."""
     return SimulatorSite(root)

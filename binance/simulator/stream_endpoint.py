@@ -12,7 +12,7 @@ from urllib.parse import unquote
 from twisted.web.resource import Resource
 
 from . import stream_requests
-from .frames import text_frame
+from .frames import combined_message, text_frame
 from .server import SimulatorWebSocketFactory, SimulatorWebSocketProtocol, websocket_resource
 from .stream_requests import RequestError
 
@@ -41,6 +41,7 @@ class _FrameCache:
         self._combined: Dict[str, Any] = {}
 
     def raw(self, stream: str, payload: bytes) -> bytes:
+        """The frame of ``payload`` sent as it is."""
         hit = self._raw.get(stream)
         if hit is not None and hit[0] is payload:
             return hit[1]
@@ -49,6 +50,7 @@ class _FrameCache:
         return frame
 
     def combined(self, stream: str, payload: bytes) -> 'tuple[bytes, bytes]':
+        """``(frame, message)`` of ``payload`` wrapped for combined streams."""
         hit = self._combined.get(stream)
         if hit is not None and hit[0] is payload:
             return hit[1], hit[2]
@@ -56,11 +58,6 @@ class _FrameCache:
         frame = text_frame(wrapped)
         self._combined[stream] = (payload, frame, wrapped)
         return frame, wrapped
-
-
-def combined_message(stream: str, payload: bytes) -> bytes:
-    """``{"stream":<name>,"data":<payload>}`` built by byte concatenation (no re-encoding)."""
-    return b'{"stream":"' + stream.encode('utf-8') + b'","data":' + payload + b'}'
 
 
 class MarketStreamProtocol(SimulatorWebSocketProtocol):
@@ -168,17 +165,11 @@ class MarketStreamProtocol(SimulatorWebSocketProtocol):
 
     def on_event(self, stream: str, payload: bytes) -> None:
         """Feed listener: one event (JSON bytes) published on ``stream``."""
-        if self._direct:
-            cache = self.factory.frame_cache
-            pending = self._pending
-            if not pending:
-                self.sim.reactor.callLater(0, self.flush)
-            if self.combined:
-                pending.append(cache.combined(stream, payload)[0])
-            else:
-                pending.append(cache.raw(stream, payload))
-        elif self._is_open and not self.frozen:
-            self.sendMessage(combined_message(stream, payload) if self.combined else payload)
+        cache = self.factory.frame_cache
+        if self.combined:
+            self.send_frame_bytes(*cache.combined(stream, payload))
+        else:
+            self.send_frame_bytes(cache.raw(stream, payload), payload)
 
     # -- requests ------------------------------------------------------------
 

@@ -19,7 +19,7 @@ import orjson
 from twisted.web.resource import Resource
 
 from .. import signing
-from . import apierrors, auth
+from . import apierrors, auth, rest_listenkeys
 from .accounts import MARGIN, SPOT, isolated_scope
 from .apierrors import ApiError
 from .weights import limiter_for
@@ -118,6 +118,12 @@ class RestApi:
 
     def __repr__(self) -> str:
         return '<RestApi routes={}>'.format(len(self.routes))
+
+    def add_routes(self, table: Mapping[Tuple[str, str], Tuple[Handler, Any]]) -> None:
+        """Serve more endpoints: ``(method, path) -> (handler, weight)``."""
+        for key, (handler, weight) in table.items():
+            self.routes[key] = Route(handler, weight)
+        self._paths = {path for _method, path in self.routes}
 
     @property
     def accounts(self) -> Any:
@@ -386,8 +392,9 @@ class RestResource(Resource):
 
 
 def install(root: Resource, sim: Any) -> RestApi:
-    """Mount ``/api`` and ``/sapi`` on ``root``; returns the handlers."""
+    """Mount ``/api``, ``/sapi``, ``/fapi``, ``/dapi`` and ``/eapi`` on ``root``; returns the handlers."""
     api = RestApi(sim)
-    root.putChild(b'api', RestResource(api, 'api'))
-    root.putChild(b'sapi', RestResource(api, 'sapi'))
+    api.add_routes(rest_listenkeys.routes())
+    for prefix in ('api', 'sapi', 'fapi', 'dapi', 'eapi'):
+        root.putChild(prefix.encode(), RestResource(api, prefix))
     return api

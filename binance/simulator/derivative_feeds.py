@@ -101,7 +101,7 @@ def _futures_kit(coin: bool) -> FeedKit:
         agg_trade=functools.partial(payloads.futures_agg_trade_event, coin=coin),
         book_ticker=functools.partial(payloads.futures_book_ticker_event, coin=coin),
         streams={
-            KLINE: kline(payloads.futures_kline_event),  # type: ignore[arg-type]
+            KLINE: kline(functools.partial(payloads.futures_kline_event, coin=coin)),  # type: ignore[arg-type]
             DIFF_DEPTH: diff_depth(depth),
             PARTIAL_DEPTH: _partial_depth(depth),
             TICKER: periodic(lambda market, spec, now: ticker(market, now)),

@@ -112,13 +112,19 @@ def _weighted(candle: Candle) -> str:
     return format_e8(candle.quote * E8 // candle.volume) if candle.volume else _ZERO
 
 
-def _base_volume_e8(market: DerivativeSymbolMarket, candle: Candle) -> int:
-    """COIN-M volume in the base asset: contracts times their USD value over the average price."""
-    if not candle.volume:
+def _base_e8(market: DerivativeSymbolMarket, contracts: int, quote: int) -> int:
+    """COIN-M volume in the base asset: contracts times their USD value over their average price.
+
+    ``contracts`` and ``quote`` (contracts times price) are e8 sums of the same trades.
+    """
+    if not contracts or not quote:
         return 0
-    size = contract_usd(market.spec)
-    # contracts * size / vwap, with vwap = quote / volume (all in e8)
-    return candle.volume * size * candle.volume // candle.quote
+    # contracts * size / vwap, with vwap = quote / contracts
+    return contracts * contract_usd(market.spec) * contracts // quote
+
+
+def _base_volume_e8(market: DerivativeSymbolMarket, candle: Candle) -> int:
+    return _base_e8(market, candle.volume, candle.quote)
 
 
 def futures_ticker_event(market: DerivativeSymbolMarket, now: int, coin: bool = False) -> dict:
@@ -150,9 +156,14 @@ def futures_mini_ticker_event(market: DerivativeSymbolMarket, now: int, coin: bo
 
 
 def futures_kline_event(market: DerivativeSymbolMarket, interval: str, kline: tuple, closed: bool,
-                        now: int) -> dict:
-    """``<symbol>@kline_<interval>`` (the spot shape)."""
-    return kline_event(market.symbol, interval, kline, closed, now)
+                        now: int, coin: bool = False) -> dict:
+    """``<symbol>@kline_<interval>`` (the spot shape; COIN-M ``q``/``Q`` in the base asset)."""
+    event = kline_event(market.symbol, interval, kline, closed, now)
+    if coin:
+        candle = kline[2]
+        event['k']['q'] = format_e8(_base_volume_e8(market, candle))
+        event['k']['Q'] = format_e8(_base_e8(market, candle.taker_volume, candle.taker_quote))
+    return event
 
 
 def mark_price_event(market: DerivativeSymbolMarket, now: int, coin: bool = False) -> dict:

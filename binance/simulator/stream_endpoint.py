@@ -95,10 +95,18 @@ class StreamEndpoint:
                 return venue
         return self.venue
 
-    def connection_venue(self, streams: Sequence[str]) -> Venue:
-        """The venue whose rules a connection naming ``streams`` in its URL follows."""
+    def connection_venue(self, streams: Sequence[str], key_accounts: Sequence[str] = ()) -> Venue:
+        """The venue whose rules a connection follows, from what its URL names.
+
+        Args:
+            streams: the stream names in the URL.
+            key_accounts: the account scopes of the listen keys in the URL.
+
+        One of :attr:`also` when the URL names its streams or keys only, else :attr:`venue`.
+        """
         for venue in self.also:
-            if streams and all(venue.serves(name) for name in streams):
+            if (streams or key_accounts) and all(venue.serves(name) for name in streams) \
+                    and all(account == venue.name for account in key_accounts):
                 return venue
         return self.venue
 
@@ -197,7 +205,10 @@ class MarketStreamProtocol(SimulatorWebSocketProtocol):
         events = [unquote(e) for e in params.get('events', [])]
         self._url_keys = [(key, frozenset(filter(None, events[i].split('/'))) if i < len(events) else None)
                           for i, key in enumerate(keys)]
-        venue = endpoint.connection_venue([n for n in self._url_streams if is_valid_stream_name(n)])
+        streams = [n for n in self._url_streams if is_valid_stream_name(n)]
+        accounts = [self._listen_key_account(n) for n in self._url_streams if not is_valid_stream_name(n)]
+        accounts += [self._listen_key_account(key) for key, _events in self._url_keys]
+        venue = endpoint.connection_venue(streams, [a for a in accounts if a is not None])
         self.venue = venue.name
         self.rules = venue.rules
 

@@ -292,11 +292,15 @@ class MarketStreamProtocol(SimulatorWebSocketProtocol):
 
     def on_event(self, stream: str, payload: bytes) -> None:
         """Feed listener: one event (JSON bytes) published on ``stream``."""
-        cache = self.factory.frame_cache
-        if self.combined:
-            self.send_frame_bytes(*cache.combined(stream, payload))
-        else:
-            self.send_frame_bytes(cache.raw(stream, payload), payload)
+        # the fan-out hot path: the queueing of _queue() inlined, the frame shared by every listener
+        if self._direct:
+            cache = self.factory.frame_cache
+            pending = self._pending
+            if not pending:
+                self.sim.reactor.callLater(0, self.flush)
+            pending.append(cache.combined(stream, payload)[0] if self.combined else cache.raw(stream, payload))
+        elif self._is_open and not self.frozen:
+            self.sendMessage(combined_message(stream, payload) if self.combined else payload)
 
     # -- requests ------------------------------------------------------------
 

@@ -1,5 +1,8 @@
 """A simulated Binance exchange on loopback: market streams, REST, WebSocket API, faults.
 
+Spot plus the USDⓈ-M futures, COIN-M futures and options venues
+(:mod:`binance.simulator.venues`), all on one port.
+
 Usage from a thread that is not the reactor's::
 
     from binance.simulator import running
@@ -157,8 +160,9 @@ class Simulator:
     is the ``IReactorTime`` for every timer (the reactor by default) and
     ``reactor`` the one to listen with. ``market_factory(seed=, symbols=,
     now_ms=)`` and ``feed_factory(market, clock, trade_rate=,
-    retired_streams_live=)`` replace the market and feed classes (tests use
-    them to inject small fakes).
+    retired_streams_live=)`` replace spot's market and feed classes (tests use
+    them to inject small fakes); the derivatives venues in :attr:`venues`
+    always run their own markets and feeds.
     """
 
     def __init__(self, clock: Any = None, reactor: Any = None, config: Optional[SimulatorConfig] = None,

@@ -31,9 +31,9 @@ def _run(sim, seconds=2.5, step=0.1):
 
 
 def _combined(sim, connect, url, streams):
+    before = {c.conn_id for c in connections_of(sim)}
     client = connect(url + '?streams=' + '/'.join(streams))
-    wait_for(lambda: any(c.path.startswith(url.split(str(sim.port), 1)[1].split('?')[0])
-                         for c in connections_of(sim)), 5, message='the connection to register')
+    wait_for(lambda: {c.conn_id for c in connections_of(sim)} - before, 5, message='the connection to register')
     return client
 
 
@@ -54,6 +54,11 @@ def test_public_route_delivers_public_streams_only(venue_sim, connect):
 def test_market_route_delivers_market_streams_only(venue_sim, connect):
     got, _ = _delivered(venue_sim, connect, venue_sim.fstream_url + 'market/stream', MARKET + PUBLIC)
     assert got == set(MARKET)
+
+
+def test_private_route_delivers_no_market_stream(venue_sim, connect):
+    got, _ = _delivered(venue_sim, connect, venue_sim.fstream_url + 'private/stream', MARKET + PUBLIC)
+    assert got == set()
 
 
 def test_unrouted_url_delivers_public_streams_only(venue_sim, connect):

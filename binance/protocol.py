@@ -338,6 +338,16 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         if pending is not None:
             pending.cancel()
             self.closeHandshakeTimeoutCall = None
+        self._release_buffers()
+
+    def _release_buffers(self) -> None:
+        """Drop what a dead socket still buffers (a partial message may be megabytes)."""
+        self._on_payload = _discard
+        self.data = b''
+        self.message_data = None
+        self.current_frame = None
+        if self._fp_reader is not None:
+            self._fp_reader.take_pending()
 
     def _heartbeat_ping(self) -> None:
         log.debug('%s: quiet for a while; sending a ping', self.connection.name)
@@ -391,6 +401,11 @@ class StreamClientFactory(WebSocketClientFactory):
     """
 
     protocol = StreamClientProtocol
+    # Twisted logs "Starting factory"/"Stopping factory" events holding the
+    # factory; kept in its start-up buffer (an application that never began
+    # logging keeps the last 65,536 events), they would keep the factory's
+    # last protocol, and the message it was buffering, alive.
+    noisy = False
 
     def __init__(self, connection: Any, url: str, reactor: Any,
                  heartbeat_timeout: Optional[float], handshake_timeout: float) -> None:
@@ -417,8 +432,10 @@ class StreamClientFactory(WebSocketClientFactory):
 
     def clientConnectionFailed(self, connector: Any, reason: Any) -> None:
         """TCP (or TLS) connection could not be made."""
+        self.last_protocol = None
         self.connection._attempt_ended(self, reason)
 
     def clientConnectionLost(self, connector: Any, reason: Any) -> None:
         """An established TCP connection ended, whether it had opened or not."""
+        self.last_protocol = None
         self.connection._attempt_ended(self, reason)

@@ -65,6 +65,7 @@ URLs a session returns are never logged (they may carry a listen key); logs
 name the connection by its ``name``.
 """
 import enum
+import functools
 import logging
 from typing import Any, Callable, List, Optional, Union
 
@@ -74,6 +75,7 @@ from OpenSSL import SSL
 from service_identity import VerificationError
 from twisted.internet import defer
 
+from ._delivery import PayloadHandler, Skips, payload_path
 from ._timers import cancel_call
 from .backoff import BackoffPolicy
 from .protocol import MAX_MESSAGE_SIZE, StreamClientFactory, StreamClientProtocol
@@ -202,6 +204,8 @@ class StreamConnection:
         self.stable_after = stable_after
         self.max_message_size = max_message_size
         self.ca_file = ca_file
+        #: Messages received but not delivered (invalid JSON, binary frames).
+        self.skips = Skips(self.name)
         self.opened_count = 0
         self._callback = callback
         self._reactor = reactor
@@ -424,21 +428,11 @@ class StreamConnection:
             self.release_outgoing()
         self._protocol = protocol
         self._retry_at_open = self._retry
-        # Opening is not yet success: the first data message or stable_after
-        # seconds open reset the retry count (see _proven_by).
+        # Opening is not yet success: the first message delivered to the
+        # callback or stable_after seconds open reset the retry count.
         self._proven = False
         self._cancel_stable_timer()
         self._stable_timer = self._reactor.callLater(self.stable_after, self._proven_by, protocol)
-        handler = protocol._on_payload
-
-        def first_payload(payload: bytes, is_binary: bool) -> None:
-            # One-shot: later messages go straight to the handler, at no extra cost.
-            if protocol._on_payload is first_payload:
-                protocol._on_payload = handler
-            self._proven_by(protocol)
-            handler(payload, is_binary)
-
-        protocol._on_payload = first_payload
         self.opened_count += 1
         self._set_state(ConnectionState.OPEN)
         if self.opened_count > 1:
@@ -448,13 +442,51 @@ class StreamConnection:
         if self._session is not None:
             self._call_session('on_open', protocol)
 
-    def _dispatch(self, message: Any) -> None:
-        """Route one decoded message: shutdown notice, session, then the callback."""
+    def _delivery_path(self, protocol: StreamClientProtocol) -> PayloadHandler:
+        """The function that takes the messages of ``protocol``, built when it opens.
+
+        Without a session: :func:`binance._delivery.payload_path` around the
+        callback. Until the socket delivered its first message the callback
+        is wrapped so that this delivery proves the connection a success
+        (see :meth:`_proven_by`); then the socket switches to a handler
+        around the bare callback, so later messages pay nothing for it.
+        With a session every message takes the protocol's general path to
+        :meth:`_dispatch`, since the session sees each one first.
+        """
+        general = protocol._on_payload
+        if self._session is not None:
+            return general
+        callback = self._callback
+
+        def on_shutdown() -> None:
+            self.reconnect_now('the server announced a shutdown')
+
+        build = functools.partial(
+            payload_path, name=self.name, general=general, reject=protocol._reject,
+            combined='streams' in protocol.factory.params, on_shutdown=on_shutdown)
+        steady = build(callback)
+
+        def first_delivery(message: Any) -> None:
+            if protocol._on_payload is proving:
+                protocol._on_payload = steady
+            self._proven_by(protocol)
+            callback(message)
+
+        proving = build(first_delivery)
+        return proving
+
+    def _dispatch(self, message: Any, protocol: Optional[StreamClientProtocol] = None) -> None:
+        """Route one decoded message of the general path: shutdown notice, session, callback.
+
+        Args:
+            message: the decoded message.
+            protocol: the socket it came on; its first delivered message
+                proves it a success.
+        """
         if type(message) is dict and (message.get('e') == 'serverShutdown'
                                       or message.get('stream') == '!serverShutdown'):
             self.reconnect_now('the server announced a shutdown')
             return
-        # The rest is deliver() inlined: this runs once per message.
         session = self._session
         if session is not None:
             try:
@@ -464,10 +496,13 @@ class StreamConnection:
                 return
             if message is None:
                 return
-        try:
-            self._callback(message)
-        except Exception:
-            log.exception('%s: the callback raised; the socket keeps running', self.name)
+        if not self._proven and protocol is not None:
+            self._proven_by(protocol)
+        self.deliver(message)
+
+    def _skipped(self, kind: str, detail: str) -> None:
+        """A message was not delivered (see :class:`binance._delivery.Skips`)."""
+        self.skips.skip(kind, detail)
 
     def _proven_by(self, protocol: StreamClientProtocol) -> None:
         """The open socket delivered data or lasted stable_after seconds: a success."""

@@ -56,8 +56,20 @@ def test_messages_are_decoded_and_delivered_in_order(memory_reactor):
     server = FakeServer(memory_reactor).accept()
     for i in range(5):
         server.send('{"e":"trade","t":%d}' % i)
-    server.send('[{"s":"BNBBTC"},{"s":"ETHBTC"}]')
-    assert received == [{'e': 'trade', 't': i} for i in range(5)] + [[{'s': 'BNBBTC'}, {'s': 'ETHBTC'}]]
+    assert received == [{'e': 'trade', 't': i} for i in range(5)]
+
+
+@pytest.mark.parametrize('garbage', [b'{"e":"trade"', b'\x00'], ids=['invalid JSON', 'binary'])
+def test_a_message_that_is_skipped_is_no_proof_of_a_working_connection(memory_reactor, exact_policy,
+                                                                        garbage):
+    conn, received = make(memory_reactor, exact_policy, heartbeat_timeout=None)
+    for attempt in range(6):
+        server = FakeServer(memory_reactor).accept()
+        server.send(garbage, opcode=OP_BINARY if garbage == b'\x00' else 1)
+        server.lose()
+        memory_reactor.advance(2)
+    assert received == [ERROR]
+    assert conn.state is ConnectionState.GAVE_UP
 
 
 def test_invalid_json_and_binary_are_logged_and_skipped(memory_reactor, caplog):

@@ -14,7 +14,7 @@ from binance import _reactor
 from binance.backoff import BackoffPolicy
 from binance.connection import ConnectionState, StreamConnection
 from binance.protocol import StreamClientFactory
-from hostile_server import HostileServer, endless_fragmented_message
+from hostile_server import VIOLATIONS, HostileServer, endless_fragmented_message, send_once
 from tests.recording import Recorder
 
 ERROR = {'e': 'error', 'm': 'Max reconnect retries reached'}
@@ -111,3 +111,16 @@ def test_a_stopped_connection_keeps_no_protocol_alive(hostile, built_protocols):
     assert conn.state is ConnectionState.STOPPED
     gc.collect()
     assert [ref() for ref in built_protocols if ref() is not None] == []
+
+
+@pytest.mark.parametrize('violation', sorted(VIOLATIONS))
+def test_a_connection_that_fails_before_delivering_counts_as_a_failed_retry(hostile, violation):
+    # Each connection opens and is failed by its first frame: nothing is ever
+    # delivered, so no attempt is a success, and the socket gives up after
+    # 5 retries instead of reconnecting every 0.1 s for ever.
+    server = hostile(send_once(VIOLATIONS[violation]))
+    inbox = Recorder()
+    conn = start_connection(server.url, inbox, max_message_size=65536)
+    inbox.wait(lambda items: items == [ERROR], timeout=20, what='giving up')
+    assert conn.state is ConnectionState.GAVE_UP
+    assert server.connections == 6

@@ -10,7 +10,10 @@ a session it does per message only what must be done:
 2. one check for the server's shutdown notice (a raw stream's
    ``{"e": "serverShutdown"}``, a combined stream's ``!serverShutdown``):
    never delivered, the connection switches to a new socket;
-3. the callback, whose exceptions are logged with their traceback.
+3. one type check: market streams send JSON objects, all-market ``@arr``
+   streams arrays; anything else (``123``, ``"text"``, ``null``, ``[]`` on a
+   stream of objects) is skipped, so it never reaches a callback as garbage;
+4. the callback, whose exceptions are logged with their traceback.
 
 Binary frames and messages of :data:`LARGE_MESSAGE_SIZE` and more go to the
 protocol's general path instead (``general``), which decodes big messages with
@@ -29,7 +32,8 @@ from typing import Any, Callable, Dict
 
 import orjson
 
-__all__ = ['LARGE_MESSAGE_SIZE', 'PayloadHandler', 'Skips', 'payload_path', 'without_gc']
+__all__ = ['LARGE_MESSAGE_SIZE', 'PayloadHandler', 'Skips', 'payload_path', 'without_gc',
+           'describe_unexpected']
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,17 @@ def without_gc(fn: Callable[..., Any], *args: Any) -> Any:
         gc.enable()
 
 
+def describe_unexpected(message: Any) -> str:
+    """How a skip names a decoded message that is neither an object nor an allowed array."""
+    if isinstance(message, list):
+        return 'a JSON array ({} items) on a stream that sends objects'.format(len(message))
+    text = orjson.dumps(message).decode('utf-8', 'replace')
+    if len(text) > 40:
+        text = text[:37] + '...'
+    return 'a JSON {} ({}), which no stream sends'.format(
+        {str: 'string', bool: 'boolean', type(None): 'null'}.get(type(message), 'number'), text)
+
+
 class Skips:
     """Messages a socket dropped, by kind; the first of each kind is logged as a warning.
 
@@ -93,7 +108,8 @@ class Skips:
 
 def payload_path(callback: Callable[[Any], Any], *, name: str, general: PayloadHandler,
                  reject: Callable[[bytes, Exception], None], combined: bool,
-                 on_shutdown: Callable[[], None]) -> PayloadHandler:
+                 on_shutdown: Callable[[], None], lists: bool,
+                 skip: Callable[[str, str], None]) -> PayloadHandler:
     """Build the handler of one open socket without a session.
 
     Args:
@@ -103,6 +119,9 @@ def payload_path(callback: Callable[[Any], Any], *, name: str, general: PayloadH
         reject: called with a payload orjson refused and the error.
         combined: the socket is a combined stream (``{"stream", "data"}``).
         on_shutdown: called when the server announces a shutdown.
+        lists: the stream sends JSON arrays (``!miniTicker@arr``), which are
+            delivered; otherwise only objects are.
+        skip: ``skip(kind, detail)`` for a message that is not delivered.
 
     Returns:
         ``handler(payload, is_binary)``.
@@ -124,8 +143,12 @@ def payload_path(callback: Callable[[Any], Any], *, name: str, general: PayloadH
         except decode_error as exc:
             reject(payload, exc)
             return
-        if type(message) is dict and message.get(key) == shutdown:
-            on_shutdown()
+        if type(message) is dict:
+            if message.get(key) == shutdown:
+                on_shutdown()
+                return
+        elif not lists or type(message) is not list:
+            skip('unexpected JSON', describe_unexpected(message))
             return
         try:
             callback(message)

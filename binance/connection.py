@@ -75,7 +75,7 @@ from OpenSSL import SSL
 from service_identity import VerificationError
 from twisted.internet import defer
 
-from ._delivery import PayloadHandler, Skips, payload_path
+from ._delivery import PayloadHandler, Skips, describe_unexpected, payload_path
 from ._timers import cancel_call
 from .backoff import BackoffPolicy
 from .protocol import MAX_MESSAGE_SIZE, StreamClientFactory, StreamClientProtocol
@@ -162,6 +162,9 @@ class StreamConnection:
             fails the connection (close code 1009) and is never delivered.
         ca_file: PEM file of CAs to trust for ``wss://``; certifi's roots if ``None``.
         session: a :class:`StreamSession` for user-data sockets.
+        list_messages: the stream sends JSON arrays (all-market ``@arr``
+            streams); otherwise only JSON objects are delivered and anything
+            else (``123``, ``null``, ``[]``) is skipped.
         reactor: provides ``connectTCP``, ``connectSSL`` and ``callLater``;
             the global reactor if ``None``.
 
@@ -178,7 +181,7 @@ class StreamConnection:
                  stable_after: float = DEFAULT_STABLE_AFTER,
                  max_message_size: int = MAX_MESSAGE_SIZE,
                  ca_file: Optional[str] = None, session: Optional[StreamSession] = None,
-                 reactor: Any = None) -> None:
+                 list_messages: bool = False, reactor: Any = None) -> None:
         if not callable(callback):
             raise TypeError('callback must be callable')
         if heartbeat_timeout is not None and not heartbeat_timeout > 0:
@@ -204,7 +207,8 @@ class StreamConnection:
         self.stable_after = stable_after
         self.max_message_size = max_message_size
         self.ca_file = ca_file
-        #: Messages received but not delivered (invalid JSON, binary frames).
+        self.list_messages = bool(list_messages)
+        #: Messages received but not delivered (invalid JSON, binary, unexpected types).
         self.skips = Skips(self.name)
         self.opened_count = 0
         self._callback = callback
@@ -463,7 +467,8 @@ class StreamConnection:
 
         build = functools.partial(
             payload_path, name=self.name, general=general, reject=protocol._reject,
-            combined='streams' in protocol.factory.params, on_shutdown=on_shutdown)
+            combined='streams' in protocol.factory.params, on_shutdown=on_shutdown,
+            lists=self.list_messages, skip=self._skipped)
         steady = build(callback)
 
         def first_delivery(message: Any) -> None:
@@ -496,6 +501,9 @@ class StreamConnection:
                 return
             if message is None:
                 return
+        if type(message) is not dict and not (self.list_messages and type(message) is list):
+            self._skipped('unexpected JSON', describe_unexpected(message))
+            return
         if not self._proven and protocol is not None:
             self._proven_by(protocol)
         self.deliver(message)

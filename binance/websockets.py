@@ -408,9 +408,11 @@ class BinanceSocketManager(threading.Thread):
     # -- for binance.userstream and tests ----------------------------------------------
 
     def _make_connection(self, url: str, callback: Callback, *, name: str,
-                         session: Optional[StreamSession] = None) -> StreamConnection:
+                         session: Optional[StreamSession] = None,
+                         list_messages: bool = False) -> StreamConnection:
         """A connection with this manager's heartbeat and TLS settings."""
         return StreamConnection(url, callback, name=name, session=session,
+                                list_messages=list_messages,
                                 heartbeat_timeout=self._heartbeat_timeout,
                                 max_message_size=self._max_message_size,
                                 stable_after=self._stable_after,
@@ -488,7 +490,11 @@ class BinanceSocketManager(threading.Thread):
         # Symbols of caseless scripts (e.g. Chinese) travel percent-encoded as UTF-8;
         # every ASCII character of a valid path is kept as it is.
         url = base + quote(path, safe=_PATH_SAFE)
-        return self._start_connection(path, self._make_connection(url, callback, name=path))
+        # A raw all-market stream (!miniTicker@arr) sends arrays; a combined
+        # stream wraps everything in {"stream", "data"}.
+        arrays = path.startswith('ws/') and '@arr' in path
+        connection = self._make_connection(url, callback, name=path, list_messages=arrays)
+        return self._start_connection(path, connection)
 
     @staticmethod
     def _call(fn: Callable[..., Any], *args: Any) -> None:

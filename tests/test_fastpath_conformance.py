@@ -492,9 +492,9 @@ def test_stream_protocol_server_shutdown_switches_and_is_not_delivered(path, not
     # the other form's notice is ordinary data on this kind of stream
     other = (b'{"stream":"x@trade","data":{"e":"serverShutdown"}}' if path.startswith('ws/')
              else b'{"e":"serverShutdown"}')
-    proto.dataReceived(frame_bytes(b'[1]') + frame_bytes(notice) + frame_bytes(other)
+    proto.dataReceived(frame_bytes(b'{"a":1}') + frame_bytes(notice) + frame_bytes(other)
                        + frame_bytes(b'{"a":2}'))
-    assert conn.messages == [[1], orjson.loads(other), {'a': 2}]
+    assert conn.messages == [{'a': 1}, orjson.loads(other), {'a': 2}]
     assert len(conn.reconnects) == 1
 
 

@@ -59,7 +59,52 @@ def test_messages_are_decoded_and_delivered_in_order(memory_reactor):
     assert received == [{'e': 'trade', 't': i} for i in range(5)]
 
 
-@pytest.mark.parametrize('garbage', [b'{"e":"trade"', b'\x00'], ids=['invalid JSON', 'binary'])
+ARRAY = '[{"s":"BNBBTC"},{"s":"ETHBTC"}]'
+SCALARS = ['123', '"a string"', 'null', 'true', '[]', '-1.5e3']
+
+
+def test_scalar_json_and_arrays_never_reach_the_callback_of_an_object_stream(memory_reactor,
+                                                                             caplog):
+    conn, received = make(memory_reactor)
+    server = FakeServer(memory_reactor).accept()
+    with caplog.at_level(logging.DEBUG, logger='binance'):
+        for text in SCALARS + [ARRAY]:
+            server.send(text)
+        server.send('{"e":"trade","t":1}')
+    assert received == [{'e': 'trade', 't': 1}]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, 'one warning, naming the stream'
+    assert warnings[0].startswith('ws/bnbbtc@trade: skipped a JSON number (123)')
+    assert conn.skips.counts == {'unexpected JSON': 7}
+    assert conn.state is ConnectionState.OPEN and not server.aborted
+
+
+def test_an_array_stream_delivers_arrays_and_objects_but_no_scalars(memory_reactor):
+    conn, received = make(memory_reactor, url='ws://127.0.0.1:9443/ws/!miniTicker@arr',
+                          list_messages=True)
+    server = FakeServer(memory_reactor).accept()
+    for text in [ARRAY] + SCALARS + ['{"e":"error"}']:
+        server.send(text)
+    assert received == [[{'s': 'BNBBTC'}, {'s': 'ETHBTC'}], [], {'e': 'error'}]
+    assert conn.skips.total == 5
+
+
+@pytest.mark.parametrize('big', [False, True], ids=['fast path', 'big message'])
+def test_scalars_are_skipped_on_the_general_path_too(memory_reactor, big):
+    session = StreamSession()  # a session sends every message through _dispatch
+    received = []
+    conn = StreamConnection(URL, received.append, name='user', session=session,
+                            reactor=memory_reactor)
+    conn.start()
+    server = FakeServer(memory_reactor).accept()
+    pad = ' ' * (300 * 1024 if big else 0)
+    server.send('123' + pad)
+    server.send('{"a":1}' + pad)
+    assert received == [{'a': 1}]
+    assert conn.skips.total == 1
+
+
+@pytest.mark.parametrize('garbage', [b'{"e":"trade"', b'123', b'\x00'], ids=['invalid JSON', 'scalar', 'binary'])
 def test_a_message_that_is_skipped_is_no_proof_of_a_working_connection(memory_reactor, exact_policy,
                                                                         garbage):
     conn, received = make(memory_reactor, exact_policy, heartbeat_timeout=None)

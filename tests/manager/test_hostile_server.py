@@ -13,8 +13,9 @@ from twisted.logger import globalLogPublisher
 from binance import _reactor
 from binance.backoff import BackoffPolicy
 from binance.connection import ConnectionState, StreamConnection
+from binance.framing import frame_bytes
 from binance.protocol import StreamClientFactory
-from hostile_server import VIOLATIONS, HostileServer, endless_fragmented_message, send_once
+from hostile_server import SCALARS, VIOLATIONS, HostileServer, endless_fragmented_message, send_once
 from tests.recording import Recorder
 
 ERROR = {'e': 'error', 'm': 'Max reconnect retries reached'}
@@ -124,3 +125,14 @@ def test_a_connection_that_fails_before_delivering_counts_as_a_failed_retry(host
     inbox.wait(lambda items: items == [ERROR], timeout=20, what='giving up')
     assert conn.state is ConnectionState.GAVE_UP
     assert server.connections == 6
+
+
+def test_json_that_is_not_a_market_message_never_reaches_the_callback(hostile):
+    server = hostile(send_once(b''.join(frame_bytes(text) for text in SCALARS)
+                               + frame_bytes(b'{"e":"trade","t":1}')))
+    inbox = Recorder()
+    conn = start_connection(server.url, inbox)
+    assert inbox.wait(lambda items: items)[0] == {'e': 'trade', 't': 1}
+    assert conn.skips.counts == {'unexpected JSON': len(SCALARS)}
+    assert inbox.snapshot() == [{'e': 'trade', 't': 1}]
+    _reactor.blocking_call(conn.stop)

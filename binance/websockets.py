@@ -302,7 +302,7 @@ class BinanceSocketManager(threading.Thread):
                 streams (Binance's limit per connection) or a name with a
                 character no stream name has.
         """
-        path = stream_names.combined_path(streams)
+        path = stream_names.combined_path(streams, self._grammar())
         return self._start_path(path, callback)
 
     # -- user data (implemented in binance.userstream) --------------------------------
@@ -444,7 +444,15 @@ class BinanceSocketManager(threading.Thread):
     # -- internals ---------------------------------------------------------------------
 
     def _start_raw(self, stream: str, callback: Callback) -> ConnKey:
-        return self._start_path(stream_names.raw_path(stream), callback)
+        parsed = self._grammar().parse(stream)
+        return self._start_path(stream_names.raw_path(stream), callback, arrays=parsed.arrays)
+
+    def _grammar(self) -> stream_names.StreamGrammar:
+        """The stream names the venue of ``STREAM_URL`` serves."""
+        host = (urlsplit(self._venue_url('STREAM_URL')).hostname or '').lower()
+        if host == 'binance.us' or host.endswith('.binance.us'):
+            return stream_names.SPOT_US
+        return stream_names.SPOT
 
     def _start_retired(self, stream: str, callback: Callback) -> ConnKey:
         stream_names.check_callback(callback)
@@ -479,7 +487,7 @@ class BinanceSocketManager(threading.Thread):
             default, venue = client.VENUE_WS_API_URL.format('com'), client.ws_api_url
         return venue if url == default else url
 
-    def _start_path(self, path: str, callback: Callback) -> ConnKey:
+    def _start_path(self, path: str, callback: Callback, arrays: bool = False) -> ConnKey:
         stream_names.check_callback(callback)
         _reactor.raise_if_stopped()
         with self._lock:
@@ -490,9 +498,6 @@ class BinanceSocketManager(threading.Thread):
         # Symbols of caseless scripts (e.g. Chinese) travel percent-encoded as UTF-8;
         # every ASCII character of a valid path is kept as it is.
         url = base + quote(path, safe=_PATH_SAFE)
-        # A raw all-market stream (!miniTicker@arr) sends arrays; a combined
-        # stream wraps everything in {"stream", "data"}.
-        arrays = path.startswith('ws/') and '@arr' in path
         connection = self._make_connection(url, callback, name=path, list_messages=arrays)
         return self._start_connection(path, connection)
 

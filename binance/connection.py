@@ -75,6 +75,7 @@ from OpenSSL import SSL
 from service_identity import VerificationError
 from twisted.internet import defer
 
+from . import _checks
 from ._delivery import PayloadHandler, Skips, describe_unexpected, payload_path
 from ._timers import cancel_call
 from .backoff import BackoffPolicy
@@ -96,6 +97,17 @@ MAX_RETRY_AFTER = 300.0
 DEFAULT_HANDSHAKE_TIMEOUT = 10.0
 #: Seconds a socket must stay open, without any data message, to count as a success.
 DEFAULT_STABLE_AFTER = 5.0
+
+
+#: Longest name a log line gives a connection; a multiplex key of 1024 streams is far longer.
+_MAX_LOG_NAME = 120
+
+
+def _log_name(name: str) -> str:
+    """``name`` as log lines show it: cut short when long, with its length."""
+    if len(name) <= _MAX_LOG_NAME:
+        return name
+    return '{}... ({} characters)'.format(name[:_MAX_LOG_NAME - 30], len(name))
 
 
 class ConnectionState(enum.Enum):
@@ -150,7 +162,8 @@ class StreamConnection:
         url: ``ws://`` or ``wss://`` URL (with a session: the default passed
             to ``session.connect_url``).
         callback: called with each decoded message, on the reactor thread.
-        name: how logs name this connection (the ``conn_key``); never a secret.
+        name: how logs name this connection (the ``conn_key``, cut short when
+            long); never a secret.
         policy: the reconnect policy; a default :class:`BackoffPolicy` if ``None``.
         heartbeat_timeout: seconds of silence before the socket is dropped and
             replaced; ``None`` turns the check off.
@@ -169,8 +182,9 @@ class StreamConnection:
             the global reactor if ``None``.
 
     Raises:
-        TypeError: ``callback`` is not callable.
-        ValueError: bad URL, heartbeat timeout, stable_after or max_message_size.
+        TypeError: ``callback`` is not callable, or an argument has the wrong type.
+        ValueError: bad URL, or a timeout, ``stable_after`` or
+            ``max_message_size`` that is not positive.
         OSError: ``ca_file`` cannot be read.
     """
 
@@ -184,15 +198,21 @@ class StreamConnection:
                  list_messages: bool = False, reactor: Any = None) -> None:
         if not callable(callback):
             raise TypeError('callback must be callable')
-        if heartbeat_timeout is not None and not heartbeat_timeout > 0:
-            raise ValueError('heartbeat_timeout must be positive or None, got {!r}'
-                             .format(heartbeat_timeout))
-        if not stable_after > 0:
-            raise ValueError('stable_after must be positive, got {!r}'.format(stable_after))
-        if isinstance(max_message_size, bool) or not isinstance(max_message_size, int) \
-                or max_message_size <= 0:
-            raise ValueError('max_message_size must be a positive int, got {!r}'
-                             .format(max_message_size))
+        url = _checks.text('url', url)
+        if name is not None:
+            name = _checks.text('name', name)
+        if policy is not None and not isinstance(policy, BackoffPolicy):
+            raise TypeError('policy must be a BackoffPolicy or None, got {}'.format(
+                type(policy).__name__))
+        if session is not None and not isinstance(session, StreamSession):
+            raise TypeError('session must be a StreamSession or None, got {}'.format(
+                type(session).__name__))
+        heartbeat_timeout = _checks.optional_positive_number('heartbeat_timeout', heartbeat_timeout)
+        handshake_timeout = _checks.positive_number('handshake_timeout', handshake_timeout)
+        stable_after = _checks.positive_number('stable_after', stable_after)
+        max_message_size = _checks.positive_int('max_message_size', max_message_size)
+        ca_file = _checks.optional_path('ca_file', ca_file)
+        list_messages = _checks.flag('list_messages', list_messages)
         if session is None:
             parse_url(url)  # raises ValueError now rather than on the reactor thread
         if ca_file is not None:
@@ -200,14 +220,14 @@ class StreamConnection:
         if reactor is None:
             from twisted.internet import reactor
         self.url = url
-        self.name = name or 'stream'
+        self.name = _log_name(name or 'stream')
         self.policy = policy or BackoffPolicy()
         self.heartbeat_timeout = heartbeat_timeout
         self.handshake_timeout = handshake_timeout
         self.stable_after = stable_after
         self.max_message_size = max_message_size
         self.ca_file = ca_file
-        self.list_messages = bool(list_messages)
+        self.list_messages = list_messages
         #: Messages received but not delivered (invalid JSON, binary, unexpected types).
         self.skips = Skips(self.name)
         self.opened_count = 0

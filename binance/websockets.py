@@ -50,7 +50,7 @@ import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 from urllib.parse import quote, urlsplit
 
-from . import _reactor
+from . import _checks, _reactor
 from . import streams as stream_names
 from ._reactor import use_application_reactor
 from .connection import (DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_STABLE_AFTER, StreamConnection,
@@ -155,8 +155,10 @@ class BinanceSocketManager(threading.Thread):
 
     Raises:
         ReactorStoppedError: the reactor was stopped earlier in this process.
-        ValueError: ``heartbeat_timeout``, ``max_message_size`` or
-            ``stable_after`` is not positive.
+        TypeError: an option has the wrong type (``user_timeout='x'``,
+            ``heartbeat_timeout='30'``, ``max_message_size=1.5``, ``ca_file=3``).
+        ValueError: ``user_timeout``, ``heartbeat_timeout``, ``max_message_size``
+            or ``stable_after`` is not positive (or not finite).
         OSError: ``ca_file`` cannot be read.
 
     Class attributes ``STREAM_URL`` and ``WS_API_URL`` may be overridden (on
@@ -178,15 +180,11 @@ class BinanceSocketManager(threading.Thread):
                  max_message_size: int = MAX_MESSAGE_SIZE,
                  stable_after: float = DEFAULT_STABLE_AFTER) -> None:
         _reactor.raise_if_stopped()
-        if heartbeat_timeout is not None and not heartbeat_timeout > 0:
-            raise ValueError('heartbeat_timeout must be positive or None, got {!r}'
-                             .format(heartbeat_timeout))
-        if isinstance(max_message_size, bool) or not isinstance(max_message_size, int) \
-                or max_message_size <= 0:
-            raise ValueError('max_message_size must be a positive int, got {!r}'
-                             .format(max_message_size))
-        if not stable_after > 0:
-            raise ValueError('stable_after must be positive, got {!r}'.format(stable_after))
+        user_timeout = _checks.positive_number('user_timeout', user_timeout)
+        heartbeat_timeout = _checks.optional_positive_number('heartbeat_timeout', heartbeat_timeout)
+        max_message_size = _checks.positive_int('max_message_size', max_message_size)
+        stable_after = _checks.positive_number('stable_after', stable_after)
+        ca_file = _checks.optional_path('ca_file', ca_file)
         super().__init__(name='BinanceSocketManager')
         self._client = client
         self._user_timeout = user_timeout
@@ -341,7 +339,19 @@ class BinanceSocketManager(threading.Thread):
     # -- lifetime ----------------------------------------------------------------------
 
     def stop_socket(self, conn_key: str) -> None:
-        """Close the socket ``conn_key`` for good; the same stream may be started again."""
+        """Close the socket ``conn_key`` for good; the same stream may be started again.
+
+        An unknown key, and ``False`` (what a ``start_*`` call returns for a
+        stream that was already open), change nothing.
+
+        Raises:
+            TypeError: ``conn_key`` is not a string.
+        """
+        if conn_key is False:
+            return
+        if not isinstance(conn_key, str):
+            raise TypeError('conn_key must be the string a start_* method returned, got {}'
+                            .format(type(conn_key).__name__))
         with self._lock:
             connection = self._conns.pop(conn_key, None)
         if connection is not None:

@@ -668,9 +668,39 @@ def test_a_message_over_max_message_size_fails_the_connection_undelivered(memory
     assert len(memory_reactor.tcpClients) == 2
 
 
-def test_max_message_size_must_be_a_positive_int(memory_reactor):
-    for bad in (0, -1, 1.5, True, '10'):
-        with pytest.raises(ValueError):
-            StreamConnection(URL, print, reactor=memory_reactor, max_message_size=bad)
-    with pytest.raises(ValueError):
-        StreamConnection(URL, print, reactor=memory_reactor, stable_after=0)
+@pytest.mark.parametrize('options, error, argument', [
+    ({'max_message_size': 0}, ValueError, 'max_message_size'),
+    ({'max_message_size': -1}, ValueError, 'max_message_size'),
+    ({'max_message_size': 1.5}, TypeError, 'max_message_size'),
+    ({'max_message_size': True}, TypeError, 'max_message_size'),
+    ({'max_message_size': '10'}, TypeError, 'max_message_size'),
+    ({'stable_after': 0}, ValueError, 'stable_after'),
+    ({'stable_after': '5'}, TypeError, 'stable_after'),
+    ({'heartbeat_timeout': '30'}, TypeError, 'heartbeat_timeout'),
+    ({'heartbeat_timeout': -1}, ValueError, 'heartbeat_timeout'),
+    ({'handshake_timeout': 0}, ValueError, 'handshake_timeout'),
+    ({'handshake_timeout': None}, TypeError, 'handshake_timeout'),
+    ({'name': 5}, TypeError, 'name'),
+    ({'name': ''}, ValueError, 'name'),
+    ({'policy': {'initial': 1}}, TypeError, 'policy'),
+    ({'session': object()}, TypeError, 'session'),
+    ({'list_messages': 'yes'}, TypeError, 'list_messages'),
+    ({'ca_file': 7}, TypeError, 'ca_file'),
+    ({'url': None}, TypeError, 'url'),
+    ({'url': b'ws://127.0.0.1:1/'}, TypeError, 'url'),
+])
+def test_every_argument_is_checked_at_construction_naming_it(memory_reactor, options, error,
+                                                             argument):
+    options.setdefault('url', URL)
+    with pytest.raises(error, match=argument):
+        StreamConnection(options.pop('url'), print, reactor=memory_reactor, **options)
+
+
+def test_a_long_name_is_cut_short_in_log_lines(memory_reactor, caplog):
+    name = 'stream?streams=' + '/'.join('s{}@trade'.format(i) for i in range(1024))
+    conn = StreamConnection(URL, print, name=name, reactor=memory_reactor)
+    assert len(conn.name) <= 120 and str(len(name)) in conn.name
+    with caplog.at_level(logging.DEBUG, logger='binance'):
+        conn.start()
+        refuse(memory_reactor)
+    assert caplog.records and all(len(r.getMessage()) < 400 for r in caplog.records)

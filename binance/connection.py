@@ -278,6 +278,11 @@ class StreamConnection:
         return max(0, self.opened_count - 1)
 
     @property
+    def has_session(self) -> bool:
+        """True for a connection with a :class:`StreamSession` (user data)."""
+        return self._session is not None
+
+    @property
     def protocol(self) -> Optional[StreamClientProtocol]:
         """The open socket, or ``None``."""
         return self._protocol

@@ -515,10 +515,21 @@ class BinanceSocketManager(threading.Thread):
     def _call(fn: Callable[..., Any], *args: Any) -> None:
         _reactor.call_soon(fn, *args)
 
-    @staticmethod
-    def _stop_all(connections: List[StreamConnection]) -> None:
+    def _stop_all(self, connections: List[StreamConnection]) -> None:
+        """Stop ``connections`` (reactor thread); release the client's REST connections
+        if one of them used it (user data fetches keys and tokens over REST)."""
         for connection in connections:
             connection.stop()
+        if any(connection.has_session for connection in connections):
+            self._release_client()
+
+    def _release_client(self) -> None:
+        close = getattr(self._client, 'close_connection', None)
+        if callable(close):
+            try:
+                close()
+            except Exception:
+                log.exception('closing the REST connections of the client failed')
 
     def _register_hook(self) -> None:
         with self._lock:

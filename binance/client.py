@@ -125,7 +125,25 @@ class Client:
         return session
 
     def close_connection(self) -> None:
-        """Close the HTTP session's pooled connections."""
+        """Close every pooled (keep-alive) HTTP connection of this client.
+
+        The client stays usable: a later call opens a new connection. A call
+        in flight on another thread finishes, and its connection is closed
+        instead of being kept.
+        """
+        # Since urllib3 2, PoolManager.clear() (what Session.close() does)
+        # only forgets its pools and leaves their connections open until the
+        # pools are garbage collected, which the last response (kept in
+        # self.response) prevents. Close each pool explicitly first.
+        for adapter in getattr(self.session, 'adapters', {}).values():
+            managers = [getattr(adapter, 'poolmanager', None)]
+            managers.extend(getattr(adapter, 'proxy_manager', {}).values())
+            for manager in managers:
+                pools = getattr(manager, 'pools', None)
+                for key in list(pools.keys()) if pools is not None else ():
+                    pool = pools.get(key)
+                    if pool is not None:
+                        pool.close()
         self.session.close()
 
     # -- configuration ---------------------------------------------------

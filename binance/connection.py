@@ -65,6 +65,7 @@ URLs a session returns are never logged (they may carry a listen key); logs
 name the connection by its ``name``.
 """
 import enum
+import functools
 import logging
 from typing import Any, Callable, List, Optional, Union
 
@@ -74,6 +75,8 @@ from OpenSSL import SSL
 from service_identity import VerificationError
 from twisted.internet import defer
 
+from . import _checks
+from ._delivery import PayloadHandler, Skips, describe_unexpected, payload_path
 from ._timers import cancel_call
 from .backoff import BackoffPolicy
 from .protocol import MAX_MESSAGE_SIZE, StreamClientFactory, StreamClientProtocol
@@ -94,6 +97,17 @@ MAX_RETRY_AFTER = 300.0
 DEFAULT_HANDSHAKE_TIMEOUT = 10.0
 #: Seconds a socket must stay open, without any data message, to count as a success.
 DEFAULT_STABLE_AFTER = 5.0
+
+
+#: Longest name a log line gives a connection; a multiplex key of 1024 streams is far longer.
+_MAX_LOG_NAME = 120
+
+
+def _log_name(name: str) -> str:
+    """``name`` as log lines show it: cut short when long, with its length."""
+    if len(name) <= _MAX_LOG_NAME:
+        return name
+    return '{}... ({} characters)'.format(name[:_MAX_LOG_NAME - 30], len(name))
 
 
 class ConnectionState(enum.Enum):
@@ -148,7 +162,8 @@ class StreamConnection:
         url: ``ws://`` or ``wss://`` URL (with a session: the default passed
             to ``session.connect_url``).
         callback: called with each decoded message, on the reactor thread.
-        name: how logs name this connection (the ``conn_key``); never a secret.
+        name: how logs name this connection (the ``conn_key``, cut short when
+            long); never a secret.
         policy: the reconnect policy; a default :class:`BackoffPolicy` if ``None``.
         heartbeat_timeout: seconds of silence before the socket is dropped and
             replaced; ``None`` turns the check off.
@@ -160,12 +175,16 @@ class StreamConnection:
             fails the connection (close code 1009) and is never delivered.
         ca_file: PEM file of CAs to trust for ``wss://``; certifi's roots if ``None``.
         session: a :class:`StreamSession` for user-data sockets.
+        list_messages: the stream sends JSON arrays (all-market ``@arr``
+            streams); otherwise only JSON objects are delivered and anything
+            else (``123``, ``null``, ``[]``) is skipped.
         reactor: provides ``connectTCP``, ``connectSSL`` and ``callLater``;
             the global reactor if ``None``.
 
     Raises:
-        TypeError: ``callback`` is not callable.
-        ValueError: bad URL, heartbeat timeout, stable_after or max_message_size.
+        TypeError: ``callback`` is not callable, or an argument has the wrong type.
+        ValueError: bad URL, or a timeout, ``stable_after`` or
+            ``max_message_size`` that is not positive.
         OSError: ``ca_file`` cannot be read.
     """
 
@@ -176,18 +195,24 @@ class StreamConnection:
                  stable_after: float = DEFAULT_STABLE_AFTER,
                  max_message_size: int = MAX_MESSAGE_SIZE,
                  ca_file: Optional[str] = None, session: Optional[StreamSession] = None,
-                 reactor: Any = None) -> None:
+                 list_messages: bool = False, reactor: Any = None) -> None:
         if not callable(callback):
             raise TypeError('callback must be callable')
-        if heartbeat_timeout is not None and not heartbeat_timeout > 0:
-            raise ValueError('heartbeat_timeout must be positive or None, got {!r}'
-                             .format(heartbeat_timeout))
-        if not stable_after > 0:
-            raise ValueError('stable_after must be positive, got {!r}'.format(stable_after))
-        if isinstance(max_message_size, bool) or not isinstance(max_message_size, int) \
-                or max_message_size <= 0:
-            raise ValueError('max_message_size must be a positive int, got {!r}'
-                             .format(max_message_size))
+        url = _checks.text('url', url)
+        if name is not None:
+            name = _checks.text('name', name)
+        if policy is not None and not isinstance(policy, BackoffPolicy):
+            raise TypeError('policy must be a BackoffPolicy or None, got {}'.format(
+                type(policy).__name__))
+        if session is not None and not isinstance(session, StreamSession):
+            raise TypeError('session must be a StreamSession or None, got {}'.format(
+                type(session).__name__))
+        heartbeat_timeout = _checks.optional_positive_number('heartbeat_timeout', heartbeat_timeout)
+        handshake_timeout = _checks.positive_number('handshake_timeout', handshake_timeout)
+        stable_after = _checks.positive_number('stable_after', stable_after)
+        max_message_size = _checks.positive_int('max_message_size', max_message_size)
+        ca_file = _checks.optional_path('ca_file', ca_file)
+        list_messages = _checks.flag('list_messages', list_messages)
         if session is None:
             parse_url(url)  # raises ValueError now rather than on the reactor thread
         if ca_file is not None:
@@ -195,13 +220,16 @@ class StreamConnection:
         if reactor is None:
             from twisted.internet import reactor
         self.url = url
-        self.name = name or 'stream'
+        self.name = _log_name(name or 'stream')
         self.policy = policy or BackoffPolicy()
         self.heartbeat_timeout = heartbeat_timeout
         self.handshake_timeout = handshake_timeout
         self.stable_after = stable_after
         self.max_message_size = max_message_size
         self.ca_file = ca_file
+        self.list_messages = list_messages
+        #: Messages received but not delivered (invalid JSON, binary, unexpected types).
+        self.skips = Skips(self.name)
         self.opened_count = 0
         self._callback = callback
         self._reactor = reactor
@@ -248,6 +276,11 @@ class StreamConnection:
     def reconnect_count(self) -> int:
         """How many times the socket opened again after its first connection."""
         return max(0, self.opened_count - 1)
+
+    @property
+    def has_session(self) -> bool:
+        """True for a connection with a :class:`StreamSession` (user data)."""
+        return self._session is not None
 
     @property
     def protocol(self) -> Optional[StreamClientProtocol]:
@@ -424,21 +457,11 @@ class StreamConnection:
             self.release_outgoing()
         self._protocol = protocol
         self._retry_at_open = self._retry
-        # Opening is not yet success: the first data message or stable_after
-        # seconds open reset the retry count (see _proven_by).
+        # Opening is not yet success: the first message delivered to the
+        # callback or stable_after seconds open reset the retry count.
         self._proven = False
         self._cancel_stable_timer()
         self._stable_timer = self._reactor.callLater(self.stable_after, self._proven_by, protocol)
-        handler = protocol._on_payload
-
-        def first_payload(payload: bytes, is_binary: bool) -> None:
-            # One-shot: later messages go straight to the handler, at no extra cost.
-            if protocol._on_payload is first_payload:
-                protocol._on_payload = handler
-            self._proven_by(protocol)
-            handler(payload, is_binary)
-
-        protocol._on_payload = first_payload
         self.opened_count += 1
         self._set_state(ConnectionState.OPEN)
         if self.opened_count > 1:
@@ -448,13 +471,52 @@ class StreamConnection:
         if self._session is not None:
             self._call_session('on_open', protocol)
 
-    def _dispatch(self, message: Any) -> None:
-        """Route one decoded message: shutdown notice, session, then the callback."""
+    def _delivery_path(self, protocol: StreamClientProtocol) -> PayloadHandler:
+        """The function that takes the messages of ``protocol``, built when it opens.
+
+        Without a session: :func:`binance._delivery.payload_path` around the
+        callback. Until the socket delivered its first message the callback
+        is wrapped so that this delivery proves the connection a success
+        (see :meth:`_proven_by`); then the socket switches to a handler
+        around the bare callback, so later messages pay nothing for it.
+        With a session every message takes the protocol's general path to
+        :meth:`_dispatch`, since the session sees each one first.
+        """
+        general = protocol._on_payload
+        if self._session is not None:
+            return general
+        callback = self._callback
+
+        def on_shutdown() -> None:
+            self.reconnect_now('the server announced a shutdown')
+
+        build = functools.partial(
+            payload_path, name=self.name, general=general, reject=protocol._reject,
+            combined='streams' in protocol.factory.params, on_shutdown=on_shutdown,
+            lists=self.list_messages, skip=self._skipped)
+        steady = build(callback)
+
+        def first_delivery(message: Any) -> None:
+            if protocol._on_payload is proving:
+                protocol._on_payload = steady
+            self._proven_by(protocol)
+            callback(message)
+
+        proving = build(first_delivery)
+        return proving
+
+    def _dispatch(self, message: Any, protocol: Optional[StreamClientProtocol] = None) -> None:
+        """Route one decoded message of the general path: shutdown notice, session, callback.
+
+        Args:
+            message: the decoded message.
+            protocol: the socket it came on; its first delivered message
+                proves it a success.
+        """
         if type(message) is dict and (message.get('e') == 'serverShutdown'
                                       or message.get('stream') == '!serverShutdown'):
             self.reconnect_now('the server announced a shutdown')
             return
-        # The rest is deliver() inlined: this runs once per message.
         session = self._session
         if session is not None:
             try:
@@ -464,10 +526,16 @@ class StreamConnection:
                 return
             if message is None:
                 return
-        try:
-            self._callback(message)
-        except Exception:
-            log.exception('%s: the callback raised; the socket keeps running', self.name)
+        if type(message) is not dict and not (self.list_messages and type(message) is list):
+            self._skipped('unexpected JSON', describe_unexpected(message))
+            return
+        if not self._proven and protocol is not None:
+            self._proven_by(protocol)
+        self.deliver(message)
+
+    def _skipped(self, kind: str, detail: str) -> None:
+        """A message was not delivered (see :class:`binance._delivery.Skips`)."""
+        self.skips.skip(kind, detail)
 
     def _proven_by(self, protocol: StreamClientProtocol) -> None:
         """The open socket delivered data or lasted stable_after seconds: a success."""

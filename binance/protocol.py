@@ -7,14 +7,14 @@ ping with a pong carrying the same payload) and the closing handshake.
 * **The data path.** Every complete data message, from the fast path
   (:mod:`binance._fastpath`) or from Autobahn's ``onMessage``, is handed to
   ``self._on_payload(payload, is_binary)``. When the socket opens that name
-  is bound to one function built for it (:meth:`StreamClientProtocol._payload_handler`):
-  for a socket without a session it decodes with ``orjson.loads``, checks
-  once for ``serverShutdown`` and calls the user's callback, with nothing in
-  between. Sockets with a session, binary frames, messages of
-  :data:`LARGE_MESSAGE_SIZE` and more, and errors take the general method
-  :meth:`StreamClientProtocol._on_payload`, which ends in
+  is bound to the function its connection builds for it
+  (:meth:`binance.connection.StreamConnection._delivery_path`, see
+  :mod:`binance._delivery`): decode, one check for ``serverShutdown``, one
+  type check, the callback. Sockets with a session, binary frames, messages
+  of :data:`~binance._delivery.LARGE_MESSAGE_SIZE` and more take the general
+  method :meth:`StreamClientProtocol._on_payload`, which ends in
   :meth:`binance.connection.StreamConnection._dispatch`. A message that is
-  not valid JSON (or is a binary frame) is logged and skipped; a text message
+  not valid JSON (or is a binary frame) is skipped; a text message
   that is not valid UTF-8 fails the connection with close code 1007
   (RFC 6455), after which it reconnects. There is no Deferred and no thread
   hop per message.
@@ -31,7 +31,6 @@ One protocol instance lives for one TCP connection; what survives reconnects
 is the :class:`~binance.connection.StreamConnection` reachable as
 ``self.factory.connection``.
 """
-import gc
 import logging
 from typing import Any, Callable, Optional
 
@@ -40,6 +39,7 @@ from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientPr
 from OpenSSL import SSL
 from service_identity import VerificationError
 
+from binance._delivery import LARGE_MESSAGE_SIZE, without_gc
 from binance._fastpath import FastPathMixin
 from binance._redact import redacting_txaio_logger
 from binance._timers import cancel_call
@@ -50,33 +50,6 @@ log = logging.getLogger(__name__)
 
 #: Largest message accepted, in bytes; Binance's biggest (all-market arrays) are far smaller.
 MAX_MESSAGE_SIZE = 16 * 1024 * 1024
-
-
-#: Messages at least this big are decoded with the cyclic garbage collector paused.
-LARGE_MESSAGE_SIZE = 256 * 1024
-
-
-def _without_gc(fn: Callable[..., Any], *args: Any) -> Any:
-    """Call ``fn(*args)`` with the cyclic garbage collector paused.
-
-    Used to decode and deliver a big message (a deep book snapshot). Decoding
-    1 MiB creates about 100,000 containers; with the collector on, those
-    allocations trigger collections whose cost grows with the whole process's
-    heap (in a process that imported Twisted, decoding takes twice as long as
-    with the collector paused). The pause lasts until the callback has
-    returned and the message is released, because a collection that starts
-    while the new objects are still alive (the callback allocates too) scans
-    them all. The new objects are acyclic, so nothing is lost by pausing; the
-    collector runs as usual afterwards. An application that turned the
-    collector off keeps it off.
-    """
-    if not gc.isenabled():
-        return fn(*args)
-    gc.disable()
-    try:
-        return fn(*args)
-    finally:
-        gc.enable()
 
 
 class Heartbeat:
@@ -183,7 +156,7 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         self._opened = True
         # An instance attribute in front of the method: both the fast path
         # and onMessage look the name up per chunk or message.
-        self._on_payload = self._payload_handler()
+        self._on_payload = self.connection._delivery_path(self)
         timeout = self.factory.heartbeat_timeout
         if timeout:
             self.heartbeat = Heartbeat(self.factory.reactor, timeout, self._poll_activity,
@@ -200,50 +173,6 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         """A complete message from Autobahn; see :meth:`_on_payload`."""
         self._on_payload(payload, isBinary)
 
-    def _payload_handler(self) -> Callable[[bytes, bool], None]:
-        """The function that takes this socket's messages, built once when it opens.
-
-        Without a session, a small closure does per message only what must be
-        done: decode, one check for the server's shutdown notice (a raw
-        stream's ``{"e": "serverShutdown"}`` or a combined stream's
-        ``!serverShutdown``; never delivered, the connection switches to a new
-        socket), then the callback, whose exceptions are logged. Everything
-        unusual (binary frames, big messages, invalid JSON) goes to
-        :meth:`_on_payload`. With a session every message takes
-        :meth:`_on_payload`, since the session sees each one first.
-        """
-        connection = self.connection
-        if connection._session is not None:
-            return self._on_payload
-        callback = connection._callback
-        name = connection.name
-        general = self._on_payload
-        reject = self._reject
-        loads = orjson.loads
-        if 'streams' in self.factory.params:  # /stream?streams=a/b: {"stream", "data"}
-            key, shutdown = 'stream', '!serverShutdown'
-        else:
-            key, shutdown = 'e', 'serverShutdown'
-
-        def on_payload(payload: bytes, is_binary: bool) -> None:
-            if is_binary or len(payload) >= LARGE_MESSAGE_SIZE:
-                general(payload, is_binary)
-                return
-            try:
-                message = loads(payload)
-            except orjson.JSONDecodeError as exc:
-                reject(payload, exc)
-                return
-            if type(message) is dict and message.get(key) == shutdown:
-                connection.reconnect_now('the server announced a shutdown')
-                return
-            try:
-                callback(message)
-            except Exception:
-                log.exception('%s: the callback raised; the socket keeps running', name)
-
-        return on_payload
-
     def _on_payload(self, payload: bytes, is_binary: bool) -> None:
         """Decode one message and hand it to the connection (the general path).
 
@@ -257,12 +186,11 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
                 these streams; it is logged and skipped.
         """
         if is_binary:
-            log.warning('%s: skipped a binary message of %d bytes', self.connection.name,
-                        len(payload))
+            self.connection._skipped('binary', 'a binary message of {} bytes'.format(len(payload)))
         elif len(payload) < LARGE_MESSAGE_SIZE:
             self._decode_and_dispatch(payload)
         else:
-            _without_gc(self._decode_and_dispatch, payload)
+            without_gc(self._decode_and_dispatch, payload)
 
     def _decode_and_dispatch(self, payload: bytes) -> None:
         # The decoded message lives in this frame only: once it returns (and
@@ -272,7 +200,7 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         except orjson.JSONDecodeError as exc:
             self._reject(payload, exc)
             return
-        self.connection._dispatch(message)
+        self.connection._dispatch(message, self)
 
     def _reject(self, payload: bytes, exc: Exception) -> None:
         """A text message orjson refused: bad UTF-8 fails the connection, bad JSON is skipped.
@@ -290,7 +218,7 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
                         self.connection.name)
             self._fail_connection(1007, 'invalid UTF-8 in text message')
             return
-        log.warning('%s: skipped a message that is not valid JSON (%s)', self.connection.name, exc)
+        self.connection._skipped('invalid JSON', 'a message that is not valid JSON ({})'.format(exc))
 
     def onPing(self, payload: bytes) -> None:
         """A ping is traffic too; Autobahn answers it with the same payload."""
@@ -338,6 +266,16 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         if pending is not None:
             pending.cancel()
             self.closeHandshakeTimeoutCall = None
+        self._release_buffers()
+
+    def _release_buffers(self) -> None:
+        """Drop what a dead socket still buffers (a partial message may be megabytes)."""
+        self._on_payload = _discard
+        self.data = b''
+        self.message_data = None
+        self.current_frame = None
+        if self._fp_reader is not None:
+            self._fp_reader.take_pending()
 
     def _heartbeat_ping(self) -> None:
         log.debug('%s: quiet for a while; sending a ping', self.connection.name)
@@ -391,6 +329,11 @@ class StreamClientFactory(WebSocketClientFactory):
     """
 
     protocol = StreamClientProtocol
+    # Twisted logs "Starting factory"/"Stopping factory" events holding the
+    # factory; kept in its start-up buffer (an application that never began
+    # logging keeps the last 65,536 events), they would keep the factory's
+    # last protocol, and the message it was buffering, alive.
+    noisy = False
 
     def __init__(self, connection: Any, url: str, reactor: Any,
                  heartbeat_timeout: Optional[float], handshake_timeout: float) -> None:
@@ -417,8 +360,10 @@ class StreamClientFactory(WebSocketClientFactory):
 
     def clientConnectionFailed(self, connector: Any, reason: Any) -> None:
         """TCP (or TLS) connection could not be made."""
+        self.last_protocol = None
         self.connection._attempt_ended(self, reason)
 
     def clientConnectionLost(self, connector: Any, reason: Any) -> None:
         """An established TCP connection ended, whether it had opened or not."""
+        self.last_protocol = None
         self.connection._attempt_ended(self, reason)

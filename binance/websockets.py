@@ -50,7 +50,7 @@ import weakref
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 from urllib.parse import quote, urlsplit
 
-from . import _reactor
+from . import _checks, _reactor
 from . import streams as stream_names
 from ._reactor import use_application_reactor
 from .connection import (DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_STABLE_AFTER, StreamConnection,
@@ -155,8 +155,10 @@ class BinanceSocketManager(threading.Thread):
 
     Raises:
         ReactorStoppedError: the reactor was stopped earlier in this process.
-        ValueError: ``heartbeat_timeout``, ``max_message_size`` or
-            ``stable_after`` is not positive.
+        TypeError: an option has the wrong type (``user_timeout='x'``,
+            ``heartbeat_timeout='30'``, ``max_message_size=1.5``, ``ca_file=3``).
+        ValueError: ``user_timeout``, ``heartbeat_timeout``, ``max_message_size``
+            or ``stable_after`` is not positive (or not finite).
         OSError: ``ca_file`` cannot be read.
 
     Class attributes ``STREAM_URL`` and ``WS_API_URL`` may be overridden (on
@@ -178,15 +180,11 @@ class BinanceSocketManager(threading.Thread):
                  max_message_size: int = MAX_MESSAGE_SIZE,
                  stable_after: float = DEFAULT_STABLE_AFTER) -> None:
         _reactor.raise_if_stopped()
-        if heartbeat_timeout is not None and not heartbeat_timeout > 0:
-            raise ValueError('heartbeat_timeout must be positive or None, got {!r}'
-                             .format(heartbeat_timeout))
-        if isinstance(max_message_size, bool) or not isinstance(max_message_size, int) \
-                or max_message_size <= 0:
-            raise ValueError('max_message_size must be a positive int, got {!r}'
-                             .format(max_message_size))
-        if not stable_after > 0:
-            raise ValueError('stable_after must be positive, got {!r}'.format(stable_after))
+        user_timeout = _checks.positive_number('user_timeout', user_timeout)
+        heartbeat_timeout = _checks.optional_positive_number('heartbeat_timeout', heartbeat_timeout)
+        max_message_size = _checks.positive_int('max_message_size', max_message_size)
+        stable_after = _checks.positive_number('stable_after', stable_after)
+        ca_file = _checks.optional_path('ca_file', ca_file)
         super().__init__(name='BinanceSocketManager')
         self._client = client
         self._user_timeout = user_timeout
@@ -302,7 +300,7 @@ class BinanceSocketManager(threading.Thread):
                 streams (Binance's limit per connection) or a name with a
                 character no stream name has.
         """
-        path = stream_names.combined_path(streams)
+        path = stream_names.combined_path(streams, self._grammar())
         return self._start_path(path, callback)
 
     # -- user data (implemented in binance.userstream) --------------------------------
@@ -341,7 +339,19 @@ class BinanceSocketManager(threading.Thread):
     # -- lifetime ----------------------------------------------------------------------
 
     def stop_socket(self, conn_key: str) -> None:
-        """Close the socket ``conn_key`` for good; the same stream may be started again."""
+        """Close the socket ``conn_key`` for good; the same stream may be started again.
+
+        An unknown key, and ``False`` (what a ``start_*`` call returns for a
+        stream that was already open), change nothing.
+
+        Raises:
+            TypeError: ``conn_key`` is not a string.
+        """
+        if conn_key is False:
+            return
+        if not isinstance(conn_key, str):
+            raise TypeError('conn_key must be the string a start_* method returned, got {}'
+                            .format(type(conn_key).__name__))
         with self._lock:
             connection = self._conns.pop(conn_key, None)
         if connection is not None:
@@ -408,9 +418,11 @@ class BinanceSocketManager(threading.Thread):
     # -- for binance.userstream and tests ----------------------------------------------
 
     def _make_connection(self, url: str, callback: Callback, *, name: str,
-                         session: Optional[StreamSession] = None) -> StreamConnection:
+                         session: Optional[StreamSession] = None,
+                         list_messages: bool = False) -> StreamConnection:
         """A connection with this manager's heartbeat and TLS settings."""
         return StreamConnection(url, callback, name=name, session=session,
+                                list_messages=list_messages,
                                 heartbeat_timeout=self._heartbeat_timeout,
                                 max_message_size=self._max_message_size,
                                 stable_after=self._stable_after,
@@ -442,7 +454,15 @@ class BinanceSocketManager(threading.Thread):
     # -- internals ---------------------------------------------------------------------
 
     def _start_raw(self, stream: str, callback: Callback) -> ConnKey:
-        return self._start_path(stream_names.raw_path(stream), callback)
+        parsed = self._grammar().parse(stream)
+        return self._start_path(stream_names.raw_path(stream), callback, arrays=parsed.arrays)
+
+    def _grammar(self) -> stream_names.StreamGrammar:
+        """The stream names the venue of ``STREAM_URL`` serves."""
+        host = (urlsplit(self._venue_url('STREAM_URL')).hostname or '').lower()
+        if host == 'binance.us' or host.endswith('.binance.us'):
+            return stream_names.SPOT_US
+        return stream_names.SPOT
 
     def _start_retired(self, stream: str, callback: Callback) -> ConnKey:
         stream_names.check_callback(callback)
@@ -477,7 +497,7 @@ class BinanceSocketManager(threading.Thread):
             default, venue = client.VENUE_WS_API_URL.format('com'), client.ws_api_url
         return venue if url == default else url
 
-    def _start_path(self, path: str, callback: Callback) -> ConnKey:
+    def _start_path(self, path: str, callback: Callback, arrays: bool = False) -> ConnKey:
         stream_names.check_callback(callback)
         _reactor.raise_if_stopped()
         with self._lock:
@@ -488,16 +508,28 @@ class BinanceSocketManager(threading.Thread):
         # Symbols of caseless scripts (e.g. Chinese) travel percent-encoded as UTF-8;
         # every ASCII character of a valid path is kept as it is.
         url = base + quote(path, safe=_PATH_SAFE)
-        return self._start_connection(path, self._make_connection(url, callback, name=path))
+        connection = self._make_connection(url, callback, name=path, list_messages=arrays)
+        return self._start_connection(path, connection)
 
     @staticmethod
     def _call(fn: Callable[..., Any], *args: Any) -> None:
         _reactor.call_soon(fn, *args)
 
-    @staticmethod
-    def _stop_all(connections: List[StreamConnection]) -> None:
+    def _stop_all(self, connections: List[StreamConnection]) -> None:
+        """Stop ``connections`` (reactor thread); release the client's REST connections
+        if one of them used it (user data fetches keys and tokens over REST)."""
         for connection in connections:
             connection.stop()
+        if any(connection.has_session for connection in connections):
+            self._release_client()
+
+    def _release_client(self) -> None:
+        close = getattr(self._client, 'close_connection', None)
+        if callable(close):
+            try:
+                close()
+            except Exception:
+                log.exception('closing the REST connections of the client failed')
 
     def _register_hook(self) -> None:
         with self._lock:

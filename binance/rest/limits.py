@@ -22,8 +22,11 @@ __all__ = ['RateLimits', 'BaseUsage', 'DEFAULT_BAN_SECONDS']
 #: Pause after a 418 that carries no ``Retry-After`` (Binance's shortest ban).
 DEFAULT_BAN_SECONDS = 120.0
 
-_WEIGHT_PREFIX = 'x-mbx-used-weight-'
-_ORDER_PREFIX = 'x-mbx-order-count-'
+# ``/sapi`` reports its IP and UID weights under its own names; they are
+# kept as ``'IP-1M'`` and ``'UID-1M'``.
+_WEIGHT_PREFIXES = (('x-mbx-used-weight-', ''), ('x-sapi-used-ip-weight-', 'IP-'),
+                    ('x-sapi-used-uid-weight-', 'UID-'))
+_ORDER_PREFIXES = (('x-mbx-order-count-', ''),)
 
 
 @dataclass
@@ -31,7 +34,8 @@ class BaseUsage:
     """What one API base reported last.
 
     Attributes:
-        used_weight: interval (``'1M'``) -> weight used, from the last answer.
+        used_weight: interval (``'1M'``; ``'IP-1M'`` and ``'UID-1M'`` for
+            ``/sapi``) -> weight used, from the last answer.
         order_count: interval (``'10S'``, ``'1D'``) -> orders placed, from the
             last answer that reported it.
         paused_until: clock time until which requests are refused (0: none).
@@ -44,15 +48,16 @@ class BaseUsage:
     pause_status: int = 0
 
 
-def _interval_counts(headers: Mapping[str, str], prefix: str) -> Dict[str, int]:
+def _interval_counts(headers: Mapping[str, str], prefixes: tuple) -> Dict[str, int]:
     counts = {}
     for name, value in headers.items():
         lower = name.lower()
-        if lower.startswith(prefix):
-            try:
-                counts[lower[len(prefix):].upper()] = int(value)
-            except (TypeError, ValueError):
-                continue
+        for prefix, label in prefixes:
+            if lower.startswith(prefix):
+                try:
+                    counts[label + lower[len(prefix):].upper()] = int(value)
+                except (TypeError, ValueError):
+                    pass
     return counts
 
 
@@ -134,8 +139,8 @@ class RateLimits:
         Returns:
             For a 429 or 418, the pause started (seconds); else ``None``.
         """
-        weights = _interval_counts(headers, _WEIGHT_PREFIX)
-        orders = _interval_counts(headers, _ORDER_PREFIX)
+        weights = _interval_counts(headers, _WEIGHT_PREFIXES)
+        orders = _interval_counts(headers, _ORDER_PREFIXES)
         pause = None
         if status in (418, 429):
             pause = _retry_after(headers)

@@ -312,15 +312,42 @@ class Accounts:
                 base_balance.locked += qty
         self.publish(api_key, self._execution_report(order, 'NEW'), account)
 
-        for fill_price, fill_qty, trade_id in self._execute(order):
+        fills = [] if self._fok_short(order) else self._execute(order)
+        for fill_price, fill_qty, trade_id in fills:
             self._settle(order, base_balance, quote_balance, fill_price, fill_qty, trade_id)
             self.publish(api_key, self._execution_report(order, 'TRADE', fill_qty, fill_price, trade_id),
                          account)
-        if type == 'MARKET' and order.remaining > 0:
+        if order.remaining > 0 and (type == 'MARKET' or time_in_force in ('IOC', 'FOK')):
+            if type == 'LIMIT':
+                self._release(order, wallet)
             order.status = 'EXPIRED'
             self.publish(api_key, self._execution_report(order, 'EXPIRED'), account)
         self.publish(api_key, self._position_event(api_key, account, [base, quote]), account)
         return self._order_response(order, resp_type or 'FULL')
+
+    def _fok_short(self, order: Order) -> bool:
+        """A fill-or-kill order the book cannot fill whole (it expires untouched)."""
+        if order.time_in_force != 'FOK':
+            return False
+        book = self._sim.market.depth_snapshot(order.symbol, 5000)
+        levels = book['asks'] if order.side == 'BUY' else book['bids']
+        available = _ZERO
+        for level_price, level_qty in levels:
+            price = Decimal(level_price)
+            if (order.side == 'BUY' and price > order.price) or \
+                    (order.side == 'SELL' and price < order.price):
+                break
+            available += Decimal(level_qty)
+        return available < order.quantity
+
+    def _release(self, order: Order, wallet: Dict[str, Balance]) -> None:
+        """Give back what an open LIMIT order still holds locked."""
+        if order.side == 'BUY':
+            held, asset = order.price * order.remaining, order.quote
+        else:
+            held, asset = order.remaining, order.base
+        wallet[asset].locked -= held
+        wallet[asset].free += held
 
     def _validate_order(self, api_key: str, symbol: str, side: str, type: str,  # noqa: A002
                         quantity: Any, price: Any, time_in_force: Optional[str],
@@ -347,6 +374,8 @@ class Accounts:
             if limit_price <= 0:
                 raise apierrors.invalid_value('price')
             time_in_force = time_in_force or 'GTC'
+            if time_in_force not in ('GTC', 'IOC', 'FOK'):
+                raise apierrors.ApiError(400, -1115, 'Invalid timeInForce.')
         else:
             time_in_force = 'GTC'
         self._check_filters(symbol, qty, limit_price if type == 'LIMIT' else None)
@@ -449,13 +478,7 @@ class Accounts:
         order = self._lookup_order(api_key, symbol, account, order_id, orig_client_order_id)
         if order is None or not order.is_open:
             raise apierrors.cancel_rejected()
-        wallet = self._wallet(api_key, account)
-        if order.side == 'BUY':
-            held, asset = order.price * order.remaining, order.quote
-        else:
-            held, asset = order.remaining, order.base
-        wallet[asset].locked -= held
-        wallet[asset].free += held
+        self._release(order, self._wallet(api_key, account))
         order.status = 'CANCELED'
         orig_client = order.client_order_id
         cancel_client = new_client_order_id or random_text(22)

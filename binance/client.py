@@ -34,8 +34,15 @@ from .exceptions import (BinanceAPIException, BinanceEndpointRemovedError, Binan
 from .rest.constants import ClientConstants
 from .rest.endpoint import BASES, Endpoint
 from .rest.limits import RateLimits
+from .rest.futures import Futures
+from .rest.futures_coin import FuturesCoin
+from .rest.margin import Margin
 from .rest.market import MarketData
+from .rest.options import Options
+from .rest.savings import Savings
+from .rest.subaccounts import SubAccounts
 from .rest.trading import Trading
+from .rest.wallet import Wallet
 
 __all__ = ['Client', 'LISTEN_KEYS_RETIRED_MESSAGE']
 
@@ -57,7 +64,8 @@ _INVALID_TIMESTAMP = -1021
 logging.getLogger('urllib3.connectionpool').addFilter(RedactingLogFilter())
 
 
-class Client(ClientConstants, MarketData, Trading):
+class Client(ClientConstants, MarketData, Trading, Wallet, Margin, SubAccounts, Savings, Futures,
+             FuturesCoin, Options):
     """Binance REST client with python-binance 0.7.11's methods, on today's endpoints.
 
     Creating a client makes no network call (0.7.11 called ``ping`` and
@@ -445,12 +453,18 @@ class Client(ClientConstants, MarketData, Trading):
         return self._listen_key_call('DELETE', listenKey=listenKey)
 
     def _listen_key_call(self, method: str, **params: Any) -> Dict[str, Any]:
+        return self._listen_key_request(method, 'api', self.PUBLIC_API_VERSION + '/userDataStream',
+                                        params, LISTEN_KEYS_RETIRED_MESSAGE)
+
+    def _listen_key_request(self, method: str, api: str, path: str, params: Dict[str, Any],
+                            retired_message: str) -> Any:
+        """A listen-key call; Binance's HTTP 410 for retired keys gets ``retired_message``."""
         try:
-            return self.request(method, self.PUBLIC_API_VERSION + '/userDataStream', **params)
+            return self._request(method, api, path, params)
         except BinanceAPIException as exc:
             if exc.status_code != 410:
                 raise
-            raise BinanceAPIException(410, exc.code, LISTEN_KEYS_RETIRED_MESSAGE,
+            raise BinanceAPIException(410, exc.code, retired_message,
                                       endpoint=exc.endpoint, response=exc.response) from None
 
     # -- user data: margin listen tokens ---------------------------------------

@@ -129,6 +129,9 @@ class Accounts:
         self._balances: Dict[Scope, Dict[str, Balance]] = {}
         self._orders: Dict[int, Order] = {}
         self._account_trades: List[Dict[str, Any]] = []
+        #: Deposits credited by :meth:`deposit` (the wallet's deposit history), oldest first.
+        self.deposits: List[Dict[str, Any]] = []
+        self._next_deposit = 1
         self._next_order_id = 1
         self._next_execution_id = 1
         self._next_list_id = 1
@@ -205,10 +208,30 @@ class Accounts:
     def deposit(self, api_key: str, asset: str, amount: Any, account: str = SPOT) -> Event:
         """Credit (or, negative, debit) ``amount`` of ``asset``.
 
-        Emits ``balanceUpdate`` then ``outboundAccountPosition``.
+        Emits ``balanceUpdate`` then ``outboundAccountPosition``. A credit to
+        a spot account is recorded in :attr:`deposits` (the deposit history).
 
         Returns:
             The ``balanceUpdate`` event.
+
+        Raises:
+            ApiError: -2015 unknown key; -2010 when a debit exceeds the free balance.
+        """
+        event = self.adjust(api_key, asset, amount, account)
+        if account == SPOT and Decimal(event['d']) > 0:
+            self.deposits.append({
+                'id': str(self._next_deposit), 'amount': _plain(Decimal(event['d'])), 'coin': asset,
+                'network': asset, 'status': 1, 'address': '', 'addressTag': '',
+                'txId': 'sim-deposit-{}'.format(self._next_deposit), 'insertTime': event['E'],
+                'transferType': 0, 'confirmTimes': '1/1', 'unlockConfirm': 0, 'walletType': 0,
+                '_api_key': api_key})
+            self._next_deposit += 1
+        return event
+
+    def adjust(self, api_key: str, asset: str, amount: Any, account: str = SPOT) -> Event:
+        """Change a free balance by ``amount`` (a transfer leg, a loan); no deposit record.
+
+        Emits ``balanceUpdate`` then ``outboundAccountPosition``.
 
         Raises:
             ApiError: -2015 unknown key; -2010 when a debit exceeds the free balance.
@@ -224,6 +247,29 @@ class Accounts:
         self.publish(api_key, event, account)
         self.publish(api_key, self._position_event(api_key, account, [asset]), account)
         return event
+
+    def transfer(self, api_key: str, asset: str, amount: Any, from_account: str,
+                 to_account: str) -> None:
+        """Move ``amount`` of free ``asset`` from one of the key's accounts to another.
+
+        Raises:
+            ApiError: -1130 for a non-positive amount; -2010 when the source
+                has not enough free balance (nothing moves).
+        """
+        value = _decimal(amount, 'amount')
+        if value <= 0:
+            raise apierrors.invalid_value('amount')
+        self.adjust(api_key, asset, -value, from_account)
+        self.adjust(api_key, asset, value, to_account)
+
+    def balances(self, api_key: str, account: str = SPOT) -> Dict[str, Tuple[Decimal, Decimal]]:
+        """``{asset: (free, locked)}`` of one account.
+
+        Raises:
+            ApiError: -2015 unknown key.
+        """
+        self._require_key(api_key)
+        return {asset: (b.free, b.locked) for asset, b in self._wallet(api_key, account).items()}
 
     def account_info(self, api_key: str, account: str = SPOT) -> Dict[str, Any]:
         """The ``GET /api/v3/account`` answer for ``api_key``."""

@@ -112,11 +112,11 @@ class RestApi:
             return status, _json_headers(), orjson.dumps(err.body())
         if route.legacy_listen_key and not self.sim.config.legacy_listen_keys:
             return 410, {'Content-Type': 'text/html'}, GONE_BODY
-        limiter = limiter_for(self.sim)
         now = self.sim.clock.seconds()
         headers = _json_headers()
-        pool = _weight_pool(call.path)
-        key = ip if pool == 'api' else '{}|{}'.format(ip, pool)
+        pool = 'uid' if route.per_account else _weight_pool(call.path)
+        key = (call.api_key or ip) if route.per_account else ip
+        limiter = limiter_for(self.sim, pool)
         try:
             used = limiter.charge(key, route.weight_of(call.params), now)
         except ApiError as exc:
@@ -204,8 +204,8 @@ class RestApi:
         """``GET /api/v3/account`` (signed)."""
         return self.accounts.account_info(self._signed(call))
 
-    def new_order(self, call: Call) -> Any:
-        """``POST /api/v3/order`` (signed): LIMIT and MARKET orders."""
+    def new_order(self, call: Call, account: str = SPOT) -> Any:
+        """``POST /api/v3/order`` (signed): LIMIT and MARKET orders (also margin's, by ``account``)."""
         api_key = self._signed(call)
         params = call.params
         for name in ('symbol', 'side', 'type'):
@@ -221,21 +221,23 @@ class RestApi:
         return self.accounts.place_order(
             api_key, params['symbol'], params['side'], order_type, params['quantity'],
             price=params.get('price'), time_in_force=params.get('timeInForce'),
-            client_order_id=params.get('newClientOrderId'), resp_type=params.get('newOrderRespType'))
+            client_order_id=params.get('newClientOrderId'), resp_type=params.get('newOrderRespType'),
+            account=account)
 
-    def cancel_order(self, call: Call) -> Any:
+    def cancel_order(self, call: Call, account: str = SPOT) -> Any:
         """``DELETE /api/v3/order`` (signed): ``orderId`` or ``origClientOrderId``."""
         api_key = self._signed(call)
         symbol, order_id = self._order_ref(call)
         return self.accounts.cancel_order(api_key, symbol, order_id,
-                                          call.params.get('origClientOrderId'),
+                                          call.params.get('origClientOrderId'), account=account,
                                           new_client_order_id=call.params.get('newClientOrderId'))
 
-    def get_order(self, call: Call) -> Any:
+    def get_order(self, call: Call, account: str = SPOT) -> Any:
         """``GET /api/v3/order`` (signed)."""
         api_key = self._signed(call)
         symbol, order_id = self._order_ref(call)
-        return self.accounts.get_order(api_key, symbol, order_id, call.params.get('origClientOrderId'))
+        return self.accounts.get_order(api_key, symbol, order_id, call.params.get('origClientOrderId'),
+                                       account=account)
 
     @staticmethod
     def _order_ref(call: Call) -> Tuple[str, Optional[int]]:
@@ -341,6 +343,8 @@ def _weight_pool(path: str) -> str:
 def _weight_headers(pool: str, used: int) -> Dict[str, str]:
     if pool == 'sapi':
         return {'X-SAPI-USED-IP-WEIGHT-1M': str(used)}
+    if pool == 'uid':
+        return {'X-SAPI-USED-UID-WEIGHT-1M': str(used)}
     return {'X-MBX-USED-WEIGHT-1M': str(used), 'X-MBX-USED-WEIGHT': str(used)}
 
 
@@ -384,8 +388,8 @@ class RestResource(Resource):
 
 
 def _endpoint_modules() -> Tuple[Any, ...]:
-    from . import rest_market, rest_orders
-    return (rest_market, rest_orders)
+    from . import rest_margin, rest_market, rest_orders, rest_wallet
+    return (rest_market, rest_orders, rest_wallet, rest_margin)
 
 
 def install(root: Resource, sim: Any) -> RestApi:

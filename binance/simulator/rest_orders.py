@@ -8,6 +8,7 @@ signature over the exact bytes received).
 from typing import Any, Dict, List, Optional
 
 from . import apierrors
+from .accounts import SPOT
 from .rest_params import optional_bool, optional_int, required
 from .rest_route import Call, Route
 
@@ -47,31 +48,31 @@ def test_order(api: Any, call: Call) -> Any:
     return {}
 
 
-def open_orders(api: Any, call: Call) -> Any:
+def open_orders(api: Any, call: Call, account: str = SPOT) -> Any:
     """``GET /api/v3/openOrders``: of one symbol, or of all."""
     api_key = api._signed(call)
     symbol = call.params.get('symbol') or None
     accounts = api.accounts
-    return [accounts.order_view(o) for o in accounts.orders(api_key, symbol, open_only=True)]
+    return [accounts.order_view(o) for o in accounts.orders(api_key, symbol, account, open_only=True)]
 
 
-def cancel_open_orders(api: Any, call: Call) -> Any:
+def cancel_open_orders(api: Any, call: Call, account: str = SPOT) -> Any:
     """``DELETE /api/v3/openOrders``: cancel every open order of a symbol."""
     api_key = api._signed(call)
     symbol = required(call.params, 'symbol')
     accounts = api.accounts
-    orders = accounts.orders(api_key, symbol, open_only=True)
+    orders = accounts.orders(api_key, symbol, account, open_only=True)
     if not orders:
         raise apierrors.cancel_rejected()
-    return [accounts.cancel_order(api_key, symbol, o.order_id) for o in orders]
+    return [accounts.cancel_order(api_key, symbol, o.order_id, account=account) for o in orders]
 
 
-def all_orders(api: Any, call: Call) -> Any:
+def all_orders(api: Any, call: Call, account: str = SPOT) -> Any:
     """``GET /api/v3/allOrders``: every order of a symbol, from ``orderId`` or a time range."""
     api_key = api._signed(call)
     symbol = required(call.params, 'symbol')
     accounts = api.accounts
-    rows = [accounts.order_view(o) for o in accounts.orders(api_key, symbol)]
+    rows = [accounts.order_view(o) for o in accounts.orders(api_key, symbol, account)]
     from_id = optional_int(call.params, 'orderId', low=0)
     if from_id is not None:
         rows = [r for r in rows if r['orderId'] >= from_id]
@@ -80,11 +81,11 @@ def all_orders(api: Any, call: Call) -> Any:
     return rows[:limit] if from_id is not None or call.params.get('startTime') else rows[-limit:]
 
 
-def my_trades(api: Any, call: Call) -> Any:
+def my_trades(api: Any, call: Call, account: str = SPOT) -> Any:
     """``GET /api/v3/myTrades``: the account's trades of a symbol."""
     api_key = api._signed(call)
     symbol = required(call.params, 'symbol')
-    rows = api.accounts.account_trades(api_key, symbol)
+    rows = api.accounts.account_trades(api_key, symbol, account)
     order_id: Optional[int] = optional_int(call.params, 'orderId', low=0)
     if order_id is not None:
         rows = [r for r in rows if r['orderId'] == order_id]

@@ -42,12 +42,15 @@ class Route:
 
     ``counts_order`` routes place orders: they count against the account's
     ``ORDERS`` limits and answer with ``X-MBX-ORDER-COUNT-*`` headers.
+    ``per_account`` routes spend the account's (UID) weight instead of the
+    IP's, as Binance counts its heavy ``/sapi`` endpoints.
     """
 
     handler: Handler
     weight: Any = 1
     legacy_listen_key: bool = False
     counts_order: bool = False
+    per_account: bool = False
 
     def weight_of(self, params: Mapping[str, str]) -> int:
         """The request weight for these parameters."""

@@ -98,17 +98,25 @@ def _seconds(delta: float) -> int:
     return max(1, int(math.ceil(delta)))
 
 
-_limiters: 'weakref.WeakKeyDictionary[Any, WeightLimiter]' = weakref.WeakKeyDictionary()
+_limiters: 'weakref.WeakKeyDictionary[Any, Dict[str, WeightLimiter]]' = weakref.WeakKeyDictionary()
+
+#: Limit of each weight pool, relative to ``request_weight_limit`` (Binance: ``/api`` 6000,
+#: ``/sapi`` 12000 per IP and 180000 per account, futures and options 2400 per IP).
+POOL_FACTORS: Dict[str, float] = {'api': 1.0, 'sapi': 2.0, 'uid': 30.0, 'fapi': 0.4, 'dapi': 0.4,
+                                  'eapi': 0.4}
 
 
-def limiter_for(sim: Any) -> WeightLimiter:
-    """The one limiter of a simulator (REST and WebSocket API share an IP's weight)."""
-    limiter = _limiters.get(sim)
+def limiter_for(sim: Any, pool: str = 'api') -> WeightLimiter:
+    """A simulator's limiter of one weight pool (REST ``/api`` and the WebSocket API share ``api``)."""
+    pools = _limiters.get(sim)
+    if pools is None:
+        pools = _limiters[sim] = {}
+    limiter = pools.get(pool)
     if limiter is None:
         config = sim.config
-        limiter = WeightLimiter(config.request_weight_limit, config.interval('request_weight_window'),
-                                config.time_scale)
-        _limiters[sim] = limiter
+        limit = max(1, int(config.request_weight_limit * POOL_FACTORS.get(pool, 1.0)))
+        limiter = WeightLimiter(limit, config.interval('request_weight_window'), config.time_scale)
+        pools[pool] = limiter
     return limiter
 
 

@@ -24,7 +24,16 @@ def client_for(sim, api_key=None, api_secret=None, **kwargs):
     class SimClient(Client):
         API_URL = sim.api_url
         MARGIN_API_URL = sim.margin_api_url
+        WEBSITE_URL = sim.base_url
+        simulator = sim
 
+    for name, attribute in (('FUTURES_URL', 'futures_api_url'), ('FUTURES_DATA_URL', 'futures_data_url'),
+                            ('FUTURES_COIN_URL', 'futures_coin_api_url'),
+                            ('FUTURES_COIN_DATA_URL', 'futures_coin_data_url'),
+                            ('OPTIONS_URL', 'options_api_url')):
+        url = getattr(sim, attribute, None)
+        if url:
+            setattr(SimClient, name, url)
     return SimClient(api_key, api_secret, **kwargs)
 
 

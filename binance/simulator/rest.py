@@ -82,9 +82,13 @@ class RestApi:
             self.routes.update(module.ROUTES)
         self._paths = {path for _method, path in self.routes}
 
-    def add_routes(self, routes: Mapping[Tuple[str, str], Route]) -> None:
-        """Serve more endpoints (``(method, path) -> Route``); call before :func:`install` mounts."""
-        self.routes.update(routes)
+    def add_routes(self, routes: Mapping[Tuple[str, str], Any]) -> None:
+        """Serve more endpoints: ``(method, path) -> Route`` (or ``(handler, weight)``).
+
+        Call before :func:`install` mounts the prefixes.
+        """
+        for key, route in routes.items():
+            self.routes[key] = route if isinstance(route, Route) else Route(*route)
         self._paths = {path for _method, path in self.routes}
 
     @property
@@ -388,8 +392,8 @@ class RestResource(Resource):
 
 
 def _endpoint_modules() -> Tuple[Any, ...]:
-    from . import rest_margin, rest_market, rest_orders, rest_wallet
-    return (rest_market, rest_orders, rest_wallet, rest_margin)
+    from . import rest_derivatives, rest_margin, rest_market, rest_orders, rest_wallet
+    return (rest_market, rest_orders, rest_wallet, rest_margin, rest_derivatives)
 
 
 def install(root: Resource, sim: Any) -> RestApi:

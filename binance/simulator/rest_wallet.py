@@ -207,7 +207,7 @@ def account_snapshot(api: Any, call: Call) -> Any:
     """``GET /sapi/v1/accountSnapshot``: today's balances as the one snapshot."""
     api_key = api._signed(call)
     kind = required(call.params, 'type')
-    scopes = {'SPOT': SPOT, 'MARGIN': 'margin', 'FUTURES': 'umfuture'}
+    scopes = {'SPOT': SPOT, 'MARGIN': 'margin', 'FUTURES': 'usdm'}
     if kind not in scopes:
         raise apierrors.invalid_value('type')
     book = wallet_for(api.sim)

@@ -4,7 +4,8 @@ Pure code over :class:`~binance.simulator.accounts.Accounts` (which holds
 the balances) and the market (for prices). One :class:`WalletBook` per
 simulator (:func:`wallet_for`). Every wallet of an API key is an account
 scope of ``Accounts``: ``spot``, ``margin``, ``isolated:<SYMBOL>``,
-``umfuture``, ``cmfuture``, ``option``, ``funding``.
+``usdm``, ``coinm``, ``options`` (the futures and options wallets, named as their venues),
+``funding``.
 """
 import hashlib
 import time
@@ -18,8 +19,8 @@ from .accounts import MARGIN, SPOT, fmt, isolated_scope
 __all__ = ['WalletBook', 'wallet_for', 'parse_transfer_type', 'WALLETS']
 
 #: Universal transfer wallet names -> account scopes (isolated margin needs a symbol).
-WALLETS = {'MAIN': SPOT, 'MARGIN': MARGIN, 'UMFUTURE': 'umfuture', 'CMFUTURE': 'cmfuture',
-           'OPTION': 'option', 'FUNDING': 'funding', 'ISOLATEDMARGIN': 'isolated',
+WALLETS = {'MAIN': SPOT, 'MARGIN': MARGIN, 'UMFUTURE': 'usdm', 'CMFUTURE': 'coinm',
+           'OPTION': 'options', 'FUNDING': 'funding', 'ISOLATEDMARGIN': 'isolated',
            'PORTFOLIO_MARGIN': 'portfolio_margin', 'C2C': 'c2c', 'MINING': 'mining'}
 #: Withdrawal fee charged per withdrawal, by asset (others: 0).
 WITHDRAW_FEES = {'BTC': Decimal('0.0002'), 'ETH': Decimal('0.002'), 'BNB': Decimal('0.001'),

@@ -27,13 +27,13 @@ def client_for(sim, api_key=None, api_secret=None, **kwargs):
         WEBSITE_URL = sim.base_url
         simulator = sim
 
-    for name, attribute in (('FUTURES_URL', 'futures_api_url'), ('FUTURES_DATA_URL', 'futures_data_url'),
-                            ('FUTURES_COIN_URL', 'futures_coin_api_url'),
-                            ('FUTURES_COIN_DATA_URL', 'futures_coin_data_url'),
-                            ('OPTIONS_URL', 'options_api_url')):
-        url = getattr(sim, attribute, None)
-        if url:
-            setattr(SimClient, name, url)
+    # The simulator serves every API on one port (see the URL layout).
+    for name, attribute, path in (('FUTURES_URL', 'futures_api_url', '/fapi'),
+                                  ('FUTURES_DATA_URL', 'futures_data_url', '/futures/data'),
+                                  ('FUTURES_COIN_URL', 'futures_coin_api_url', '/dapi'),
+                                  ('FUTURES_COIN_DATA_URL', 'futures_coin_data_url', '/futures/data'),
+                                  ('OPTIONS_URL', 'options_api_url', '/eapi')):
+        setattr(SimClient, name, getattr(sim, attribute, None) or sim.base_url + path)
     return SimClient(api_key, api_secret, **kwargs)
 
 

@@ -32,7 +32,7 @@ from ._redact import RedactingLogFilter
 from .exceptions import (BinanceAPIException, BinanceEndpointRemovedError, BinanceRateLimitError,
                          BinanceRequestException)
 from .rest.constants import ClientConstants
-from .rest.endpoint import BASES, Endpoint
+from .rest.endpoint import BASES, Endpoint, calls
 from .rest.limits import RateLimits
 from .rest.futures import Futures
 from .rest.futures_coin import FuturesCoin
@@ -266,6 +266,7 @@ class Client(ClientConstants, MarketData, Trading, Wallet, Margin, SubAccounts, 
         """The ``timestamp`` for a signed request: local time corrected by the server offset, in ms."""
         return int(time.time() * 1000) + self.timestamp_offset
 
+    @calls('GET /api/v3/time')
     def sync_time(self) -> int:
         """Measure the server clock's offset and use it for every later signed request.
 
@@ -288,6 +289,7 @@ class Client(ClientConstants, MarketData, Trading, Wallet, Margin, SubAccounts, 
 
     # -- the generic request -------------------------------------------------
 
+    @calls('any endpoint')
     def request(self, method: str, path: str, signed: bool = False, api: str = 'api',
                 **params: Any) -> Any:
         """Call any REST endpoint and return its decoded JSON answer.
@@ -425,6 +427,7 @@ class Client(ClientConstants, MarketData, Trading, Wallet, Margin, SubAccounts, 
 
     # -- user data: spot listen keys (venues that still have them) -----------
 
+    @calls('POST /api/v3/userDataStream (Binance US; retired on binance.com: HTTP 410)')
     def stream_get_listen_key(self) -> str:
         """Create (or extend) the account's spot listen key; returns the key.
 
@@ -438,11 +441,13 @@ class Client(ClientConstants, MarketData, Trading, Wallet, Margin, SubAccounts, 
         self._require_api_key('stream_get_listen_key()')
         return self._listen_key_call('POST')['listenKey']
 
+    @calls('PUT /api/v3/userDataStream (Binance US; retired on binance.com: HTTP 410)')
     def stream_keepalive(self, listenKey: str) -> Dict[str, Any]:  # noqa: N803 (python-binance's name)
         """Extend a spot listen key's validity by 60 minutes (``PUT``)."""
         self._require_api_key('stream_keepalive()')
         return self._listen_key_call('PUT', listenKey=listenKey)
 
+    @calls('DELETE /api/v3/userDataStream (Binance US; retired on binance.com: HTTP 410)')
     def stream_close(self, listenKey: str) -> Dict[str, Any]:  # noqa: N803
         """Close a spot listen key (``DELETE``).
 
@@ -469,6 +474,7 @@ class Client(ClientConstants, MarketData, Trading, Wallet, Margin, SubAccounts, 
 
     # -- user data: margin listen tokens ---------------------------------------
 
+    @calls('POST /sapi/v1/userListenToken')
     def margin_create_listen_token(self, isolated_symbol: Optional[str] = None,
                                    validity: Optional[int] = None) -> Dict[str, Any]:
         """Create a margin listen token (``POST /sapi/v1/userListenToken``, signed).

@@ -178,8 +178,8 @@ class Wallet(EndpointMethods):
                 ``size``, ``type``, ``recvWindow``.
 
         Returns:
-            ``{"rows": [{"asset", "tranId", "amount", "type", "timestamp",
-            "status"}, ...], "total"}``, oldest first.
+            ``{"rows": [...], "total"}``, oldest first; each row has
+            ``asset``, ``tranId``, ``amount``, ``type``, ``timestamp`` and ``status``.
         """
         asset = params.pop('asset', None)
         wanted = params.pop('type', None)

@@ -86,3 +86,20 @@ def test_an_ip_that_keeps_going_is_banned_with_418(tight_sim, make_client):
     assert info.value.status_code == 418
     other_base = client.rate_limits.check(client.margin_api_url)
     assert other_base is None
+
+
+@pytest.mark.parametrize('method, params', [
+    ('ping', {}), ('get_exchange_info', {}), ('get_klines', {'symbol': 'BNBBTC', 'interval': '1m'}),
+    ('get_recent_trades', {'symbol': 'BNBBTC'}), ('get_aggregate_trades', {'symbol': 'BNBBTC'}),
+    ('get_avg_price', {'symbol': 'BNBBTC'}), ('get_all_tickers', {}),
+    ('get_orderbook_tickers', {}), ('get_account', {}), ('get_my_trades', {'symbol': 'BNBBTC'}),
+    ('get_all_orders', {'symbol': 'BNBBTC'}), ('get_historical_trades', {'symbol': 'BNBBTC'}),
+])
+def test_the_simulator_charges_each_endpoint_its_documented_weight(sim, make_client, method, params):
+    client = make_client(sim)
+    client.ping()
+    before = client.rate_limits.used_weight(client.api_url)['1M']
+    getattr(client, method)(**params)
+    after = client.rate_limits.used_weight(client.api_url)['1M']
+    # A one-minute window may have begun between the two calls.
+    assert getattr(client, method).endpoint.weight in (after - before, after)

@@ -2,6 +2,7 @@
 
 ``order/test``, ``openOrders`` (GET and DELETE), ``allOrders`` and
 ``myTrades``, against the accounts of :mod:`binance.simulator.accounts`.
+Order lists (OCO and the like) are refused with an error saying so.
 Every request is verified as Binance does (API key, timestamp window,
 signature over the exact bytes received).
 """
@@ -97,6 +98,12 @@ def my_trades(api: Any, call: Call, account: str = SPOT) -> Any:
     return rows[:limit] if from_id is not None else rows[-limit:]
 
 
+def order_list(api: Any, call: Call) -> Any:
+    """``POST /api/v3/orderList/*``: order lists (OCO, OTO...) are not simulated; refused clearly."""
+    api._signed(call)
+    raise apierrors.not_supported('order lists (OCO, OTO, OTOCO)')
+
+
 #: ``(method, path) -> Route`` of this module.
 ROUTES: Dict[Any, Route] = {
     ('POST', '/api/v3/order/test'): Route(test_order, 1),
@@ -105,4 +112,7 @@ ROUTES: Dict[Any, Route] = {
     ('DELETE', '/api/v3/openOrders'): Route(cancel_open_orders, 1),
     ('GET', '/api/v3/allOrders'): Route(all_orders, 20),
     ('GET', '/api/v3/myTrades'): Route(my_trades, 20),
+    ('POST', '/api/v3/orderList/oco'): Route(order_list, 1, counts_order=True),
+    ('POST', '/api/v3/orderList/oto'): Route(order_list, 1, counts_order=True),
+    ('POST', '/api/v3/orderList/otoco'): Route(order_list, 1, counts_order=True),
 }

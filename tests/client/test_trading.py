@@ -68,3 +68,24 @@ def test_missing_parameters_fail_before_sending(client):
         client.order_market(symbol='BNBBTC', quantity='1')
     with pytest.raises(ValueError, match="'symbol'"):
         client.get_my_trades()
+
+
+def test_oco_orders_go_to_order_list_oco_with_above_and_below_legs(scripted_client, http_server):
+    http_server.answer = (200, {'Content-Type': 'application/json'},
+                          b'{"orderListId": 7, "contingencyType": "OCO", "orders": []}')
+    answer = scripted_client.order_oco_sell(symbol='BNBBTC', quantity=1, price='0.02',
+                                            stopPrice='0.009', stopLimitPrice='0.0089',
+                                            stopLimitTimeInForce='GTC')
+    assert answer['contingencyType'] == 'OCO'
+    sent = http_server.requests[-1]
+    assert (sent['method'], sent['path']) == ('POST', '/api/v3/orderList/oco')
+    body = sent['body'].decode()
+    for pair in ('side=SELL', 'abovePrice=0.02', 'aboveType=LIMIT_MAKER', 'belowStopPrice=0.009',
+                 'belowPrice=0.0089', 'belowType=STOP_LOSS_LIMIT', 'belowTimeInForce=GTC'):
+        assert pair in body.split('&'), pair
+
+
+def test_the_simulator_refuses_order_lists_saying_so(client):
+    with pytest.raises(BinanceAPIException) as info:
+        client.order_oco_buy(symbol='BNBBTC', quantity=1, price='0.000100', stopPrice='0.02')
+    assert 'order lists' in info.value.message

@@ -357,13 +357,15 @@ class Client(ClientConstants, MarketData, Trading, Wallet, Margin, SubAccounts, 
             if old in params and new not in params:
                 params[new] = params.pop(old)
         params.update(endpoint.fixed)
-        if endpoint.adapt_params is not None:
-            params = endpoint.adapt_params(params)
         missing = [name for name in endpoint.required if params.get(name) in (None, '')]
         if missing:
+            old_names = {new: old for old, new in endpoint.rename.items()}
             raise ValueError('Client.{}() needs the parameter{} {} ({})'.format(
-                endpoint.name, 's' if len(missing) > 1 else '',
-                ', '.join(repr(name) for name in missing), endpoint.http))
+                endpoint.name, 's' if len(missing) > 1 else '', ', '.join(
+                    repr(name) + (' (or {!r})'.format(old_names[name]) if name in old_names else '')
+                    for name in missing), endpoint.http))
+        if endpoint.adapt_params is not None:
+            params = endpoint.adapt_params(params)
         if endpoint.needs_key:
             self._require_api_key('Client.{}()'.format(endpoint.name))
         answer = self._request(endpoint.method, endpoint.base, endpoint.path, params,

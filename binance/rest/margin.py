@@ -46,8 +46,15 @@ def _isolated_transfer(direction: str) -> Any:
 
 
 def _pair_symbol(params: Dict[str, Any]) -> Dict[str, Any]:
-    # POST /sapi/v1/margin/isolated/create took base and quote; today's endpoint takes symbol.
-    if 'symbol' not in params and 'base' in params and 'quote' in params:
+    """0.7.11's ``base`` and ``quote`` (``POST /sapi/v1/margin/isolated/create``) as ``symbol``.
+
+    Raises:
+        ValueError: neither ``symbol`` nor both ``base`` and ``quote``.
+    """
+    if 'symbol' not in params:
+        if not params.get('base') or not params.get('quote'):
+            raise ValueError("Client.create_isolated_margin_account() needs 'base' and 'quote' "
+                             "(or 'symbol')")
         params['symbol'] = '{}{}'.format(params.pop('base'), params.pop('quote'))
     return params
 
@@ -74,7 +81,7 @@ class Margin(EndpointMethods):
                 '"isSellAllowed"}``, or ``None``.')
     create_isolated_margin_account = Endpoint(
         'POST', SAPI, 'v1/margin/isolated/account', security=TRADE, weight=300,
-        params=('symbol', 'recvWindow'), required=('symbol',), adapt_params=_pair_symbol,
+        params=('base', 'quote', 'symbol', 'recvWindow'), adapt_params=_pair_symbol,
         was='POST /sapi/v1/margin/isolated/create',
         summary="Enable an isolated margin account; 0.7.11's ``base`` and ``quote`` are sent "
                 'as ``symbol``.', returns='``{"success": true, "symbol"}``')
@@ -111,14 +118,14 @@ class Margin(EndpointMethods):
         summary='Move an asset from spot to cross margin.', returns='``{"tranId"}``')
     transfer_isolated_margin_to_spot = Endpoint(
         'POST', SAPI, 'v1/asset/transfer', security=USER_DATA, weight=900,
-        params=('asset', 'symbol', 'amount', 'recvWindow'), required=('asset', 'fromSymbol', 'amount'),
+        params=('asset', 'symbol', 'amount', 'recvWindow'), required=('asset', 'symbol', 'amount'),
         fixed={'type': 'ISOLATEDMARGIN_MAIN'}, adapt_params=_isolated_transfer('fromSymbol'),
         was='POST /sapi/v1/margin/isolated/transfer (transFrom=ISOLATED_MARGIN)',
         summary="Move an asset from a symbol's isolated margin account to spot.",
         returns='``{"tranId"}``')
     transfer_spot_to_isolated_margin = Endpoint(
         'POST', SAPI, 'v1/asset/transfer', security=USER_DATA, weight=900,
-        params=('asset', 'symbol', 'amount', 'recvWindow'), required=('asset', 'toSymbol', 'amount'),
+        params=('asset', 'symbol', 'amount', 'recvWindow'), required=('asset', 'symbol', 'amount'),
         fixed={'type': 'MAIN_ISOLATEDMARGIN'}, adapt_params=_isolated_transfer('toSymbol'),
         was='POST /sapi/v1/margin/isolated/transfer (transTo=ISOLATED_MARGIN)',
         summary="Move an asset from spot to a symbol's isolated margin account.",

@@ -84,7 +84,7 @@ class Options(EndpointMethods):
                                     params=('recvWindow',), vapi='account', weight=3)
     options_funds_transfer = Endpoint(
         'POST', 'sapi', 'v1/asset/transfer', security=USER_DATA, weight=900,
-        params=('currency', 'type', 'amount', 'recvWindow'), required=('asset', 'type', 'amount'),
+        params=('currency', 'type', 'amount', 'recvWindow'), required=('currency', 'type', 'amount'),
         adapt_params=_transfer_direction, to_old=shapes.options_wrapped,
         was='POST /vapi/v1/transfer',
         summary='Move funds between spot and options (``type`` IN or OUT), as a universal '

@@ -146,3 +146,19 @@ def test_wapi_shapes_are_rebuilt_from_todays_answers():
     assert shapes.first_or_none([]) is None and shapes.first_or_none([{'a': 1}]) == {'a': 1}
     assert shapes.options_wrapped([1]) == {'code': 0, 'msg': 'success', 'data': [1]}
     assert shapes.account_status({'data': 'Normal'})['msg'] == 'Normal'
+
+
+def test_base_urls_follow_tld_and_testnet_and_stay_overridable():
+    client = Client(tld='us')
+    assert client.api_url == 'https://api.binance.us/api'
+    assert client.futures_api_url == 'https://fapi.binance.us/fapi'
+    assert client.options_api_url == 'https://eapi.binance.us/eapi'
+    assert client.base_url('www') == 'https://www.binance.us'
+    testnet = Client(testnet=True)
+    assert testnet.api_url == 'https://testnet.binance.vision/api'
+    assert testnet.futures_coin_api_url == 'https://testnet.binancefuture.com/dapi'
+    assert testnet.options_api_url == 'https://testnet.binancefuture.com/eapi'
+    client.FUTURES_URL = 'http://127.0.0.1:1/fapi'   # 0.7.11 scripts set instance attributes
+    assert client.futures_api_url == 'http://127.0.0.1:1/fapi'
+    with pytest.raises(ValueError, match="api must be one of"):
+        client.base_url('vapi')

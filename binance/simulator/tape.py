@@ -26,7 +26,7 @@ __all__ = ['TradeTape', 'SyntheticHistory', 'KlineRow', 'DEFAULT_TAPE_TRADES',
            'DEFAULT_HISTORY_DAYS']
 
 #: Trades (and aggregate trades) kept per symbol for the REST trade endpoints.
-DEFAULT_TAPE_TRADES = 100_000
+DEFAULT_TAPE_TRADES = 20_000
 #: Days of synthetic klines before the simulator started.
 DEFAULT_HISTORY_DAYS = 30
 

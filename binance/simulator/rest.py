@@ -25,7 +25,7 @@ from .. import signing
 from . import apierrors, auth
 from .accounts import MARGIN, SPOT, isolated_scope
 from .apierrors import ApiError
-from .rest_route import Call, Handler, Route
+from .rest_route import Call, Handler, Route  # noqa: F401 (Call, Handler: re-exported)
 from .weights import limiter_for, order_counter_for
 
 log = logging.getLogger(__name__)
@@ -63,10 +63,6 @@ class RestApi:
             ('GET', '/api/v3/time'): Route(RestApi.time),
             ('GET', '/api/v3/exchangeInfo'): Route(RestApi.exchange_info, 20),
             ('GET', '/api/v3/depth'): Route(RestApi.depth, depth_weight),
-            ('GET', '/api/v3/account'): Route(RestApi.account, 20),
-            ('POST', '/api/v3/order'): Route(RestApi.new_order, 1, counts_order=True),
-            ('DELETE', '/api/v3/order'): Route(RestApi.cancel_order, 1),
-            ('GET', '/api/v3/order'): Route(RestApi.get_order, 4),
             ('POST', '/api/v3/userDataStream'): Route(RestApi.listen_key_create, 2, True),
             ('PUT', '/api/v3/userDataStream'): Route(RestApi.listen_key_keepalive, 2, True),
             ('DELETE', '/api/v3/userDataStream'): Route(RestApi.listen_key_close, 2, True),
@@ -201,59 +197,6 @@ class RestApi:
                 raise apierrors.invalid_value('limit')
         self.accounts.assets(symbol)
         return self.sim.market.depth_snapshot(symbol, limit)
-
-    # -- account and orders -------------------------------------------------------------
-
-    def account(self, call: Call) -> Any:
-        """``GET /api/v3/account`` (signed)."""
-        return self.accounts.account_info(self._signed(call))
-
-    def new_order(self, call: Call, account: str = SPOT) -> Any:
-        """``POST /api/v3/order`` (signed): LIMIT and MARKET orders (also margin's, by ``account``)."""
-        api_key = self._signed(call)
-        params = call.params
-        for name in ('symbol', 'side', 'type'):
-            if not params.get(name):
-                raise apierrors.mandatory(name)
-        order_type = params['type']
-        if not params.get('quantity'):
-            raise apierrors.mandatory('quantity')
-        if order_type == 'LIMIT':
-            for name in ('timeInForce', 'price'):
-                if not params.get(name):
-                    raise apierrors.mandatory(name)
-        return self.accounts.place_order(
-            api_key, params['symbol'], params['side'], order_type, params['quantity'],
-            price=params.get('price'), time_in_force=params.get('timeInForce'),
-            client_order_id=params.get('newClientOrderId'), resp_type=params.get('newOrderRespType'),
-            account=account)
-
-    def cancel_order(self, call: Call, account: str = SPOT) -> Any:
-        """``DELETE /api/v3/order`` (signed): ``orderId`` or ``origClientOrderId``."""
-        api_key = self._signed(call)
-        symbol, order_id = self._order_ref(call)
-        return self.accounts.cancel_order(api_key, symbol, order_id,
-                                          call.params.get('origClientOrderId'), account=account,
-                                          new_client_order_id=call.params.get('newClientOrderId'))
-
-    def get_order(self, call: Call, account: str = SPOT) -> Any:
-        """``GET /api/v3/order`` (signed)."""
-        api_key = self._signed(call)
-        symbol, order_id = self._order_ref(call)
-        return self.accounts.get_order(api_key, symbol, order_id, call.params.get('origClientOrderId'),
-                                       account=account)
-
-    @staticmethod
-    def _order_ref(call: Call) -> Tuple[str, Optional[int]]:
-        symbol = call.params.get('symbol')
-        if not symbol:
-            raise apierrors.mandatory('symbol')
-        raw = call.params.get('orderId')
-        if raw in (None, ''):
-            return symbol, None
-        if not raw.isdigit():
-            raise apierrors.illegal_chars('orderId')
-        return symbol, int(raw)
 
     # -- user data: listen keys and tokens --------------------------------------------
 

@@ -230,17 +230,6 @@ def max_transferable(api: Any, call: Call) -> Any:
     return {'amount': fmt(max(Decimal(0), free - owed))}
 
 
-def _spot_handlers() -> Dict[str, Callable[..., Any]]:
-    from .rest import RestApi
-    return {'new': RestApi.new_order, 'cancel': RestApi.cancel_order, 'get': RestApi.get_order}
-
-
-def _spot(name: str) -> Callable[..., Any]:
-    def handler(api: Any, call: Call, account: str) -> Any:
-        return _spot_handlers()[name](api, call, account)
-    return handler
-
-
 #: ``(method, path) -> Route`` of this module.
 ROUTES: Dict[Any, Route] = {
     ('GET', '/sapi/v1/margin/account'): Route(margin_account, 10),
@@ -256,9 +245,9 @@ ROUTES: Dict[Any, Route] = {
     ('GET', '/sapi/v1/margin/borrow-repay'): Route(borrow_repay_history, 10),
     ('GET', '/sapi/v1/margin/maxBorrowable'): Route(max_borrowable, 50),
     ('GET', '/sapi/v1/margin/maxTransferable'): Route(max_transferable, 50),
-    ('POST', '/sapi/v1/margin/order'): Route(_in_margin(_spot('new')), 6, counts_order=True, per_account=True),
-    ('DELETE', '/sapi/v1/margin/order'): Route(_in_margin(_spot('cancel')), 10),
-    ('GET', '/sapi/v1/margin/order'): Route(_in_margin(_spot('get')), 10),
+    ('POST', '/sapi/v1/margin/order'): Route(_in_margin(rest_orders.new_order), 6, counts_order=True, per_account=True),
+    ('DELETE', '/sapi/v1/margin/order'): Route(_in_margin(rest_orders.cancel_order), 10),
+    ('GET', '/sapi/v1/margin/order'): Route(_in_margin(rest_orders.get_order), 10),
     ('GET', '/sapi/v1/margin/openOrders'): Route(_in_margin(rest_orders.open_orders), 10),
     ('GET', '/sapi/v1/margin/allOrders'): Route(_in_margin(rest_orders.all_orders), 200),
     ('GET', '/sapi/v1/margin/myTrades'): Route(_in_margin(rest_orders.my_trades), 10),

@@ -1,12 +1,14 @@
-"""The simulator's signed spot order endpoints beyond placing and cancelling one order.
+"""The simulator's signed spot account and order endpoints.
 
-``order/test``, ``openOrders`` (GET and DELETE), ``allOrders`` and
-``myTrades``, against the accounts of :mod:`binance.simulator.accounts`.
+``account``, ``order`` (POST, GET, DELETE), ``order/test``, ``openOrders``
+(GET and DELETE), ``allOrders`` and ``myTrades``, against the accounts of
+:mod:`binance.simulator.accounts`. The order handlers take the account scope,
+so the margin endpoints reuse them.
 Order lists (OCO and the like) are refused with an error saying so.
 Every request is verified as Binance does (API key, timestamp window,
 signature over the exact bytes received).
 """
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import apierrors
 from .accounts import SPOT
@@ -29,6 +31,54 @@ def _limit(call: Call, default: int) -> int:
     value = optional_int(call.params, 'limit', default, low=1, high=_ORDER_LIST_MAX, clamp=True)
     assert value is not None
     return value
+
+
+def account(api: Any, call: Call) -> Any:
+    """``GET /api/v3/account``."""
+    return api.accounts.account_info(api._signed(call))
+
+
+def new_order(api: Any, call: Call, account: str = SPOT) -> Any:
+    """``POST /api/v3/order``: LIMIT and MARKET orders (also margin's, by ``account``)."""
+    api_key = api._signed(call)
+    params = call.params
+    for name in ('symbol', 'side', 'type', 'quantity'):
+        required(params, name)
+    if params['type'] == 'LIMIT':
+        for name in ('timeInForce', 'price'):
+            required(params, name)
+    return api.accounts.place_order(
+        api_key, params['symbol'], params['side'], params['type'], params['quantity'],
+        price=params.get('price'), time_in_force=params.get('timeInForce'),
+        client_order_id=params.get('newClientOrderId'), resp_type=params.get('newOrderRespType'),
+        account=account)
+
+
+def _order_ref(call: Call) -> Tuple[str, Optional[int]]:
+    symbol = required(call.params, 'symbol')
+    raw = call.params.get('orderId')
+    if raw in (None, ''):
+        return symbol, None
+    if not raw.isdigit():
+        raise apierrors.illegal_chars('orderId')
+    return symbol, int(raw)
+
+
+def cancel_order(api: Any, call: Call, account: str = SPOT) -> Any:
+    """``DELETE /api/v3/order``: by ``orderId`` or ``origClientOrderId``."""
+    api_key = api._signed(call)
+    symbol, order_id = _order_ref(call)
+    return api.accounts.cancel_order(api_key, symbol, order_id, call.params.get('origClientOrderId'),
+                                     account=account,
+                                     new_client_order_id=call.params.get('newClientOrderId'))
+
+
+def get_order(api: Any, call: Call, account: str = SPOT) -> Any:
+    """``GET /api/v3/order``."""
+    api_key = api._signed(call)
+    symbol, order_id = _order_ref(call)
+    return api.accounts.get_order(api_key, symbol, order_id, call.params.get('origClientOrderId'),
+                                  account=account)
 
 
 def test_order(api: Any, call: Call) -> Any:
@@ -106,6 +156,10 @@ def order_list(api: Any, call: Call) -> Any:
 
 #: ``(method, path) -> Route`` of this module.
 ROUTES: Dict[Any, Route] = {
+    ('GET', '/api/v3/account'): Route(account, 20),
+    ('POST', '/api/v3/order'): Route(new_order, 1, counts_order=True),
+    ('DELETE', '/api/v3/order'): Route(cancel_order, 1),
+    ('GET', '/api/v3/order'): Route(get_order, 4),
     ('POST', '/api/v3/order/test'): Route(test_order, 1),
     ('GET', '/api/v3/openOrders'): Route(
         open_orders, lambda params: 6 if params.get('symbol') else 80),

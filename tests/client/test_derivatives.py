@@ -40,8 +40,11 @@ def test_coinm_wallet_and_settings(client):
     client.universal_transfer(type='MAIN_CMFUTURE', asset='BTC', amount='0.5')
     balances = {b['asset']: b for b in client.futures_coin_account_balance()}
     assert float(balances['BTC']['balance']) == 10.5
-    assert client.futures_coin_change_leverage(symbol='BNBBTC', leverage=3)['leverage'] == 3
-    assert client.futures_coin_position_information()[0]['positionAmt'] == '0'
+    positions = client.futures_coin_position_information()
+    assert positions and all(p['positionAmt'] == '0' for p in positions)
+    symbol = positions[0]['symbol']   # a symbol the COIN-M venue lists
+    assert client.futures_coin_change_leverage(symbol=symbol, leverage=3)['leverage'] == 3
+    assert {p['symbol']: p for p in client.futures_coin_position_information()}[symbol]['leverage'] == '3'
     assert client.futures_coin_get_position_mode() == {'dualSidePosition': False}
 
 

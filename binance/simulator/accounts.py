@@ -703,20 +703,30 @@ class Accounts:
         """True while ``key`` is valid."""
         return self._listen_keys.is_key(key)
 
-    def attach_listen_key(self, key: str, send: Callable[[bytes], None],
-                          close: Callable[[], None]) -> Optional[Callable[[], None]]:
-        """Deliver a key's events to a ``/ws/<listenKey>`` connection.
+    def listen_key_account(self, key: str) -> Optional[str]:
+        """The account scope of a valid listen key (``'spot'``, ``'usdm'``...), or None."""
+        return self._listen_keys.account_of(key)
+
+    def live_listen_key(self, api_key: str, account: str) -> Optional[str]:
+        """The valid listen key of ``api_key``'s ``account``, or None."""
+        return self._listen_keys.live_key((api_key, account))
+
+    def attach_listen_key(self, key: str, send: Callable[[bytes], None], close: Callable[[], None],
+                          accept: Optional[Callable[[Event], bool]] = None) -> Optional[Callable[[], None]]:
+        """Deliver a key's events to a connection listening to it (``/ws/<listenKey>``...).
 
         Args:
             key: the listen key from the URL.
             send: writes one text message (the JSON bytes of a bare event).
             close: closes the connection.
+            accept: ``accept(event)`` picks the events delivered (all by
+                default; ``listenKeyExpired`` always).
 
         Returns:
             A callable that detaches the connection (call it when the
             connection closes), or ``None`` when the key is unknown.
         """
-        return self._listen_keys.attach(key, send, close)
+        return self._listen_keys.attach(key, send, close, accept)
 
     def expire_listen_key(self, key: Optional[str] = None) -> int:
         """Expire one listen key now (all of them when ``key`` is None).

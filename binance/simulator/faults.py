@@ -30,8 +30,10 @@ class Faults:
     Connection selection: ``conn_id`` picks one connection (ids are listed by
     :meth:`connections`); without it, ``drop_one``/``freeze``/``thaw`` pick the
     oldest open connection and the frame faults go to every connection.
-    ``kind`` restricts to one endpoint kind (``'stream'`` market streams,
-    ``'ws-api'`` the WebSocket API). Methods return how many connections were
+    ``kind`` restricts to one endpoint kind (``'stream'`` spot market streams,
+    ``'fstream'`` the USDⓈ-M and options routes, ``'dstream'`` COIN-M,
+    ``'ws-api'`` the WebSocket API) or to one venue (``'spot'``, ``'usdm'``,
+    ``'coinm'``, ``'options'``). Methods return how many connections were
     affected unless documented otherwise.
     """
 
@@ -50,7 +52,8 @@ class Faults:
     # -- selection -----------------------------------------------------------
 
     def _select(self, conn_id: Optional[int], kind: Optional[str], every: bool) -> List[Any]:
-        conns = [c for c in self._sim.connections.values() if kind is None or c.kind == kind]
+        conns = [c for c in self._sim.connections.values()
+                 if kind is None or kind in (c.kind, getattr(c, 'venue', None))]
         if conn_id is not None:
             return [c for c in conns if c.conn_id == int(conn_id)]
         conns.sort(key=lambda c: c.conn_id)

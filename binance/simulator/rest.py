@@ -22,7 +22,7 @@ import orjson
 from twisted.web.resource import Resource
 
 from .. import signing
-from . import apierrors, auth
+from . import apierrors, auth, rest_listenkeys
 from .accounts import MARGIN, SPOT, isolated_scope
 from .apierrors import ApiError
 from .rest_route import Call, Handler, Route  # noqa: F401 (Call, Handler: re-exported)
@@ -342,6 +342,7 @@ def _endpoint_modules() -> Tuple[Any, ...]:
 def install(root: Resource, sim: Any) -> RestApi:
     """Mount every REST prefix (``/api``, ``/sapi``, ``/fapi``...) on ``root``; returns the handlers."""
     api = RestApi(sim)
+    api.add_routes(rest_listenkeys.routes())
     for prefix in api.prefixes:
         root.putChild(prefix.encode('ascii'), RestResource(api, prefix))
     return api

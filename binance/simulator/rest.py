@@ -335,8 +335,9 @@ class RestResource(Resource):
 
 
 def _endpoint_modules() -> Tuple[Any, ...]:
-    from . import rest_derivatives, rest_margin, rest_market, rest_orders, rest_wallet
-    return (rest_market, rest_orders, rest_wallet, rest_margin, rest_derivatives)
+    from . import (rest_derivatives, rest_futures_market, rest_margin, rest_market, rest_orders,
+                   rest_wallet)
+    return (rest_market, rest_orders, rest_wallet, rest_margin, rest_derivatives, rest_futures_market)
 
 
 def install(root: Resource, sim: Any) -> RestApi:

@@ -1,5 +1,7 @@
 """The simulator's futures and options account endpoints (``/fapi``, ``/dapi``, ``/eapi``).
 
+Their market data is served by :mod:`binance.simulator.rest_futures_market`.
+
 Each venue has a wallet per API key (account scopes ``usdm``, ``coinm`` and
 ``options``, funded by universal transfers from spot), per-symbol settings
 (leverage, margin type) and the position mode. Positions stay flat: the

@@ -262,66 +262,47 @@ _FUTURES_TICKER = (('priceChange', 'p'), ('priceChangePercent', 'P'), ('weighted
                    ('closeTime', 'C'), ('firstId', 'F'), ('lastId', 'L'), ('count', 'n'))
 
 
-def _ticker(venue: str) -> Callable[[Any, Call], Any]:
+Row = Callable[[Any, Call, bool], Dict[str, Any]]
+
+
+def _per_symbol(venue: str, build: Row, pair_key: str = 'pair') -> Callable[[Any, Call], Any]:
+    """A handler answering ``build(market, call, coin)`` for one symbol or all; COIN-M rows
+    also name their pair (under ``pair_key``)."""
     coin = venue == _COINM
 
     def handler(api: Any, call: Call) -> Any:
         def row(market: Any) -> Dict[str, Any]:
-            event = futures_ticker_event(market, call.now_ms, coin=coin)
             answer = {'symbol': market.symbol}
             if coin:
-                answer['pair'] = event['ps']
-            for name, key in _FUTURES_TICKER:
-                answer['baseVolume' if coin and name == 'quoteVolume' else name] = event[key]
+                answer[pair_key] = market.symbol.partition('_')[0]
+            answer.update(build(market, call, coin))
             return answer
         return _one_or_all(api, call, venue, row)
     return handler
 
 
-def _price_ticker(venue: str) -> Callable[[Any, Call], Any]:
-    def handler(api: Any, call: Call) -> Any:
-        def row(market: Any) -> Dict[str, Any]:
-            answer = {'symbol': market.symbol, 'price': format_e8(market.stats.last_price or 0),
-                      'time': call.now_ms}
-            if venue == _COINM:
-                answer['ps'] = market.symbol.partition('_')[0]
-            return answer
-        return _one_or_all(api, call, venue, row)
-    return handler
+def _ticker_row(market: Any, call: Call, coin: bool) -> Dict[str, Any]:
+    event = futures_ticker_event(market, call.now_ms, coin=coin)
+    return {('baseVolume' if coin and name == 'quoteVolume' else name): event[key]
+            for name, key in _FUTURES_TICKER}
 
 
-def _book_ticker(venue: str) -> Callable[[Any, Call], Any]:
-    coin = venue == _COINM
-
-    def handler(api: Any, call: Call) -> Any:
-        def row(market: Any) -> Dict[str, Any]:
-            event = futures_book_ticker_event(market, market.update_id, market.book.best_bid(),
-                                              market.book.best_ask(), call.now_ms, coin=coin)
-            answer = {'symbol': market.symbol, 'bidPrice': event['b'], 'bidQty': event['B'],
-                      'askPrice': event['a'], 'askQty': event['A'], 'time': event['T'],
-                      'lastUpdateId': event['u']}
-            if coin:
-                answer['pair'] = event['ps']
-            return answer
-        return _one_or_all(api, call, venue, row)
-    return handler
+def _price_row(market: Any, call: Call, coin: bool) -> Dict[str, Any]:
+    return {'price': format_e8(market.stats.last_price or 0), 'time': call.now_ms}
 
 
-def _premium_index(venue: str) -> Callable[[Any, Call], Any]:
-    coin = venue == _COINM
+def _book_row(market: Any, call: Call, coin: bool) -> Dict[str, Any]:
+    event = futures_book_ticker_event(market, market.update_id, market.book.best_bid(),
+                                      market.book.best_ask(), call.now_ms, coin=coin)
+    return {'bidPrice': event['b'], 'bidQty': event['B'], 'askPrice': event['a'],
+            'askQty': event['A'], 'time': event['T'], 'lastUpdateId': event['u']}
 
-    def handler(api: Any, call: Call) -> Any:
-        def row(market: Any) -> Dict[str, Any]:
-            event = mark_price_event(market, call.now_ms, coin=coin)
-            answer = {'symbol': market.symbol, 'markPrice': event['p'], 'indexPrice': event['i'],
-                      'estimatedSettlePrice': event['P'], 'lastFundingRate': event['r'],
-                      'interestRate': '0.00010000', 'nextFundingTime': event['T'],
-                      'time': call.now_ms}
-            if coin:
-                answer['pair'] = market.symbol.partition('_')[0]
-            return answer
-        return _one_or_all(api, call, venue, row)
-    return handler
+
+def _premium_row(market: Any, call: Call, coin: bool) -> Dict[str, Any]:
+    event = mark_price_event(market, call.now_ms, coin=coin)
+    return {'markPrice': event['p'], 'indexPrice': event['i'], 'estimatedSettlePrice': event['P'],
+            'lastFundingRate': event['r'], 'interestRate': '0.00010000',
+            'nextFundingTime': event['T'], 'time': call.now_ms}
 
 
 def _funding_rate(venue: str) -> Callable[[Any, Call], Any]:
@@ -441,12 +422,12 @@ def _futures_routes(prefix: str, venue: str) -> Dict[Any, Route]:
         ('GET', base + 'v1/aggTrades'): Route(_agg_trades(venue), 20),
         ('GET', base + 'v1/klines'): Route(_klines(venue), _kline_weight),
         ('GET', base + 'v1/continuousKlines'): Route(_continuous_klines(venue), _kline_weight),
-        ('GET', base + 'v1/premiumIndex'): Route(_premium_index(venue), 1),
+        ('GET', base + 'v1/premiumIndex'): Route(_per_symbol(venue, _premium_row), 1),
         ('GET', base + 'v1/fundingRate'): Route(_funding_rate(venue), 1),
-        ('GET', base + 'v1/ticker/24hr'): Route(_ticker(venue), ticker_weight(1, 40)),
-        ('GET', base + 'v1/ticker/price'): Route(_price_ticker(venue), ticker_weight(1, 2)),
-        ('GET', base + 'v2/ticker/price'): Route(_price_ticker(venue), ticker_weight(1, 2)),
-        ('GET', base + 'v1/ticker/bookTicker'): Route(_book_ticker(venue), ticker_weight(2, 5)),
+        ('GET', base + 'v1/ticker/24hr'): Route(_per_symbol(venue, _ticker_row), ticker_weight(1, 40)),
+        ('GET', base + 'v1/ticker/price'): Route(_per_symbol(venue, _price_row, 'ps'), ticker_weight(1, 2)),
+        ('GET', base + 'v2/ticker/price'): Route(_per_symbol(venue, _price_row, 'ps'), ticker_weight(1, 2)),
+        ('GET', base + 'v1/ticker/bookTicker'): Route(_per_symbol(venue, _book_row), ticker_weight(2, 5)),
         ('GET', base + 'v1/openInterest'): Route(_open_interest(venue), 1),
     }
     return routes

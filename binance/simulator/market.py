@@ -31,6 +31,7 @@ from .market_symbols import (
 from .market_streams import SPOT_STREAMS, StreamCatalogue, StreamSpec, is_valid_stream_name
 from .orderbook import ASK, BID, LevelChange, OrderBook
 from .stats import SymbolStats, Trade
+from .tape import SyntheticHistory, TradeTape
 
 __all__ = [
     'Market', 'SymbolMarket', 'SymbolSpec', 'DiffRecorder', 'AggTrade', 'MarketEvents',
@@ -140,6 +141,9 @@ class SymbolMarket:
         self.step_e8 = parse_e8(spec.step_size)
         self.book = OrderBook()
         self.stats = SymbolStats(now)
+        #: Trades and kline history for the REST endpoints.
+        self.tape = TradeTape(self.stats, now)
+        self.stats.on_minute_closed = self.tape.minute_closed
         #: Record best bid/ask changes in :meth:`drain` (set while someone listens).
         self.track_tops = False
         self._rng = random.Random('{!r}:{}'.format(seed, spec.symbol))
@@ -161,6 +165,9 @@ class SymbolMarket:
         made = 0
         while made < _WARM_UP_TRADES:
             made += self._random_taker(now)
+        first = self.tape.trades[0].price // self.tick_e8 if self.tape.trades else self._ref_price
+        self.tape.history = SyntheticHistory('{!r}:{}'.format(seed, spec.symbol), now, first,
+                                             self.tick_e8, self.step_e8, self._typical_lots)
         # The warm-up is history (it shows in the statistics), not news.
         self.drain()
 
@@ -307,6 +314,7 @@ class SymbolMarket:
         agg_id = self._next_agg_id
         trades = []
         aggs = self._aggs
+        first_agg = len(aggs)
         for price, lots in fills:
             first_id = trade_id
             price_e8 = price * tick
@@ -322,6 +330,7 @@ class SymbolMarket:
         self._next_agg_id = agg_id
         self.stats.add_trades(trades)
         self._trades.extend(trades)
+        self.tape.record(trades, aggs[first_agg:])
         return trades
 
     def _pieces(self, lots: int) -> Tuple[int, ...]:

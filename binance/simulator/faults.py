@@ -257,11 +257,13 @@ class Faults:
         return self._call(run)
 
     def skip_depth_updates(self, symbol: str, count: int = 1) -> int:
-        """Change the book of ``symbol`` ``count`` times without telling the diff-depth streams.
+        """Lose diff-depth events of ``symbol``: a gap in the update ids every client sees.
 
-        Each change takes an update id that no diff event covers, as if the
-        events carrying them were lost: a client sees the next event's ``U``
-        jump (a gap) and only a new snapshot shows the changed level.
+        What the symbol's diff-depth streams gathered since their last event
+        is thrown away (the event that would have carried it is lost), then
+        the book changes ``count`` more times under update ids no event will
+        cover. A client sees the next event's ``U`` jump and only a new
+        snapshot shows the changed levels.
 
         Returns:
             The update id after the hidden changes.
@@ -271,6 +273,10 @@ class Faults:
         """
         def run() -> int:
             market = self._sim.market[symbol]
+            # The market offers no public view of its recorders; flushing is
+            # DiffRecorder's public API.
+            for recorder in list(getattr(market, '_recorders', ())):
+                recorder.flush()
             from .orderbook import BID
             for _ in range(int(count)):
                 best = market.book.best_bid()

@@ -108,6 +108,14 @@ def parse_update_id(value: Any, what: str) -> int:
     return value
 
 
+def _drop_zeros(book: dict, prices: List[float], qtys: List[float]) -> None:
+    """Remove the levels whose quantity ended at zero (the last value of a price wins)."""
+    get = book.get
+    for price in compress(prices, map(not_, qtys)):
+        if get(price) == 0:
+            del book[price]
+
+
 class BookSide:
     """One side of a book: ``price -> quantity`` and a price index kept sorted lazily.
 
@@ -142,9 +150,7 @@ class BookSide:
         book = self.levels
         book.update(zip(prices, qtys))
         if 0.0 in qtys:
-            pop = book.pop
-            for price in compress(prices, map(not_, qtys)):
-                pop(price, None)
+            _drop_zeros(book, prices, qtys)
         if not self._rebuild:
             touched = self._touched
             touched.update(prices)
@@ -159,8 +165,7 @@ class BookSide:
         prices, qtys = levels
         book = dict(zip(prices, qtys))
         if 0.0 in qtys:
-            for price in compress(prices, map(not_, qtys)):
-                book.pop(price, None)
+            _drop_zeros(book, prices, qtys)
         self.levels = book
         self._touched.clear()
         self._rebuild = True

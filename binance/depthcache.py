@@ -51,9 +51,9 @@ from twisted.internet import threads
 from . import _reactor
 from . import streams as stream_names
 from ._book import Book, parse_levels
-from ._booksync import (FUTURES_DIFF, PARTIAL, SPOT_DIFF, DepthSync, Outcome, Rules, SyncState,
-                        parse_snapshot)
-from ._pacing import ResyncBackoff, WeightBudget, futures_depth_weight, spot_depth_weight
+from ._booksync import DepthSync, Outcome, SyncState, parse_snapshot
+from ._depthsources import FuturesDiff, OptionsPartial, Source, SpotDiff
+from ._pacing import ResyncBackoff, WeightBudget
 from ._timers import cancel_call
 from .connection import ConnectionState
 from .exceptions import BinanceAPIException, BinanceWebsocketError
@@ -199,120 +199,14 @@ class DepthCache:
                       key=itemgetter(0), reverse=reverse)
 
 
-# -- where the stream and the snapshot come from ------------------------------------------
-
-class _Source:
-    """One kind of depth data: how to open its stream and fetch its snapshot."""
-
-    rules: Rules = SPOT_DIFF
-    #: Key of the request-weight budget (one per venue and process).
-    venue = 'spot'
-
-    def open(self, bm: Any, symbol: str, callback: Callable[[Any], None]) -> Any:
-        """Start the stream on ``bm``; returns its conn_key."""
-        raise NotImplementedError
-
-    def fetch(self, client: Any, symbol: str, limit: int) -> Any:
-        """The REST snapshot (blocking; runs in a worker thread)."""
-        raise NotImplementedError
-
-    def weight(self, limit: int) -> int:
-        """Request weight of one snapshot."""
-        return spot_depth_weight(limit)
-
-    def check_client(self, client: Any) -> None:
-        """Raise TypeError now if ``client`` cannot fetch snapshots."""
-        name = self.snapshot_method
-        if not callable(getattr(client, name, None)):
-            raise TypeError('client must be a binance.client.Client (it needs {}()), got {!r}'
-                            .format(name, type(client).__name__))
-
-    snapshot_method = 'get_order_book'
-
-
-def _open_once(bm: Any, symbol: str, first: Callable[[], Any], stream: str,
-               callback: Callable[[Any], None]) -> Any:
-    """Open the raw stream; if this manager already has it open, the combined form."""
-    key = first()
-    if key is False:
-        key = bm.start_multiplex_socket([stream], callback)
-    if key is False:
-        raise ValueError('{!r}: this socket manager already has that depth stream open twice; '
-                         'share one DepthCacheManager or use another manager'.format(symbol))
-    return key
-
-
-class _SpotDiff(_Source):
-    rules = SPOT_DIFF
-    venue = 'spot'
-
-    def __init__(self, interval: Optional[int]) -> None:
-        self.interval = interval
-
-    def open(self, bm: Any, symbol: str, callback: Callable[[Any], None]) -> Any:
-        stream = stream_names.depth_stream(symbol, None, self.interval)
-        return _open_once(bm, symbol, lambda: bm.start_depth_socket(
-            symbol, callback, interval=self.interval), stream, callback)
-
-    def fetch(self, client: Any, symbol: str, limit: int) -> Any:
-        return client.get_order_book(symbol=symbol, limit=limit)
-
-
-class _FuturesDiff(_Source):
-    rules = FUTURES_DIFF
-
-    def __init__(self, interval: Optional[int], coin: bool) -> None:
-        self.interval = interval
-        self.venue = 'coin-m' if coin else 'usd-m'
-        self.socket_method = 'start_coin_futures_depth_socket' if coin else 'start_futures_depth_socket'
-        self.snapshot_method = 'futures_coin_order_book' if coin else 'futures_order_book'
-
-    def open(self, bm: Any, symbol: str, callback: Callable[[Any], None]) -> Any:
-        start = getattr(bm, self.socket_method, None)
-        if start is None:
-            raise TypeError('this socket manager has no {}(); futures depth caches need a '
-                            'BinanceSocketManager with futures sockets'.format(self.socket_method))
-        key = start(symbol, callback, interval=self.interval)
-        if key is False:
-            raise ValueError('{!r}: this socket manager already has that futures depth stream open'
-                             .format(symbol))
-        return key
-
-    def fetch(self, client: Any, symbol: str, limit: int) -> Any:
-        return getattr(client, self.snapshot_method)(symbol=symbol, limit=limit)
-
-    def weight(self, limit: int) -> int:
-        return futures_depth_weight(limit)
-
-
-class _OptionsPartial(_Source):
-    rules = PARTIAL
-    venue = 'options'
-
-    def __init__(self, depth: int) -> None:
-        self.depth = depth
-
-    def open(self, bm: Any, symbol: str, callback: Callable[[Any], None]) -> Any:
-        start = getattr(bm, 'start_options_depth_socket', None)
-        if start is None:
-            raise TypeError('this socket manager has no start_options_depth_socket()')
-        key = start(symbol, callback, depth=str(self.depth))
-        if key is False:
-            raise ValueError('{!r}: this socket manager already has that options depth stream open'
-                             .format(symbol))
-        return key
-
-    def check_client(self, client: Any) -> None:
-        return None   # partial depth needs no snapshot
-
-
-#: One request-weight budget per venue and process (shared IP limits).
-#: Spot allows 6000 per minute, futures 2400: snapshots get half.
+#: One request-weight budget per venue and process (Binance limits weight per IP).
+#: Spot allows 6000 per minute, futures 2400: snapshots never take more than half
+#: of it in any minute (a burst of half a minute's allowance, then the rate).
 _BUDGETS: Dict[str, WeightBudget] = {
-    'spot': WeightBudget(3000.0),
-    'usd-m': WeightBudget(1200.0),
-    'coin-m': WeightBudget(1200.0),
-    'options': WeightBudget(1200.0),
+    'spot': WeightBudget(2000.0, burst=1000.0),
+    'usd-m': WeightBudget(800.0, burst=400.0),
+    'coin-m': WeightBudget(800.0, burst=400.0),
+    'options': WeightBudget(800.0, burst=400.0),
 }
 
 #: Seconds without any event after the socket opened before a snapshot is taken anyway
@@ -374,12 +268,12 @@ class BaseDepthCacheManager:
         self._init(client, symbol, callback, refresh_interval, bm, limit, init_timeout,
                    self._make_source())
 
-    def _make_source(self) -> _Source:
+    def _make_source(self) -> Source:
         raise NotImplementedError
 
     def _init(self, client: Any, symbol: str, callback: Optional[Callable[[Any], Any]],
               refresh_interval: Optional[float], bm: Any, limit: int, init_timeout: float,
-              source: _Source) -> None:
+              source: Source) -> None:
         stream_names.normalize_symbol(symbol)
         if callback is not None:
             stream_names.check_callback(callback)
@@ -698,8 +592,8 @@ class DepthCacheManager(BaseDepthCacheManager):
         self._init(client, symbol, callback, refresh_interval, bm, limit, init_timeout,
                    self._make_source())
 
-    def _make_source(self) -> _Source:
-        return _SpotDiff(self._ws_interval)
+    def _make_source(self) -> Source:
+        return SpotDiff(self._ws_interval)
 
 
 def _ws_interval(value: Any) -> Optional[int]:
@@ -719,8 +613,8 @@ class FuturesDepthCacheManager(DepthCacheManager):
 
     _coin = False
 
-    def _make_source(self) -> _Source:
-        return _FuturesDiff(self._ws_interval, coin=self._coin)
+    def _make_source(self) -> Source:
+        return FuturesDiff(self._ws_interval, coin=self._coin)
 
 
 class CoinFuturesDepthCacheManager(FuturesDepthCacheManager):
@@ -740,8 +634,8 @@ class OptionsDepthCacheManager(BaseDepthCacheManager):
     ``refresh_interval`` does nothing.
     """
 
-    def _make_source(self) -> _Source:
-        return _OptionsPartial(self._options_depth)
+    def _make_source(self) -> Source:
+        return OptionsPartial(self._options_depth)
 
     def __init__(self, client: Any, symbol: str, callback: Optional[Callable[[Any], Any]] = None,
                  refresh_interval: Optional[float] = None, bm: Any = None, limit: int = 10, *,

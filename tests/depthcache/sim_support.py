@@ -4,7 +4,6 @@ import threading
 import orjson
 
 from binance import _reactor
-from binance.simulator.orderbook import ASK, BID  # noqa: F401 (re-exported)
 
 
 _FLOATS = {}
@@ -102,7 +101,7 @@ class BookChecker:
             self.mismatches.append(view.update_id)
 
 
-__all__ = ['TrueBooks', 'BookChecker', 'true_book_now', 'float_book', 'BID', 'ASK']
+__all__ = ['TrueBooks', 'BookChecker', 'Pump', 'true_book_now', 'float_book']
 
 
 class Pump:

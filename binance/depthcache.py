@@ -160,9 +160,7 @@ class DepthCache:
         Raises:
             TypeError, ValueError: ``limit`` is not a non-negative int.
         """
-        limit = _check_limit(limit)
-        with self._lock:
-            return self._book.bids.top(limit)
+        return self._top(self._book.bids, limit)
 
     def get_asks(self, limit: Optional[int] = None) -> Levels:
         """The asks, lowest price first: ``[[price, quantity], ...]`` as floats.
@@ -173,9 +171,12 @@ class DepthCache:
         Raises:
             TypeError, ValueError: ``limit`` is not a non-negative int.
         """
+        return self._top(self._book.asks, limit)
+
+    def _top(self, side: Any, limit: Optional[int]) -> Levels:
         limit = _check_limit(limit)
         with self._lock:
-            return self._book.asks.top(limit)
+            return side.top(limit)
 
     def get_book(self, limit: Optional[int] = None) -> BookView:
         """Both sides at the same update, with its id and time.

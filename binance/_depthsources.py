@@ -6,7 +6,7 @@ follow (:mod:`binance._booksync`), how to open its stream on a
 :class:`~binance.websockets.BinanceSocketManager`, how to fetch its REST
 snapshot with a :class:`~binance.client.Client` and what that request weighs.
 """
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Tuple
 
 from . import streams as stream_names
 from ._booksync import FUTURES_DIFF, PARTIAL, SPOT_DIFF, Rules
@@ -30,9 +30,27 @@ class Source:
         """The REST snapshot (blocking; runs in a worker thread)."""
         raise NotImplementedError
 
+    #: Snapshot sizes the venue accepts (``None``: any from 1 to 5000).
+    limits: Optional[Tuple[int, ...]] = None
+
     def weight(self, limit: int) -> int:
         """Request weight of one snapshot."""
         return spot_depth_weight(limit)
+
+    def check_symbol(self, symbol: Any) -> None:
+        """Raise TypeError or ValueError now for a symbol the stream cannot carry."""
+        stream_names.normalize_symbol(symbol)
+
+    def check_limit(self, limit: Any) -> None:
+        """Raise TypeError or ValueError now if the venue does not serve ``limit`` levels."""
+        if type(limit) is not int:
+            raise TypeError('limit must be an int, got {!r}'.format(limit))
+        if self.limits is None:
+            if not 1 <= limit <= 5000:
+                raise ValueError('limit must be between 1 and 5000, got {}'.format(limit))
+        elif limit not in self.limits:
+            raise ValueError('limit must be one of {}, got {}'.format(
+                ', '.join(map(str, self.limits)), limit))
 
     def check_client(self, client: Any) -> None:
         """Raise TypeError now if ``client`` cannot fetch snapshots."""
@@ -72,8 +90,19 @@ class SpotDiff(Source):
         return client.get_order_book(symbol=symbol, limit=limit)
 
 
+def _check_derivative_symbol(symbol: Any) -> None:
+    """Futures and options symbols also hold ``_`` and ``-`` (``BTCUSD_PERP``, ``BTC-261225-90000-C``)."""
+    if not isinstance(symbol, str):
+        raise TypeError("symbol must be a string such as 'BTCUSDT', got {!r}".format(symbol))
+    if not symbol or not all(c.isascii() and (c.isalnum() or c in '_-') for c in symbol):
+        raise ValueError('symbol must contain ASCII letters, digits, _ and - only, got {!r}'
+                         .format(symbol))
+
+
 class FuturesDiff(Source):
     rules = FUTURES_DIFF
+    limits = (5, 10, 20, 50, 100, 500, 1000)
+    check_symbol = staticmethod(_check_derivative_symbol)
 
     def __init__(self, interval: Optional[int], coin: bool) -> None:
         self.interval = interval
@@ -102,6 +131,8 @@ class FuturesDiff(Source):
 class OptionsPartial(Source):
     rules = PARTIAL
     venue = 'options'
+    limits = (10, 20, 50, 100)
+    check_symbol = staticmethod(_check_derivative_symbol)
 
     def __init__(self, depth: int) -> None:
         self.depth = depth

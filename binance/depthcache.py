@@ -275,13 +275,10 @@ class BaseDepthCacheManager:
     def _init(self, client: Any, symbol: str, callback: Optional[Callable[[Any], Any]],
               refresh_interval: Optional[float], bm: Any, limit: int, init_timeout: float,
               source: Source) -> None:
-        stream_names.normalize_symbol(symbol)
+        source.check_symbol(symbol)
         if callback is not None:
             stream_names.check_callback(callback)
-        if type(limit) is not int:
-            raise TypeError('limit must be an int, got {!r}'.format(limit))
-        if not 1 <= limit <= 5000:
-            raise ValueError('limit must be between 1 and 5000, got {}'.format(limit))
+        source.check_limit(limit)
         refresh = self.DEFAULT_REFRESH if refresh_interval is None else \
             _number(refresh_interval, 'refresh_interval')
         timeout = _number(init_timeout, 'init_timeout')
@@ -294,8 +291,8 @@ class BaseDepthCacheManager:
         self._limit = limit
         self._refresh_interval = refresh
         self._source = source
-        self._cache: Optional[DepthCache] = DepthCache(symbol)
-        self._depth_cache = self._cache
+        self._cache = DepthCache(symbol)
+        self._depth_cache: Optional[DepthCache] = self._cache
         self._sync = DepthSync(self._cache._book, source.rules)
         self._backoff = ResyncBackoff()
         self._budget = _BUDGETS[source.venue]
@@ -395,7 +392,6 @@ class BaseDepthCacheManager:
             self._call_back(None)
 
     def _lock(self) -> threading.Lock:
-        assert self._cache is not None
         return self._cache._lock
 
     # -- the stream (reactor thread) ------------------------------------------------------
@@ -420,6 +416,8 @@ class BaseDepthCacheManager:
         with self._lock():
             outcome = self._sync.on_event(event)
         if outcome is Outcome.APPLIED or outcome is Outcome.REFRESHED:
+            if not self._ready.is_set():   # partial depth: the first message is the book
+                self._ready.set()
             self._call_back(self._cache)
         elif outcome is Outcome.BUFFERED:
             self._want_snapshot()
@@ -609,7 +607,8 @@ class FuturesDepthCacheManager(DepthCacheManager):
     """USD-M futures order book from ``<symbol>@depth`` and ``GET /fapi/v1/depth`` (``pu`` rule).
 
     An addition to python-binance 0.7.11 (named as in later versions). The
-    arguments are :class:`DepthCacheManager`'s; ``limit`` is at most 1000.
+    arguments are :class:`DepthCacheManager`'s; ``limit`` is one of 5, 10, 20,
+    50, 100, 500 and 1000 (what ``GET /fapi/v1/depth`` serves).
     """
 
     _coin = False

@@ -318,3 +318,67 @@ def test_depth_cache_alone_behaves_like_python_binances():
         with pytest.raises(error, match='limit'):
             cache.get_bids(bad)
     assert 'BNBBTC' in repr(cache)
+
+
+def test_options_manager_follows_a_partial_depth_stream_without_snapshots(
+        live_sim, sim_client, sim_bm):
+    """Partial depth through the options entry point (a spot partial stream stands in for it)."""
+    from binance.depthcache import OptionsDepthCacheManager
+    bm = sim_bm(live_sim)
+
+    def start_options_depth_socket(symbol, callback, depth='10'):
+        return bm.start_depth_socket(symbol, callback, depth=int(depth), interval=100)
+
+    bm.start_options_depth_socket = start_options_depth_socket
+    calls = Calls()
+    snapshots = []
+    dcm = OptionsDepthCacheManager(sim_client(live_sim), 'ETHBTC', callback=calls, bm=bm,
+                                   limit=20)
+    dcm._source.fetch = lambda *args: snapshots.append(args)
+    assert dcm.state is DepthCacheState.LIVE
+    assert dcm._conn_key == 'ws/ethbtc@depth20@100ms'
+    wait_for(lambda: len(calls.caches) >= 3, message='partial depth messages')
+    book = dcm.get_depth_cache().get_book()
+    assert 0 < len(book.bids) <= 20 and 0 < len(book.asks) <= 20
+    assert book.bids[0][0] < book.asks[0][0]
+    assert calls.caches == sorted(calls.caches), 'update ids only go forward'
+    assert snapshots == [] and not dcm._sync.needs_snapshot
+    dcm.close()
+    with pytest.raises(ValueError, match='limit must be one of'):
+        OptionsDepthCacheManager(None, 'ETHBTC', bm=bm, limit=5)
+
+
+def test_futures_manager_applies_the_pu_rule_over_sockets(live_sim, sim_client, sim_bm):
+    """The USD-M manager's plumbing, with the spot stream relabelled as futures events.
+
+    Each spot event gets ``pu = U - 1`` (the previous event's ``u``), so the
+    futures rules run on real sockets and real gaps; the futures venue of the
+    simulator is tested on its own.
+    """
+    from binance.depthcache import FuturesDepthCacheManager
+    bm = sim_bm(live_sim)
+    client = sim_client(live_sim)
+
+    def start_futures_depth_socket(symbol, callback, interval=None):
+        def relabel(msg):
+            if isinstance(msg, dict) and 'U' in msg:
+                msg = dict(msg, pu=msg['U'] - 1, T=msg['E'])
+            callback(msg)
+        return bm.start_depth_socket(symbol, relabel, interval=interval)
+
+    bm.start_futures_depth_socket = start_futures_depth_socket
+    client.futures_order_book = client.get_order_book
+    calls = Calls()
+    dcm = FuturesDepthCacheManager(client, 'BTCUSDT', callback=calls, bm=bm, ws_interval=100,
+                                   limit=1000)
+    assert dcm.state is DepthCacheState.LIVE and dcm._source.weight(1000) == 20
+    wait_for(lambda: len(calls.caches) >= 3, message='futures updates')
+    live_sim.faults.skip_depth_updates('BTCUSDT', 2)
+    wait_for(lambda: dcm._sync.gaps == 1 and dcm.state is DepthCacheState.LIVE,
+             message='rebuilt after pu != previous u')
+    dcm.close()
+    with pytest.raises(ValueError, match='limit must be one of'):
+        FuturesDepthCacheManager(client, 'BTCUSDT', bm=bm, limit=5000)
+    with pytest.raises(TypeError, match='futures_coin_order_book'):
+        from binance.depthcache import CoinFuturesDepthCacheManager
+        CoinFuturesDepthCacheManager(sim_client(live_sim), 'BTCUSD_PERP', bm=bm)

@@ -93,13 +93,17 @@ class Subscriptions(StreamSession):
     Args:
         streams: the streams to subscribe.
         per_second: requests per second at most.
+        capacity: most streams this connection takes (:meth:`room` says how
+            many more fit); ``None`` for no limit.
     """
 
     #: Streams per ``SUBSCRIBE`` request.
     BATCH = 200
 
-    def __init__(self, streams: Sequence[str] = (), per_second: float = 2.0) -> None:
+    def __init__(self, streams: Sequence[str] = (), per_second: float = 2.0,
+                 capacity: Optional[int] = None) -> None:
         self._streams: List[str] = list(streams)
+        self.capacity = capacity
         self._interval = 1.0 / per_second
         self._sent = 0
         self._next_id = 1
@@ -113,6 +117,10 @@ class Subscriptions(StreamSession):
 
     def __len__(self) -> int:
         return len(self._streams)
+
+    def room(self) -> Optional[int]:
+        """How many more streams fit, or ``None`` without a capacity."""
+        return None if self.capacity is None else max(0, self.capacity - len(self._streams))
 
     def add(self, streams: Sequence[str]) -> None:
         """Subscribe ``streams`` too (now if the socket is open, else once it opens)."""
@@ -215,8 +223,7 @@ class RebuiltAllMarket(CompositeSocket):
         self._timer = None
 
     def _add_connection(self, path: str, capacity: int) -> Subscriptions:
-        session = Subscriptions(per_second=self._per_second)
-        session.capacity = capacity  # type: ignore[attr-defined]
+        session = Subscriptions(per_second=self._per_second, capacity=capacity)
         self._sessions.append(session)
         index = len(self._sessions)
         self.add_part(self._new_connection(
@@ -248,10 +255,9 @@ class RebuiltAllMarket(CompositeSocket):
         streams = [symbol.lower() + self._suffix for symbol in new]
         while streams:
             session = self._sessions[-1]
-            room = session.capacity - len(session)  # type: ignore[attr-defined]
-            if room <= 0:
+            if not session.room():
                 session = self._add_connection('ws', capacity=self._max_streams)
-                room = self._max_streams
+            room = session.room()
             session.add(streams[:room])
             streams = streams[room:]
         if len(self._symbols) >= 2 * self._announced:

@@ -26,7 +26,7 @@ def test_class_attributes_users_override():
 
 @pytest.mark.parametrize('name, params', [
     ('__init__', ['self', 'client', 'user_timeout', 'heartbeat_timeout', 'ca_file',
-                  'max_message_size', 'stable_after']),
+                  'max_message_size', 'stable_after', 'options']),
     ('start_depth_socket', ['self', 'symbol', 'callback', 'depth', 'interval']),
     ('start_kline_socket', ['self', 'symbol', 'callback', 'interval']),
     ('start_miniticker_socket', ['self', 'callback', 'update_time']),

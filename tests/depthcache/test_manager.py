@@ -100,7 +100,7 @@ def test_when_the_socket_gives_up_the_callback_gets_none_once(live_sim, sim_clie
     sim.faults.refuse_connections(0)
     _reactor.blocking_call(lambda: None)
     assert calls.nones == 1 and len(calls.caches) == count
-    assert bm._connection(dcm._conn_key) is None, 'its socket was stopped'
+    assert bm.connection(dcm._conn_key) is None, 'its socket was stopped'
     dcm.close()
     assert calls.nones == 1
 

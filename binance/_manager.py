@@ -219,9 +219,6 @@ class ManagerBase(threading.Thread):
         with self._lock:
             return self._conns.get(conn_key)
 
-    # The name this lookup had before it was public; binance.depthcache still uses it.
-    _connection = connection
-
     # -- lifetime ----------------------------------------------------------------------
 
     def stop_socket(self, conn_key: str) -> None:

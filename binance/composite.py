@@ -141,8 +141,8 @@ class CompositeSocket:
         """Start every part (reactor thread); a socket stopped before it started stays stopped."""
         if self._started or self._stopped:
             return
+        self.on_start()  # may add parts; they start below
         self._started = True
-        self.on_start()
         for part in list(self._parts):
             part.start()
 
@@ -168,7 +168,7 @@ class CompositeSocket:
     # -- for subclasses ------------------------------------------------------------------
 
     def on_start(self) -> None:
-        """The socket starts (before its parts): arm timers here."""
+        """The socket starts (before its parts): arm timers, add first parts here."""
 
     def on_stop(self) -> None:
         """The socket stops or gives up: release timers here (called once)."""

@@ -379,7 +379,3 @@ def test_futures_manager_applies_the_pu_rule_over_sockets(live_sim, sim_client, 
     dcm.close()
     with pytest.raises(ValueError, match='limit must be one of'):
         FuturesDepthCacheManager(client, 'BTCUSDT', bm=bm, limit=5000)
-    # The Client has every COIN-M REST method; this manager lacks the COIN-M socket.
-    with pytest.raises(TypeError, match='start_coin_futures_depth_socket'):
-        from binance.depthcache import CoinFuturesDepthCacheManager
-        CoinFuturesDepthCacheManager(sim_client(live_sim), 'BTCUSD_PERP', bm=bm)

@@ -10,8 +10,7 @@ import math
 import os
 from typing import Any, Optional
 
-__all__ = ['positive_number', 'optional_positive_number', 'non_negative_number',
-           'positive_int', 'non_negative_int', 'fraction', 'flag', 'optional_path', 'text']
+__all__ = ['positive_number', 'optional_positive_number', 'positive_int', 'non_negative_int', 'fraction', 'flag', 'optional_path', 'text']
 
 
 def _number(name: str, value: Any) -> float:
@@ -38,18 +37,6 @@ def positive_number(name: str, value: Any) -> float:
 def optional_positive_number(name: str, value: Any) -> Optional[float]:
     """``None``, or ``value`` checked by :func:`positive_number`."""
     return None if value is None else positive_number(name, value)
-
-
-def non_negative_number(name: str, value: Any) -> float:
-    """``value`` if it is an int or float of at least 0.
-
-    Raises:
-        TypeError: not a number.
-        ValueError: not finite, or negative.
-    """
-    if _number(name, value) < 0:
-        raise ValueError('{} must be 0 or more, got {!r}'.format(name, value))
-    return value
 
 
 def positive_int(name: str, value: Any) -> int:

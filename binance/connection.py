@@ -1,13 +1,21 @@
 """One stream key kept alive: connect, reconnect, heartbeat settings, dispatch.
 
 A :class:`StreamConnection` is what survives reconnects (the factory side of
-Twisted's protocol/factory split). It owns the URL, the user's callback, the
-:class:`~binance.backoff.BackoffPolicy`, the heartbeat setting, the TLS trust
-and a named :class:`ConnectionState`:
+Twisted's protocol/factory split). It owns the URL, the user's callback, its
+:class:`~binance.options.ConnectionOptions` (retry policy, heartbeat,
+handshake timeout, ``stable_after``, message size limit), the TLS trust and a
+named :class:`ConnectionState`:
 
 ``NEW`` -> ``CONNECTING`` -> ``OPEN`` -> (lost) -> ``BACKING_OFF`` ->
 ``CONNECTING`` -> ... ; ``GAVE_UP`` after too many failed retries in a row;
-``STOPPED`` after :meth:`StreamConnection.stop`.
+``STOPPED`` after :meth:`StreamConnection.stop`. Every move is checked against
+:data:`TRANSITIONS`.
+
+Each attempt has its own factory; its protocol reports how the attempt ended
+as one :class:`~binance.protocol.AttemptOutcome` value, and the connection
+decides what follows. When a socket opens, the connection builds the function
+that takes its messages (:meth:`StreamConnection._delivery_path`, see
+:mod:`binance._delivery`).
 
 Rules kept here:
 
@@ -67,36 +75,31 @@ name the connection by its ``name``.
 import enum
 import functools
 import logging
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Union
 
 import orjson
 from autobahn.websocket.util import parse_url
-from OpenSSL import SSL
-from service_identity import VerificationError
 from twisted.internet import defer
 
 from . import _checks
 from ._delivery import PayloadHandler, Skips, describe_unexpected, payload_path
 from ._timers import cancel_call
 from .backoff import BackoffPolicy
-from .protocol import MAX_MESSAGE_SIZE, StreamClientFactory, StreamClientProtocol
+from .options import (DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_STABLE_AFTER,
+                      MAX_MESSAGE_SIZE, ConnectionOptions)
+from .protocol import AttemptOutcome, StreamClientFactory, StreamClientProtocol
 from .tls import client_tls_options, load_trust_root
 
-__all__ = ['ConnectionState', 'StreamConnection', 'StreamSession', 'MAX_RETRIES_MESSAGE',
-           'DEFAULT_HEARTBEAT_TIMEOUT', 'DEFAULT_STABLE_AFTER']
+__all__ = ['ConnectionState', 'StreamConnection', 'StreamSession', 'TRANSITIONS',
+           'MAX_RETRIES_MESSAGE', 'DEFAULT_HEARTBEAT_TIMEOUT', 'DEFAULT_STABLE_AFTER',
+           'DEFAULT_HANDSHAKE_TIMEOUT']
 
 log = logging.getLogger(__name__)
 
 #: The message the callback receives once when a socket gives up (as python-binance sent it).
 MAX_RETRIES_MESSAGE = 'Max reconnect retries reached'
-#: Seconds of silence after which a socket is considered half-open and replaced.
-DEFAULT_HEARTBEAT_TIMEOUT = 30.0
 #: Longest ``Retry-After`` honoured, in seconds (Binance's connection-attempt window).
 MAX_RETRY_AFTER = 300.0
-#: Seconds allowed for TCP connect, TLS and the WebSocket opening handshake.
-DEFAULT_HANDSHAKE_TIMEOUT = 10.0
-#: Seconds a socket must stay open, without any data message, to count as a success.
-DEFAULT_STABLE_AFTER = 5.0
 
 
 #: Longest name a log line gives a connection; a multiplex key of 1024 streams is far longer.
@@ -119,6 +122,20 @@ class ConnectionState(enum.Enum):
     BACKING_OFF = 'backing off'
     GAVE_UP = 'gave up'
     STOPPED = 'stopped'
+
+
+_S = ConnectionState
+#: Every state a connection may move to from each state; any other move is a bug.
+TRANSITIONS: Dict[ConnectionState, FrozenSet[ConnectionState]] = {
+    _S.NEW: frozenset({_S.CONNECTING, _S.STOPPED}),
+    _S.CONNECTING: frozenset({_S.OPEN, _S.BACKING_OFF, _S.GAVE_UP, _S.STOPPED}),
+    # OPEN -> CONNECTING: reconnect_now() (server shutdown, new listen key).
+    _S.OPEN: frozenset({_S.CONNECTING, _S.BACKING_OFF, _S.GAVE_UP, _S.STOPPED}),
+    _S.BACKING_OFF: frozenset({_S.CONNECTING, _S.GAVE_UP, _S.STOPPED}),
+    _S.GAVE_UP: frozenset({_S.STOPPED}),
+    _S.STOPPED: frozenset(),
+}
+del _S
 
 
 class StreamSession:
@@ -164,7 +181,11 @@ class StreamConnection:
         callback: called with each decoded message, on the reactor thread.
         name: how logs name this connection (the ``conn_key``, cut short when
             long); never a secret.
-        policy: the reconnect policy; a default :class:`BackoffPolicy` if ``None``.
+        options: the retry policy, heartbeat, handshake timeout, ``stable_after``
+            and message size limit as one :class:`~binance.options.ConnectionOptions`;
+            the keyword arguments below that differ from their defaults
+            override its fields.
+        policy: the reconnect policy; the options' ``retry`` if ``None``.
         heartbeat_timeout: seconds of silence before the socket is dropped and
             replaced; ``None`` turns the check off.
         handshake_timeout: seconds allowed to connect and shake hands.
@@ -178,6 +199,9 @@ class StreamConnection:
         list_messages: the stream sends JSON arrays (all-market ``@arr``
             streams); otherwise only JSON objects are delivered and anything
             else (``123``, ``null``, ``[]``) is skipped.
+        on_give_up: called once, instead of delivering the error message to
+            the callback, when the connection gives up (a composite socket
+            reports for all its parts).
         reactor: provides ``connectTCP``, ``connectSSL`` and ``callLater``;
             the global reactor if ``None``.
 
@@ -189,28 +213,37 @@ class StreamConnection:
     """
 
     def __init__(self, url: str, callback: Callable[[Any], Any], *, name: Optional[str] = None,
+                 options: Optional[ConnectionOptions] = None,
                  policy: Optional[BackoffPolicy] = None,
                  heartbeat_timeout: Optional[float] = DEFAULT_HEARTBEAT_TIMEOUT,
                  handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
                  stable_after: float = DEFAULT_STABLE_AFTER,
                  max_message_size: int = MAX_MESSAGE_SIZE,
                  ca_file: Optional[str] = None, session: Optional[StreamSession] = None,
-                 list_messages: bool = False, reactor: Any = None) -> None:
+                 list_messages: bool = False,
+                 on_give_up: Optional[Callable[[], None]] = None, reactor: Any = None) -> None:
         if not callable(callback):
             raise TypeError('callback must be callable')
         url = _checks.text('url', url)
         if name is not None:
             name = _checks.text('name', name)
+        if options is not None and not isinstance(options, ConnectionOptions):
+            raise TypeError('options must be a ConnectionOptions or None, got {}'.format(
+                type(options).__name__))
         if policy is not None and not isinstance(policy, BackoffPolicy):
             raise TypeError('policy must be a BackoffPolicy or None, got {}'.format(
                 type(policy).__name__))
         if session is not None and not isinstance(session, StreamSession):
             raise TypeError('session must be a StreamSession or None, got {}'.format(
                 type(session).__name__))
-        heartbeat_timeout = _checks.optional_positive_number('heartbeat_timeout', heartbeat_timeout)
-        handshake_timeout = _checks.positive_number('handshake_timeout', handshake_timeout)
-        stable_after = _checks.positive_number('stable_after', stable_after)
-        max_message_size = _checks.positive_int('max_message_size', max_message_size)
+        if on_give_up is not None and not callable(on_give_up):
+            raise TypeError('on_give_up must be callable or None, got {}'.format(
+                type(on_give_up).__name__))
+        options = (options or ConnectionOptions()).merged(
+            heartbeat_timeout=heartbeat_timeout, handshake_timeout=handshake_timeout,
+            stable_after=stable_after, max_message_size=max_message_size)
+        if policy is not None:
+            options = options.replace(retry=policy)
         ca_file = _checks.optional_path('ca_file', ca_file)
         list_messages = _checks.flag('list_messages', list_messages)
         if session is None:
@@ -221,17 +254,15 @@ class StreamConnection:
             from twisted.internet import reactor
         self.url = url
         self.name = _log_name(name or 'stream')
-        self.policy = policy or BackoffPolicy()
-        self.heartbeat_timeout = heartbeat_timeout
-        self.handshake_timeout = handshake_timeout
-        self.stable_after = stable_after
-        self.max_message_size = max_message_size
+        #: The :class:`~binance.options.ConnectionOptions` every attempt uses.
+        self.options = options
         self.ca_file = ca_file
         self.list_messages = list_messages
         #: Messages received but not delivered (invalid JSON, binary, unexpected types).
         self.skips = Skips(self.name)
         self.opened_count = 0
         self._callback = callback
+        self._on_give_up = on_give_up
         self._reactor = reactor
         self._session = session
         self._state = ConnectionState.NEW
@@ -264,6 +295,21 @@ class StreamConnection:
     def clock(self) -> Any:
         """The ``IReactorTime`` used for every timer of this connection."""
         return self._reactor
+
+    @property
+    def policy(self) -> BackoffPolicy:
+        """The reconnect policy (``options.retry``)."""
+        return self.options.retry
+
+    @property
+    def heartbeat_timeout(self) -> Optional[float]:
+        """Seconds of silence before the socket is replaced (``options.heartbeat_timeout``)."""
+        return self.options.heartbeat_timeout
+
+    @property
+    def stable_after(self) -> float:
+        """Seconds open that count as a success (``options.stable_after``)."""
+        return self.options.stable_after
 
     @property
     def retry_number(self) -> int:
@@ -433,18 +479,16 @@ class StreamConnection:
             self._retry_or_give_up()
 
     def _open(self, url: str) -> None:
-        factory = StreamClientFactory(self, url, self._reactor, self.heartbeat_timeout,
-                                      self.handshake_timeout)
+        options = self.options
+        factory = StreamClientFactory(self, url, self._reactor, options)
         self._factory = factory
-        factory.setProtocolOptions(maxMessagePayloadSize=self.max_message_size,
-                                   maxFramePayloadSize=self.max_message_size)
         if factory.isSecure:
             tls = client_tls_options(factory.host, self.ca_file)
             self._connector = self._reactor.connectSSL(factory.host, factory.port, factory, tls,
-                                                       timeout=self.handshake_timeout)
+                                                       timeout=options.handshake_timeout)
         else:
             self._connector = self._reactor.connectTCP(factory.host, factory.port, factory,
-                                                       timeout=self.handshake_timeout)
+                                                       timeout=options.handshake_timeout)
 
     def _protocol_opened(self, protocol: StreamClientProtocol) -> None:
         if protocol.factory is not self._factory or self._state is not ConnectionState.CONNECTING:
@@ -545,7 +589,8 @@ class StreamConnection:
         self._cancel_stable_timer()
         self._retry = 0
 
-    def _attempt_ended(self, factory: StreamClientFactory, reason: Any) -> None:
+    def _attempt_ended(self, factory: StreamClientFactory, outcome: AttemptOutcome) -> None:
+        """An attempt's factory reports how it ended (once per attempt)."""
         outgoing = self._outgoing
         if outgoing is not None and factory is outgoing.factory:
             # The socket being replaced ended before its successor opened.
@@ -565,8 +610,8 @@ class StreamConnection:
             return
         if self._state is ConnectionState.GAVE_UP:
             return
-        self._log_end(was_open, factory, reason)
-        self._retry_or_give_up(factory.retry_after)
+        self._log_end(was_open, outcome)
+        self._retry_or_give_up(outcome.retry_after)
 
     def _retry_or_give_up(self, retry_after: Optional[float] = None) -> None:
         if self.policy.exhausted(self._retry):
@@ -591,11 +636,20 @@ class StreamConnection:
         self._set_state(ConnectionState.GAVE_UP)
         self._retire_outgoing()
         self._stop_session()
-        self.deliver({'e': 'error', 'm': MAX_RETRIES_MESSAGE})
+        if self._on_give_up is not None:
+            try:
+                self._on_give_up()
+            except Exception:
+                log.exception('%s: on_give_up failed', self.name)
+        else:
+            self.deliver({'e': 'error', 'm': MAX_RETRIES_MESSAGE})
 
     # -- helpers -----------------------------------------------------------------------
 
     def _set_state(self, state: ConnectionState) -> None:
+        if state not in TRANSITIONS[self._state]:
+            raise RuntimeError('{!r}: no transition from {} to {}'.format(
+                self, self._state.value, state.value))
         self._state = state
 
     def _cancel_timer(self) -> None:
@@ -648,17 +702,12 @@ class StreamConnection:
         except Exception:
             log.exception('%s: session %s failed', self.name, hook)
 
-    def _log_end(self, was_open: bool, factory: StreamClientFactory, reason: Any) -> None:
-        tls_failure = factory.tls_failure
-        if tls_failure is None and reason is not None and reason.check(SSL.Error, VerificationError):
-            tls_failure = reason.getErrorMessage()
-        if tls_failure is not None:
+    def _log_end(self, was_open: bool, outcome: AttemptOutcome) -> None:
+        if outcome.tls_failure is not None:
             log.error('%s: TLS handshake failed, the server certificate was not accepted (%s); '
                       'if the server uses a private CA, pass its PEM file as ca_file',
-                      self.name, tls_failure)
-            return
-        text = factory.close_reason or (reason.getErrorMessage() if reason is not None else '')
-        if was_open:
-            log.warning('%s: connection lost (%s); reconnecting', self.name, text)
+                      self.name, outcome.tls_failure)
+        elif was_open:
+            log.warning('%s: connection lost (%s); reconnecting', self.name, outcome.reason)
         else:
-            log.warning('%s: connection failed (%s)', self.name, text)
+            log.warning('%s: connection failed (%s)', self.name, outcome.reason)

@@ -445,7 +445,7 @@ class BaseDepthCacheManager:
             self._lose('the depth socket reconnected')
 
     def _find_connection(self) -> Optional[Any]:
-        find = getattr(self._bm, '_connection', None)
+        find = getattr(self._bm, 'connection', None)
         return find(self._conn_key) if find is not None else None
 
     def _lose(self, reason: str, was_live: Optional[bool] = None) -> None:

@@ -32,7 +32,7 @@ is the :class:`~binance.connection.StreamConnection` reachable as
 ``self.factory.connection``.
 """
 import logging
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 import orjson
 from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol
@@ -43,14 +43,12 @@ from binance._delivery import LARGE_MESSAGE_SIZE, without_gc
 from binance._fastpath import FastPathMixin
 from binance._redact import redacting_txaio_logger
 from binance._timers import cancel_call
+from binance.options import MAX_MESSAGE_SIZE, ConnectionOptions
 
-__all__ = ['Heartbeat', 'StreamClientProtocol', 'StreamClientFactory']
+__all__ = ['AttemptOutcome', 'Heartbeat', 'StreamClientProtocol', 'StreamClientFactory',
+           'MAX_MESSAGE_SIZE']
 
 log = logging.getLogger(__name__)
-
-#: Largest message accepted, in bytes; Binance's biggest (all-market arrays) are far smaller.
-MAX_MESSAGE_SIZE = 16 * 1024 * 1024
-
 
 class Heartbeat:
     """Notices when a connection has gone silent, using one timer.
@@ -130,6 +128,31 @@ def retry_after_seconds(headers: Optional[dict]) -> Optional[float]:
     return seconds if seconds >= 0 else None
 
 
+class AttemptOutcome(NamedTuple):
+    """How one connection attempt ended, reported once to its connection.
+
+    ``opened`` says whether the WebSocket handshake completed; ``reason`` is
+    the text for the log (the close reason, or the error); ``tls_failure``
+    is set when the server's certificate was not accepted; ``retry_after``
+    holds a refused handshake's ``Retry-After`` seconds (HTTP 429, 418, 503).
+    """
+
+    opened: bool = False
+    reason: str = ''
+    tls_failure: Optional[str] = None
+    retry_after: Optional[float] = None
+
+    @classmethod
+    def of_failure(cls, failure: Any, opened: bool = False,
+                   close_reason: Optional[str] = None) -> 'AttemptOutcome':
+        """The outcome an attempt ending with ``failure`` (a Twisted Failure or None) reports."""
+        tls_failure = None
+        if failure is not None and failure.check(SSL.Error, VerificationError):
+            tls_failure = failure.getErrorMessage() or type(failure.value).__name__
+        text = close_reason or (failure.getErrorMessage() if failure is not None else '')
+        return cls(opened, text, tls_failure)
+
+
 def _discard(payload: bytes, is_binary: bool) -> None:
     """Where messages of a socket that was detached or closed go."""
 
@@ -145,6 +168,7 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
     #: Set whenever anything arrives; read and cleared by the heartbeat.
     _rx_seen = False
     _opened = False
+    _close_reason: Optional[str] = None
 
     @property
     def connection(self) -> Any:
@@ -243,23 +267,18 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
             self._fp_reader.halt()
 
     def onClose(self, wasClean: bool, code: Optional[int], reason: Optional[str]) -> None:
-        """Log why the socket closed; the factory reports the end to the connection."""
+        """Note why the socket closed; :meth:`connectionLost` reports the attempt's outcome."""
         if self.heartbeat is not None:
             self.heartbeat.stop()
         self._on_payload = _discard
         log.debug('%s: socket closed (clean=%s, code=%s, reason=%s)', self.connection.name,
                   wasClean, code, reason)
-        self.factory.close_reason = reason
+        self._close_reason = reason
 
     def connectionLost(self, reason: Any = None) -> None:
-        """Keep a TLS failure for the report; make sure no timer outlives the connection."""
+        """Report how the attempt ended, once; make sure no timer outlives the connection."""
         if self.heartbeat is not None:
             self.heartbeat.stop()
-        # The connector tells the factory only "connection done"; the TLS reason is here.
-        if reason is not None and reason.check(SSL.Error, VerificationError):
-            self.factory.tls_failure = reason.getErrorMessage() or type(reason.value).__name__
-        if not self._opened:  # a refused handshake may say when to come back
-            self.factory.retry_after = retry_after_seconds(getattr(self, 'http_headers', None))
         super().connectionLost(reason)
         # Autobahn leaves its close-handshake timer armed after the TCP connection ended.
         pending = getattr(self, 'closeHandshakeTimeoutCall', None)
@@ -267,6 +286,12 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
             pending.cancel()
             self.closeHandshakeTimeoutCall = None
         self._release_buffers()
+        outcome = AttemptOutcome.of_failure(reason, opened=self._opened,
+                                            close_reason=self._close_reason)
+        if not self._opened:  # a refused handshake may say when to come back
+            outcome = outcome._replace(
+                retry_after=retry_after_seconds(getattr(self, 'http_headers', None)))
+        self.factory.report(outcome)
 
     def _release_buffers(self) -> None:
         """Drop what a dead socket still buffers (a partial message may be megabytes)."""
@@ -324,8 +349,7 @@ class StreamClientFactory(WebSocketClientFactory):
         connection: the owning :class:`~binance.connection.StreamConnection`.
         url: the ``ws://`` or ``wss://`` URL of this attempt.
         reactor: the reactor (``IReactorTCP``, ``IReactorSSL``, ``IReactorTime``).
-        heartbeat_timeout: seconds of silence before the socket is dropped; ``None`` disables.
-        handshake_timeout: seconds allowed for the opening handshake.
+        options: the heartbeat, handshake timeout and message size limit.
     """
 
     protocol = StreamClientProtocol
@@ -336,20 +360,19 @@ class StreamClientFactory(WebSocketClientFactory):
     noisy = False
 
     def __init__(self, connection: Any, url: str, reactor: Any,
-                 heartbeat_timeout: Optional[float], handshake_timeout: float) -> None:
+                 options: ConnectionOptions) -> None:
         super().__init__(url, reactor=reactor)
         self.connection = connection
-        self.heartbeat_timeout = heartbeat_timeout
-        self.close_reason: Optional[str] = None
-        self.tls_failure: Optional[str] = None
-        self.retry_after: Optional[float] = None
+        self.heartbeat_timeout = options.heartbeat_timeout
+        #: The protocol of this attempt, while it lives (a stop aborts it).
         self.last_protocol: Optional[StreamClientProtocol] = None
+        self._reported = False
         self._batched_timer = _ClockTimers(reactor)
         # UTF-8 is checked by orjson while decoding (see _reject), not twice per frame.
         self.setProtocolOptions(utf8validateIncoming=False,
-                                maxMessagePayloadSize=MAX_MESSAGE_SIZE,
-                                maxFramePayloadSize=MAX_MESSAGE_SIZE,
-                                openHandshakeTimeout=handshake_timeout,
+                                maxMessagePayloadSize=options.max_message_size,
+                                maxFramePayloadSize=options.max_message_size,
+                                openHandshakeTimeout=options.handshake_timeout,
                                 closeHandshakeTimeout=1)
 
     def buildProtocol(self, addr: Any) -> StreamClientProtocol:
@@ -358,12 +381,17 @@ class StreamClientFactory(WebSocketClientFactory):
         self.last_protocol = proto
         return proto
 
+    def report(self, outcome: AttemptOutcome) -> None:
+        """Tell the connection how this attempt ended (the first report counts)."""
+        self.last_protocol = None
+        if not self._reported:
+            self._reported = True
+            self.connection._attempt_ended(self, outcome)
+
     def clientConnectionFailed(self, connector: Any, reason: Any) -> None:
         """TCP (or TLS) connection could not be made."""
-        self.last_protocol = None
-        self.connection._attempt_ended(self, reason)
+        self.report(AttemptOutcome.of_failure(reason))
 
     def clientConnectionLost(self, connector: Any, reason: Any) -> None:
-        """An established TCP connection ended, whether it had opened or not."""
-        self.last_protocol = None
-        self.connection._attempt_ended(self, reason)
+        """An established TCP connection ended; its protocol has reported the outcome."""
+        self.report(AttemptOutcome.of_failure(reason))

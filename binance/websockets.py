@@ -36,51 +36,41 @@ What changed underneath:
 * Bad arguments raise ``TypeError``/``ValueError`` at the call
   (:mod:`binance.streams`).
 * ``!ticker@arr`` and ``!bookTicker`` are no longer served by binance.com:
-  :meth:`~BinanceSocketManager.start_ticker_socket` and
-  :meth:`~BinanceSocketManager.start_book_ticker_socket` warn once (a
-  :class:`RetiredStreamWarning` and a log record) naming the replacement, and
-  still open the stream for venues that serve it (Binance US, the simulator
-  with ``retired_streams_live=True``).
+  there :meth:`~BinanceSocketManager.start_ticker_socket` and
+  :meth:`~BinanceSocketManager.start_book_ticker_socket` rebuild them from
+  per-symbol streams (:mod:`binance._rebuild`), warning once (a
+  :class:`RetiredStreamWarning` and a log record) what that costs; Binance US
+  still serves them and gets the stream itself.
+* The futures and options sockets of python-binance 0.7.8–0.7.11 dial where
+  Binance serves those streams today, routed by stream category
+  (:mod:`binance._derivative_sockets`, :mod:`binance.venues`).
 """
 import logging
-import sys
 import threading
 import warnings
-import weakref
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
-from urllib.parse import quote, urlsplit
+from typing import Any, Dict, List, Optional, Sequence
+from urllib.parse import quote
 
-from . import _checks, _reactor
+from . import _reactor, venues
 from . import streams as stream_names
+from ._derivative_sockets import DerivativeSockets
+from ._manager import Callback, ConnKey, ManagerBase
+from ._rebuild import RebuiltAllMarket, rebuild_notice
+from .composite import CompositeSocket
 from ._reactor import use_application_reactor
-from .connection import (DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_STABLE_AFTER, StreamConnection,
-                         StreamSession)
 from .enums import KLINE_INTERVAL_1MINUTE, WEBSOCKET_DEPTH_5, WEBSOCKET_DEPTH_10, WEBSOCKET_DEPTH_20
-from .protocol import MAX_MESSAGE_SIZE
+from .options import ConnectionOptions
 
-__all__ = ['BinanceSocketManager', 'RetiredStreamWarning', 'use_application_reactor']
+__all__ = ['BinanceSocketManager', 'ConnectionOptions', 'RetiredStreamWarning',
+           'use_application_reactor', 'BinanceClientProtocol', 'BinanceClientFactory',
+           'BinanceReconnectingClientFactory']
 
 log = logging.getLogger(__name__)
-
-Callback = Callable[[Any], Any]
-ConnKey = Union[str, bool]
 
 
 class RetiredStreamWarning(UserWarning):
     """A stream was requested that binance.com no longer serves."""
 
-
-#: What to use instead of each retired all-market stream.
-RETIRED_STREAMS = {
-    stream_names.ALL_TICKERS: (
-        "binance.com retired the '!ticker@arr' stream (2026-03-26) and sends nothing on it; "
-        "use start_symbol_ticker_socket(symbol, callback) for '<symbol>@ticker', or "
-        "start_miniticker_socket(callback) for '!miniTicker@arr'"),
-    stream_names.ALL_BOOK_TICKERS: (
-        "binance.com removed the '!bookTicker' stream (December 2022) and sends nothing on it; "
-        "use start_symbol_book_ticker_socket(symbol, callback) for '<symbol>@bookTicker' "
-        "(or a multiplex socket of several '<symbol>@bookTicker' streams)"),
-}
 
 #: Characters of a stream path sent as they are (everything a valid ASCII path holds).
 _PATH_SAFE = "/?=@!:+_.-~"
@@ -89,55 +79,122 @@ _warned_streams: 'set[str]' = set()
 _warned_lock = threading.Lock()
 
 
-_started_managers: 'weakref.WeakSet[BinanceSocketManager]' = weakref.WeakSet()
-_exit_hook_lock = threading.Lock()
-_exit_hook_installed = False
-
-
-def _close_after_interrupt() -> None:
-    """At interpreter exit, before threads are joined: after Ctrl-C, close every manager.
-
-    A started manager keeps the process alive until ``close()``; when the main
-    thread ended with ``KeyboardInterrupt`` the user asked to stop, so the
-    program must not hang waiting for the manager threads.
-    """
-    if getattr(sys, 'last_type', None) is KeyboardInterrupt:
-        for manager in list(_started_managers):
-            manager.close()
-
-
-def _install_exit_hook() -> None:
-    global _exit_hook_installed
-    register = getattr(threading, '_register_atexit', None)
-    with _exit_hook_lock:
-        if _exit_hook_installed or register is None:
-            return
-        try:
-            register(_close_after_interrupt)
-        except RuntimeError:  # the interpreter is already shutting down
-            return
-        _exit_hook_installed = True
-
-
 def retired_stream_notice(stream_url: str, stream: str) -> Optional[str]:
-    """The warning text when ``stream`` is retired on the venue at ``stream_url``, else ``None``.
+    """What to know when ``stream`` is retired on the spot venue at ``stream_url``, else ``None``.
 
-    Only binance.com retired these streams; other venues (Binance US, a
-    simulator) may still serve them.
+    binance.com and its test network retired ``!ticker@arr`` and
+    ``!bookTicker``; Binance US still serves them. A host that is not
+    Binance's (a simulator, a proxy) is taken to behave like binance.com.
     """
-    host = (urlsplit(stream_url).hostname or '').lower()
-    if host == 'binance.com' or host.endswith('.binance.com'):
-        return RETIRED_STREAMS.get(stream)
-    return None
+    fact = venues.venue_at(venues.SPOT, stream_url).retired_notice(stream)
+    if fact is None:
+        return None
+    replacement = ("start_symbol_book_ticker_socket(symbol, callback) for '<symbol>@bookTicker'"
+                   if stream == stream_names.ALL_BOOK_TICKERS else
+                   "start_symbol_ticker_socket(symbol, callback) for '<symbol>@ticker', or "
+                   "start_miniticker_socket(callback) for '!miniTicker@arr'")
+    return '{}; use {} ({}() rebuilds it from those)'.format(
+        fact, replacement, 'start_book_ticker_socket' if stream == stream_names.ALL_BOOK_TICKERS
+        else 'start_ticker_socket')
 
 
-class BinanceSocketManager(threading.Thread):
+def _warn_once(stream: str, text: str) -> None:
+    with _warned_lock:
+        first = stream not in _warned_streams
+        _warned_streams.add(stream)
+    if first:
+        log.warning(text)
+        warnings.warn(text, RetiredStreamWarning, stacklevel=4)
+
+
+class _Replaced:
+    """A python-binance 0.7 class whose job another one does here; using it says which."""
+
+    _replacement = ''
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError('{} was part of python-binance 0.7\'s Twisted plumbing and is not used by '
+                        'binance-sockets: {}'.format(type(self).__name__, self._replacement))
+
+
+class BinanceClientProtocol(_Replaced):
+    """python-binance 0.7's Autobahn protocol. Creating one raises ``TypeError``.
+
+    One socket's protocol is :class:`binance.protocol.StreamClientProtocol`;
+    messages reach callbacks through the connection's delivery path, not
+    ``onMessage``.
+    """
+
+    _replacement = ('one socket is a binance.connection.StreamConnection (open one with '
+                    'BinanceSocketManager.open_connection()); its protocol is '
+                    'binance.protocol.StreamClientProtocol')
+
+    def onConnect(self, response: Any) -> None:  # pragma: no cover - never instantiated
+        """0.7's hook (not called)."""
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:  # pragma: no cover  # noqa: N803
+        """0.7's hook (not called)."""
+
+
+class BinanceReconnectingClientFactory(_Replaced):
+    """python-binance 0.7's retry settings. Creating one raises ``TypeError``.
+
+    Retries are a :class:`binance.backoff.BackoffPolicy` (the same first delay,
+    cap and number of retries), passed as ``ConnectionOptions(retry=...)``.
+    """
+
+    initialDelay = 0.1  # noqa: N815 (0.7's names)
+    maxDelay = 10  # noqa: N815
+    maxRetries = 5  # noqa: N815
+    _replacement = ('retries follow a binance.backoff.BackoffPolicy; pass '
+                    'BinanceSocketManager(client, options=ConnectionOptions(retry=BackoffPolicy(...)))')
+
+
+class BinanceClientFactory(_Replaced):
+    """python-binance 0.7's Autobahn factory. Creating one raises ``TypeError``.
+
+    What survives reconnects is a :class:`binance.connection.StreamConnection`;
+    each attempt has its own :class:`binance.protocol.StreamClientFactory`.
+    """
+
+    protocol = BinanceClientProtocol
+    _replacement = ('what survives reconnects is a binance.connection.StreamConnection '
+                    '(BinanceSocketManager.new_connection() builds one with the manager\'s options)')
+
+    def clientConnectionFailed(self, connector: Any, reason: Any) -> None:  # pragma: no cover
+        """0.7's hook (not called)."""
+
+    def clientConnectionLost(self, connector: Any, reason: Any) -> None:  # pragma: no cover
+        """0.7's hook (not called)."""
+
+
+#: The base of each market's conn_keys (spot keys are the bare path, as in python-binance).
+_KEY_PREFIX = {venues.SPOT: '', venues.USDM: 'fstream/', venues.COINM: 'dstream/',
+               venues.OPTIONS: 'options/'}
+#: The class attribute that points each market elsewhere, and its default.
+_URL_ATTRIBUTES = {venues.SPOT: 'STREAM_URL', venues.USDM: 'FSTREAM_URL',
+                   venues.COINM: 'DSTREAM_URL', venues.OPTIONS: 'VSTREAM_URL'}
+_DEFAULT_URLS = {
+    'STREAM_URL': venues.VENUES['spot'].stream_url,
+    'FSTREAM_URL': venues.VENUES['usdm'].stream_url,
+    'DSTREAM_URL': venues.VENUES['coinm'].stream_url,
+    'VSTREAM_URL': venues.VENUES['options'].stream_url,
+    'VSTREAM_TESTNET_URL': venues.VENUES['options-testnet'].stream_url,
+    'WS_API_URL': venues.VENUES['spot'].ws_api_url,
+}
+
+
+class BinanceSocketManager(DerivativeSockets, ManagerBase):
     """Opens Binance WebSocket streams and delivers their messages to callbacks.
 
     Args:
         client: a :class:`binance.client.Client`; user-data sockets use its API key.
         user_timeout: seconds between listen-key keepalives, where a venue still
             uses listen keys.
+        options: the connection settings of every socket (retry policy and
+            ``max_retries``, heartbeat, handshake timeout, ``stable_after``,
+            largest message) as one :class:`~binance.options.ConnectionOptions`.
+            Keyword only.
         heartbeat_timeout: seconds without any data (nor pong to our ping) after
             which a socket is considered half-open and replaced; ``None`` turns
             the check off. Keyword only.
@@ -153,52 +210,43 @@ class BinanceSocketManager(threading.Thread):
             counts as a failed retry, so a server that accepts and closes at
             once is retried with growing delays, then given up on. Keyword only.
 
+    ``heartbeat_timeout``, ``max_message_size`` and ``stable_after`` are
+    fields of ``options`` too; a keyword that differs from its default
+    overrides the field.
+
     Raises:
         ReactorStoppedError: the reactor was stopped earlier in this process.
-        TypeError: an option has the wrong type (``user_timeout='x'``,
+        TypeError: an argument has the wrong type (``user_timeout='x'``,
             ``heartbeat_timeout='30'``, ``max_message_size=1.5``, ``ca_file=3``).
         ValueError: ``user_timeout``, ``heartbeat_timeout``, ``max_message_size``
             or ``stable_after`` is not positive (or not finite).
         OSError: ``ca_file`` cannot be read.
 
-    Class attributes ``STREAM_URL`` and ``WS_API_URL`` may be overridden (on
-    the class or a subclass) to point every socket at another server.
+    Class attributes ``STREAM_URL`` (spot), ``FSTREAM_URL`` (USD-M futures),
+    ``DSTREAM_URL`` (COIN-M futures), ``VSTREAM_URL`` (options) and
+    ``WS_API_URL`` may be overridden (on the class or a subclass) to point
+    sockets at another server; left at their defaults, a client for another
+    venue (``tld='us'``, ``testnet=True``) supplies that venue's URLs
+    (:mod:`binance.venues`).
     """
 
-    STREAM_URL = 'wss://stream.binance.com:9443/'
-    WS_API_URL = 'wss://ws-api.binance.com:443/ws-api/v3'
+    STREAM_URL = _DEFAULT_URLS['STREAM_URL']
+    #: USD-M futures root; the library appends the routes (``public/``, ``market/``).
+    FSTREAM_URL = _DEFAULT_URLS['FSTREAM_URL']
+    #: COIN-M futures (no routes).
+    DSTREAM_URL = _DEFAULT_URLS['DSTREAM_URL']
+    #: Options root: on the USD-M host and routes since 2026 (``vstream`` is gone).
+    VSTREAM_URL = _DEFAULT_URLS['VSTREAM_URL']
+    #: Options root for a client with ``testnet=True``.
+    VSTREAM_TESTNET_URL = _DEFAULT_URLS['VSTREAM_TESTNET_URL']
+    WS_API_URL = _DEFAULT_URLS['WS_API_URL']
 
     WEBSOCKET_DEPTH_5 = WEBSOCKET_DEPTH_5
     WEBSOCKET_DEPTH_10 = WEBSOCKET_DEPTH_10
     WEBSOCKET_DEPTH_20 = WEBSOCKET_DEPTH_20
 
-    DEFAULT_USER_TIMEOUT = 30 * 60
-
-    def __init__(self, client: Any, user_timeout: float = DEFAULT_USER_TIMEOUT, *,
-                 heartbeat_timeout: Optional[float] = DEFAULT_HEARTBEAT_TIMEOUT,
-                 ca_file: Optional[str] = None,
-                 max_message_size: int = MAX_MESSAGE_SIZE,
-                 stable_after: float = DEFAULT_STABLE_AFTER) -> None:
-        _reactor.raise_if_stopped()
-        user_timeout = _checks.positive_number('user_timeout', user_timeout)
-        heartbeat_timeout = _checks.optional_positive_number('heartbeat_timeout', heartbeat_timeout)
-        max_message_size = _checks.positive_int('max_message_size', max_message_size)
-        stable_after = _checks.positive_number('stable_after', stable_after)
-        ca_file = _checks.optional_path('ca_file', ca_file)
-        super().__init__(name='BinanceSocketManager')
-        self._client = client
-        self._user_timeout = user_timeout
-        self._heartbeat_timeout = heartbeat_timeout
-        self._ca_file = ca_file
-        self._max_message_size = max_message_size
-        self._stable_after = stable_after
-        self._load_trust_root()
-        self._conns: Dict[str, StreamConnection] = {}
-        self._lock = threading.Lock()
-        self._closed = threading.Event()
-        self._keeper: Optional[threading.Thread] = None
-        self._hook: Optional[int] = None
-        self._register_hook()
+    # The constructor is ManagerBase's: (client, user_timeout=DEFAULT_USER_TIMEOUT, *,
+    # heartbeat_timeout, ca_file, max_message_size, stable_after, options).
 
     # -- market streams ----------------------------------------------------------------
 
@@ -256,11 +304,13 @@ class BinanceSocketManager(threading.Thread):
         return self._start_raw(stream_names.symbol_ticker_stream(symbol), callback)
 
     def start_ticker_socket(self, callback: Callback) -> ConnKey:
-        """24 h tickers of every market (``!ticker@arr``).
+        """24 h tickers of every market (``!ticker@arr``): a list, about once a second.
 
-        binance.com retired this stream: against it a :class:`RetiredStreamWarning`
-        is issued once, recommending :meth:`start_symbol_ticker_socket` or
-        :meth:`start_miniticker_socket`; the socket is opened anyway.
+        binance.com retired this stream; there the socket rebuilds it from
+        ``!miniTicker@arr`` and every symbol's ``<symbol>@ticker`` (two
+        connections, about 2,000 streams) and delivers the same lists, and a
+        :class:`RetiredStreamWarning` says so once. Venues that still serve it
+        (Binance US) get the stream itself.
 
         Raises:
             TypeError: callback not callable.
@@ -278,9 +328,11 @@ class BinanceSocketManager(threading.Thread):
     def start_book_ticker_socket(self, callback: Callback) -> ConnKey:
         """Best bid and ask of every market (``!bookTicker``).
 
-        binance.com removed this stream: against it a :class:`RetiredStreamWarning`
-        is issued once, recommending :meth:`start_symbol_book_ticker_socket`;
-        the socket is opened anyway.
+        binance.com removed this stream; there the socket rebuilds it from
+        ``!miniTicker@arr`` and every symbol's ``<symbol>@bookTicker`` (two
+        connections, thousands of messages a second), and a
+        :class:`RetiredStreamWarning` says so once. Venues that still serve it
+        (Binance US) get the stream itself.
 
         Raises:
             TypeError: callback not callable.
@@ -300,8 +352,7 @@ class BinanceSocketManager(threading.Thread):
                 streams (Binance's limit per connection) or a name with a
                 character no stream name has.
         """
-        path = stream_names.combined_path(streams, self._grammar())
-        return self._start_path(path, callback)
+        return self._open_streams(venues.SPOT, streams, callback, combined=True)
 
     # -- user data (implemented in binance.userstream) --------------------------------
 
@@ -336,230 +387,113 @@ class BinanceSocketManager(threading.Thread):
         from . import userstream
         return userstream.open_isolated_margin_socket(self, symbol, callback)
 
-    # -- lifetime ----------------------------------------------------------------------
+    # -- where sockets connect -----------------------------------------------------------
 
-    def stop_socket(self, conn_key: str) -> None:
-        """Close the socket ``conn_key`` for good; the same stream may be started again.
+    def venue(self, market: str = venues.SPOT) -> venues.Venue:
+        """The :class:`~binance.venues.Venue` whose streams sockets of ``market`` dial.
 
-        An unknown key, and ``False`` (what a ``start_*`` call returns for a
-        stream that was already open), change nothing.
+        Its class attribute (``STREAM_URL``, ``FSTREAM_URL``, ``DSTREAM_URL``,
+        ``VSTREAM_URL``) wins when it was set to something else than Binance's
+        default (a simulator, a proxy: binance.com's rules at that URL, see
+        :func:`binance.venues.venue_at`); otherwise the client's venue applies,
+        so a Binance US or test-network key is never sent to binance.com.
 
-        Raises:
-            TypeError: ``conn_key`` is not a string.
-        """
-        if conn_key is False:
-            return
-        if not isinstance(conn_key, str):
-            raise TypeError('conn_key must be the string a start_* method returned, got {}'
-                            .format(type(conn_key).__name__))
-        with self._lock:
-            connection = self._conns.pop(conn_key, None)
-        if connection is not None:
-            self._call(connection.stop)
-
-    def close(self) -> None:
-        """Close every socket of this manager and end its thread, so the program may exit.
-
-        The manager stays usable: sockets started afterwards connect, and a
-        :meth:`start` keeps the process alive again until the next ``close()``.
-        """
-        with self._lock:
-            connections = list(self._conns.values())
-            self._conns.clear()
-            hook, self._hook = self._hook, None
-            closed = self._closed
-        if hook is not None:
-            _reactor.remove_shutdown_hook(hook)
-        if connections and not _reactor.has_stopped():
-            self._call(self._stop_all, connections)
-        closed.set()
-
-    def start(self) -> None:
-        """Make sure the reactor runs and keep the process alive until :meth:`close`.
-
-        The first call starts the manager's own thread. A ``threading.Thread``
-        runs only once, so a call after :meth:`close` (the seed's way to
-        connect new sockets after closing) starts a fresh internal thread
-        named ``BinanceSocketManager-restarted`` that plays the same part;
-        the manager's own thread stays finished (``is_alive()`` is False).
+        Args:
+            market: ``'spot'``, ``'usdm'``, ``'coinm'`` or ``'options'``.
 
         Raises:
-            ReactorStoppedError: the reactor was stopped earlier in this process.
-            RuntimeError: the manager is already started and not closed.
+            ValueError: unknown ``market``.
         """
-        _reactor.ensure_running()
-        self._load_trust_root()
-        with self._lock:
-            if self.ident is not None:
-                if not self._closed.is_set():
-                    raise RuntimeError('this BinanceSocketManager is already started; '
-                                       'close() it before starting it again')
-                self._closed = threading.Event()
-                self._keeper = threading.Thread(target=self._closed.wait,
-                                                name='BinanceSocketManager-restarted')
-                keeper: Optional[threading.Thread] = self._keeper
-            else:
-                keeper = None
-        _started_managers.add(self)
-        _install_exit_hook()
-        if keeper is not None:
-            keeper.start()
-        else:
-            super().start()
+        own = venues.for_client(self.client, market)
+        attribute = _URL_ATTRIBUTES[market]
+        if market == venues.OPTIONS and own.name.endswith('-testnet'):
+            attribute = 'VSTREAM_TESTNET_URL'
+        url = getattr(self, attribute)
+        if url == _DEFAULT_URLS[attribute]:
+            return own
+        return venues.venue_at(market, url)
 
-    def run(self) -> None:
-        """The manager's thread: keeps the process alive until :meth:`close`.
+    def stream_url(self) -> str:
+        """The base URL spot market sockets dial (``STREAM_URL``, or the client's venue)."""
+        return self.venue(venues.SPOT).stream_url
 
-        Also ends when the reactor shuts down, and when the main thread ends
-        with ``KeyboardInterrupt`` (Ctrl-C), so such programs exit.
-        """
-        self._closed.wait()
-
-    # -- for binance.userstream and tests ----------------------------------------------
-
-    def _make_connection(self, url: str, callback: Callback, *, name: str,
-                         session: Optional[StreamSession] = None,
-                         list_messages: bool = False) -> StreamConnection:
-        """A connection with this manager's heartbeat and TLS settings."""
-        return StreamConnection(url, callback, name=name, session=session,
-                                list_messages=list_messages,
-                                heartbeat_timeout=self._heartbeat_timeout,
-                                max_message_size=self._max_message_size,
-                                stable_after=self._stable_after,
-                                ca_file=self._ca_file)
-
-    def _start_connection(self, key: str, connection: StreamConnection) -> ConnKey:
-        """Register ``connection`` under ``key`` and start it on the reactor thread.
-
-        Returns:
-            ``key``, or False if a socket with that key is already open.
-
-        Raises:
-            ReactorStoppedError: the reactor was stopped earlier in this process.
-        """
-        _reactor.raise_if_stopped()
-        with self._lock:
-            if key in self._conns:
-                return False
-            self._conns[key] = connection
-        self._register_hook()
-        self._call(connection.start)
-        return key
-
-    def _connection(self, key: str) -> Optional[StreamConnection]:
-        """The connection registered under ``key``, if any."""
-        with self._lock:
-            return self._conns.get(key)
+    def ws_api_url(self) -> str:
+        """The WebSocket API URL user-data sockets dial (``WS_API_URL``, or the client's venue)."""
+        if self.WS_API_URL != _DEFAULT_URLS['WS_API_URL']:
+            return self.WS_API_URL
+        return venues.for_client(self.client, venues.SPOT).ws_api_url or self.WS_API_URL
 
     # -- internals ---------------------------------------------------------------------
 
     def _start_raw(self, stream: str, callback: Callback) -> ConnKey:
-        parsed = self._grammar().parse(stream)
-        return self._start_path(stream_names.raw_path(stream), callback, arrays=parsed.arrays)
-
-    def _grammar(self) -> stream_names.StreamGrammar:
-        """The stream names the venue of ``STREAM_URL`` serves."""
-        host = (urlsplit(self._venue_url('STREAM_URL')).hostname or '').lower()
-        if host == 'binance.us' or host.endswith('.binance.us'):
-            return stream_names.SPOT_US
-        return stream_names.SPOT
+        return self._open_streams(venues.SPOT, [stream], callback, combined=False)
 
     def _start_retired(self, stream: str, callback: Callback) -> ConnKey:
         stream_names.check_callback(callback)
-        notice = retired_stream_notice(self._venue_url('STREAM_URL'), stream)
-        if notice is not None:
-            with _warned_lock:
-                first = stream not in _warned_streams
-                _warned_streams.add(stream)
-            if first:
-                log.warning(notice)
-                warnings.warn(notice, RetiredStreamWarning, stacklevel=3)
-        return self._start_raw(stream, callback)
-
-    def _venue_url(self, attribute: str) -> str:
-        """The base URL sockets dial: the manager's, or the client's venue.
-
-        ``STREAM_URL`` and ``WS_API_URL`` win when they were set to something
-        else than binance.com's defaults (a simulator, a proxy). Otherwise a
-        client for another venue (``tld='us'``, ``testnet=True``) supplies that
-        venue's URL, so a Binance US key is never sent to binance.com.
-
-        Args:
-            attribute: ``'STREAM_URL'`` or ``'WS_API_URL'``.
-        """
-        url = getattr(self, attribute)
-        client = self._client
-        if client is None or not hasattr(client, 'VENUE_STREAM_URL'):
-            return url
-        if attribute == 'STREAM_URL':
-            default, venue = client.VENUE_STREAM_URL.format('com'), client.stream_url
-        else:
-            default, venue = client.VENUE_WS_API_URL.format('com'), client.ws_api_url
-        return venue if url == default else url
-
-    def _start_path(self, path: str, callback: Callback, arrays: bool = False) -> ConnKey:
-        stream_names.check_callback(callback)
+        venue = self.venue(venues.SPOT)
+        fact = venue.retired_notice(stream)
+        if fact is None:
+            return self._start_raw(stream, callback)
         _reactor.raise_if_stopped()
-        with self._lock:
-            if path in self._conns:
-                return False
-        base = self._venue_url('STREAM_URL')
-        base = base if base.endswith('/') else base + '/'
-        # Symbols of caseless scripts (e.g. Chinese) travel percent-encoded as UTF-8;
-        # every ASCII character of a valid path is kept as it is.
-        url = base + quote(path, safe=_PATH_SAFE)
-        connection = self._make_connection(url, callback, name=path, list_messages=arrays)
-        return self._start_connection(path, connection)
+        key = stream_names.raw_path(stream)
+        if self.connection(key) is not None:
+            return False
+        _warn_once(stream, rebuild_notice(stream, fact))
+        socket = RebuiltAllMarket(key, callback, stream=stream, new_connection=self.new_connection,
+                                  base_url=venue.stream_base(), max_streams=venue.rules.max_streams,
+                                  per_second=venue.rules.max_incoming_per_second / 2.0)
+        return self.open_socket(key, socket)
 
-    @staticmethod
-    def _call(fn: Callable[..., Any], *args: Any) -> None:
-        _reactor.call_soon(fn, *args)
+    def _open_streams(self, market: str, names: Sequence[str], callback: Callback, *,
+                      combined: bool) -> ConnKey:
+        """Open ``names`` on ``market``'s venue under one conn_key; one connection per route.
 
-    def _stop_all(self, connections: List[StreamConnection]) -> None:
-        """Stop ``connections`` (reactor thread); release the client's REST connections
-        if one of them used it (user data fetches keys and tokens over REST)."""
-        for connection in connections:
-            connection.stop()
-        if any(connection.has_session for connection in connections):
-            self._release_client()
-
-    def _release_client(self) -> None:
-        close = getattr(self._client, 'close_connection', None)
-        if callable(close):
-            try:
-                close()
-            except Exception:
-                log.exception('closing the REST connections of the client failed')
-
-    def _register_hook(self) -> None:
-        with self._lock:
-            if self._hook is None:
-                self._hook = _reactor.add_shutdown_hook(self._on_reactor_shutdown)
-
-    def _load_trust_root(self) -> None:
-        """Parse the CA certificates now, off the reactor thread (cached per file).
-
-        certifi's bundle takes milliseconds to parse; done at the first
-        ``wss://`` connect it would stall every socket on the reactor thread.
+        Raises:
+            TypeError, ValueError: a bad callback, or names the venue does not serve.
         """
-        if self._ca_file is not None or any(
-                str(url).startswith('wss:') for url in (self.STREAM_URL, self.WS_API_URL)):
-            from .tls import load_trust_root
-            load_trust_root(self._ca_file)
+        stream_names.check_callback(callback)
+        venue = self.venue(market)
+        if combined:
+            parsed = venue.grammar.parse_all(names)
+            for name in parsed:
+                fact = venue.retired_notice(name.name)
+                if fact is not None:
+                    _warn_once(name.name, '{}; a multiplex socket receives nothing for it'
+                               .format(fact))
+        else:
+            parsed = [venue.grammar.parse(names[0])]
+        path = _path(parsed, combined)
+        key = _KEY_PREFIX[market] + path
+        _reactor.raise_if_stopped()
+        if self.connection(key) is not None:
+            return False
+        routes: Dict[Optional[str], List[stream_names.StreamName]] = {}
+        for name in parsed:
+            routes.setdefault(venue.route_of(name.name), []).append(name)
+        arrays = not combined and parsed[0].arrays
+        if len(routes) == 1:
+            route = next(iter(routes))
+            return self.open_connection(key, _url(venue.stream_base(route), path), callback,
+                                        list_messages=arrays)
+        socket = CompositeSocket(key, callback)
+        for route, members in routes.items():
+            part_path = _path(members, combined)
+            socket.add_part(self.new_connection(
+                _url(venue.stream_base(route), part_path), callback,
+                name='{} [{}]'.format(key, route), on_give_up=socket.part_gave_up))
+        return self.open_socket(key, socket)
 
-    def _on_reactor_shutdown(self) -> None:
-        """The reactor is shutting down (reactor.stop()); runs on the reactor thread.
+    def _trust_urls(self) -> List[str]:
+        return [getattr(self, attribute) for attribute in _DEFAULT_URLS]
 
-        :meth:`close` would skip stopping the sockets, the reactor having
-        stopped already; stopped here directly, they end without logging a
-        reconnect.
-        """
-        with self._lock:
-            connections = list(self._conns.values())
-            self._conns.clear()
-            hook, self._hook = self._hook, None
-            closed = self._closed
-        if hook is not None:
-            _reactor.remove_shutdown_hook(hook)
-        self._stop_all(connections)
-        closed.set()
+
+def _path(names: Sequence[stream_names.StreamName], combined: bool) -> str:
+    if combined:
+        return 'stream?streams=' + '/'.join(name.name for name in names)
+    return stream_names.raw_path(names[0].name)
+
+
+def _url(base: str, path: str) -> str:
+    # Symbols of caseless scripts (e.g. Chinese) travel percent-encoded as UTF-8;
+    # every ASCII character of a valid path is kept as it is.
+    return base + quote(path, safe=_PATH_SAFE)

@@ -82,7 +82,7 @@ def test_cache_equals_the_true_book_through_ten_thousand_events_and_faults(
     assert checker.mismatches == [], 'the cache differed from the true book at these ids'
     assert checker.crossed == 0 and checker.nones == 0
     assert checker.compared >= 5000, 'too few events compared to mean much'
-    connection = bm._connection(dcm._conn_key)
+    connection = bm.connection(dcm._conn_key)
     assert connection.reconnect_count >= len([n for n in injected if n in ('drop', 'freeze')])
     assert dcm._sync.gaps >= len([n for n in injected if n.startswith('gap')]) >= 8
     dcm.close()

@@ -101,7 +101,7 @@ def test_when_the_socket_gives_up_the_callback_gets_none_once(live_sim, sim_clie
     sim.faults.refuse_connections(0)
     _reactor.blocking_call(lambda: None)
     assert calls.nones == 1 and len(calls.caches) == count
-    assert bm._connection(dcm._conn_key) is None, 'its socket was stopped'
+    assert bm.connection(dcm._conn_key) is None, 'its socket was stopped'
     dcm.close()
     assert calls.nones == 1
 
@@ -430,7 +430,3 @@ def test_futures_manager_applies_the_pu_rule_over_sockets(live_sim, sim_client, 
     dcm.close()
     with pytest.raises(ValueError, match='limit must be one of'):
         FuturesDepthCacheManager(client, 'BTCUSDT', bm=bm, limit=5000)
-    # The Client has every COIN-M REST method; this manager lacks the COIN-M socket.
-    with pytest.raises(TypeError, match='start_coin_futures_depth_socket'):
-        from binance.depthcache import CoinFuturesDepthCacheManager
-        CoinFuturesDepthCacheManager(sim_client(live_sim), 'BTCUSD_PERP', bm=bm)

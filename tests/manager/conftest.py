@@ -26,8 +26,8 @@ def exact_policy():
 def manager_for(reactor_thread):
     """Factory: ``manager_for(sim, **options)`` -> a started manager pointed at ``sim``.
 
-    ``STREAM_URL`` is overridden on a subclass, so the real class keeps
-    pointing at Binance. Every manager is closed after the test.
+    ``STREAM_URL`` (and the futures and options URLs) are overridden on a
+    subclass, so the real class keeps pointing at Binance. Every manager is closed after the test.
     """
     from binance.websockets import BinanceSocketManager
     managers = []
@@ -36,6 +36,9 @@ def manager_for(reactor_thread):
         class SimManager(BinanceSocketManager):
             STREAM_URL = sim.stream_url
             WS_API_URL = sim.ws_api_url
+            FSTREAM_URL = sim.fstream_url
+            DSTREAM_URL = sim.dstream_url
+            VSTREAM_URL = sim.options_stream_url
         manager = SimManager(None, **options)
         managers.append(manager)
         if start:
@@ -46,3 +49,12 @@ def manager_for(reactor_thread):
     for manager in managers:
         manager.close()
         manager.join(5)
+
+
+@pytest.fixture(autouse=True)
+def retired_stream_warnings_afresh():
+    """Each test sees the once-per-process retired-stream warnings as if it came first."""
+    from binance import websockets
+    with websockets._warned_lock:
+        websockets._warned_streams.clear()
+    yield

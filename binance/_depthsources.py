@@ -10,7 +10,7 @@ from typing import Any, Callable, Optional, Tuple
 
 from . import streams as stream_names
 from ._booksync import FUTURES_DIFF, PARTIAL, SPOT_DIFF, Rules
-from ._pacing import futures_depth_weight, spot_depth_weight
+from ._weights import futures_depth_weight, spot_depth_weight
 
 __all__ = ['Source', 'SpotDiff', 'FuturesDiff', 'OptionsPartial']
 

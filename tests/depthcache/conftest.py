@@ -1,4 +1,7 @@
-"""Fixtures of the depth cache tests: a client and socket managers aimed at a simulator."""
+"""Fixtures of the depth cache tests: quick pacing and a client aimed at a simulator.
+
+Socket managers aimed at a simulator come from ``manager_for`` (tests/conftest.py).
+"""
 import pytest
 
 from binance import depthcache
@@ -33,25 +36,3 @@ def sim_client():
             MARGIN_API_URL = sim.margin_api_url
         return SimClient()
     return factory
-
-
-@pytest.fixture
-def sim_bm(reactor_thread):
-    """``sim_bm(sim, client=None, start=True, **options)``: a socket manager aimed at ``sim``."""
-    from binance.websockets import BinanceSocketManager
-    managers = []
-
-    def factory(sim, client=None, start=True, **options):
-        class SimManager(BinanceSocketManager):
-            STREAM_URL = sim.stream_url
-            WS_API_URL = sim.ws_api_url
-        manager = SimManager(client, **options)
-        managers.append(manager)
-        if start:
-            manager.start()
-        return manager
-
-    yield factory
-    for manager in managers:
-        manager.close()
-        manager.join(5)

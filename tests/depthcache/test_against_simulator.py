@@ -45,13 +45,13 @@ def _faults(sim):
 @pytest.mark.parametrize('ws_interval, step', [(None, 1.0), (100, 0.1)],
                          ids=['depth@1000ms', 'depth@100ms'])
 def test_cache_equals_the_true_book_through_ten_thousand_events_and_faults(
-        make_sim, sim_client, sim_bm, ws_interval, step):
+        make_sim, sim_client, manager_for, ws_interval, step):
     clock = task.Clock()
     clock.advance(1_700_000_000)
     sim = make_sim(seed=909, trade_rate=400, clock=clock, intervals={'ping': 0})
     stream = 'bnbbtc@depth' + ('@100ms' if ws_interval else '')
     client = sim_client(sim)
-    bm = sim_bm(sim, client, heartbeat_timeout=0.5)
+    bm = manager_for(sim, client, heartbeat_timeout=0.5)
     with TrueBooks(sim, SYMBOL, stream) as truth:
         checker = BookChecker(truth)
         dcm = DepthCacheManager(client, SYMBOL, callback=checker, bm=bm, ws_interval=ws_interval,

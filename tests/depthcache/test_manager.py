@@ -37,9 +37,9 @@ def live_sim(make_sim):
     return make_sim(seed=31, trade_rate=300)
 
 
-def test_reads_from_four_threads_during_updates_and_rebuilds(live_sim, sim_client, sim_bm):
+def test_reads_from_four_threads_during_updates_and_rebuilds(live_sim, sim_client, manager_for):
     sim = live_sim
-    bm = sim_bm(sim)
+    bm = manager_for(sim)
     dcm = DepthCacheManager(sim_client(sim), 'BNBBTC', bm=bm, ws_interval=100, refresh_interval=0)
     assert dcm.state is DepthCacheState.LIVE
     cache = dcm.get_depth_cache()
@@ -86,9 +86,9 @@ def test_reads_from_four_threads_during_updates_and_rebuilds(live_sim, sim_clien
     assert dcm._sync.gaps >= 3
 
 
-def test_when_the_socket_gives_up_the_callback_gets_none_once(live_sim, sim_client, sim_bm):
+def test_when_the_socket_gives_up_the_callback_gets_none_once(live_sim, sim_client, manager_for):
     sim = live_sim
-    bm = sim_bm(sim)
+    bm = manager_for(sim)
     calls = Calls()
     dcm = DepthCacheManager(sim_client(sim), 'ETHBTC', callback=calls, bm=bm, ws_interval=100)
     wait_for(lambda: len(calls.caches) >= 3, message='updates')
@@ -112,7 +112,7 @@ def _closed_port():
         return s.getsockname()[1]
 
 
-def _dead_client_and_bm(sim_bm, port):
+def _dead_client_and_bm(manager_for, port):
     from binance.client import Client
 
     class DeadClient(Client):
@@ -121,12 +121,14 @@ def _dead_client_and_bm(sim_bm, port):
     class Sim:
         stream_url = 'ws://127.0.0.1:{}/'.format(port)
         ws_api_url = stream_url + 'ws-api/v3'
-    return DeadClient(), sim_bm(Sim())
+        fstream_url = options_stream_url = stream_url + 'fstream/'
+        dstream_url = stream_url + 'dstream/'
+    return DeadClient(), manager_for(Sim())
 
 
 def test_constructor_against_a_refusing_exchange_raises_once_the_socket_gives_up(
-        reactor_thread, sim_bm):
-    client, bm = _dead_client_and_bm(sim_bm, _closed_port())
+        reactor_thread, manager_for):
+    client, bm = _dead_client_and_bm(manager_for, _closed_port())
     calls = Calls()
     with pytest.raises(DepthCacheError, match='gave up') as raised:
         DepthCacheManager(client, 'BNBBTC', callback=calls, bm=bm, init_timeout=120)
@@ -134,12 +136,12 @@ def test_constructor_against_a_refusing_exchange_raises_once_the_socket_gives_up
     assert calls.nones == 1
 
 
-def test_constructor_against_a_silent_exchange_times_out(reactor_thread, sim_bm):
+def test_constructor_against_a_silent_exchange_times_out(reactor_thread, manager_for):
     silent = socket.socket()
     silent.bind(('127.0.0.1', 0))
     silent.listen(16)      # accepts TCP, never answers the handshake
     try:
-        client, bm = _dead_client_and_bm(sim_bm, silent.getsockname()[1])
+        client, bm = _dead_client_and_bm(manager_for, silent.getsockname()[1])
         started = time.monotonic()
         with pytest.raises(DepthCacheTimeout, match='within 1.5 s'):
             DepthCacheManager(client, 'BNBBTC', bm=bm, init_timeout=1.5)
@@ -149,14 +151,14 @@ def test_constructor_against_a_silent_exchange_times_out(reactor_thread, sim_bm)
         silent.close()
 
 
-def test_an_unknown_symbol_fails_clearly(live_sim, sim_client, sim_bm):
+def test_an_unknown_symbol_fails_clearly(live_sim, sim_client, manager_for):
     with pytest.raises(DepthCacheError, match='Invalid symbol'):
-        DepthCacheManager(sim_client(live_sim), 'NOSUCHCOIN', bm=sim_bm(live_sim), init_timeout=10)
+        DepthCacheManager(sim_client(live_sim), 'NOSUCHCOIN', bm=manager_for(live_sim), init_timeout=10)
 
 
-def test_many_managers_share_one_socket_manager(live_sim, sim_client, sim_bm):
+def test_many_managers_share_one_socket_manager(live_sim, sim_client, manager_for):
     sim = live_sim
-    bm = sim_bm(sim)
+    bm = manager_for(sim)
     client = sim_client(sim)
     managers = [DepthCacheManager(client, symbol, bm=bm, ws_interval=100) for symbol in SYMBOLS]
     twin = DepthCacheManager(client, 'BNBBTC', bm=bm)    # the same stream twice on one bm
@@ -181,9 +183,9 @@ def test_many_managers_share_one_socket_manager(live_sim, sim_client, sim_bm):
     bm.start_trade_socket('BNBBTC', lambda msg: None)
 
 
-def test_created_inside_a_socket_callback_returns_at_once(live_sim, sim_client, sim_bm):
+def test_created_inside_a_socket_callback_returns_at_once(live_sim, sim_client, manager_for):
     sim = live_sim
-    bm = sim_bm(sim)
+    bm = manager_for(sim)
     client = sim_client(sim)
     made = []
 
@@ -204,7 +206,7 @@ def test_created_inside_a_socket_callback_returns_at_once(live_sim, sim_client, 
     dcm.close()
 
 
-def test_a_raising_callback_is_logged_and_the_cache_goes_on(live_sim, sim_client, sim_bm, caplog):
+def test_a_raising_callback_is_logged_and_the_cache_goes_on(live_sim, sim_client, manager_for, caplog):
     calls = []
 
     def broken(cache):
@@ -213,14 +215,14 @@ def test_a_raising_callback_is_logged_and_the_cache_goes_on(live_sim, sim_client
 
     with caplog.at_level(logging.ERROR, logger='binance.depthcache'):
         dcm = DepthCacheManager(sim_client(live_sim), 'BNBBTC', callback=broken,
-                                bm=sim_bm(live_sim), ws_interval=100)
+                                bm=manager_for(live_sim), ws_interval=100)
         wait_for(lambda: len(calls) >= 5, message='more updates after the exception')
     dcm.close()
     assert 'the depth cache callback raised' in caplog.text
     assert 'user bug' in caplog.text
 
 
-def test_refresh_rebuilds_without_emptying_the_book(make_sim, sim_client, sim_bm):
+def test_refresh_rebuilds_without_emptying_the_book(make_sim, sim_client, manager_for):
     sim = make_sim(seed=41, trade_rate=200)
     empty = []
 
@@ -228,7 +230,7 @@ def test_refresh_rebuilds_without_emptying_the_book(make_sim, sim_client, sim_bm
         if not cache.get_bids(1):
             empty.append(cache.update_id)
 
-    dcm = DepthCacheManager(sim_client(sim), 'LTCBTC', callback=watch, bm=sim_bm(sim),
+    dcm = DepthCacheManager(sim_client(sim), 'LTCBTC', callback=watch, bm=manager_for(sim),
                             ws_interval=100, refresh_interval=0.3)
     snapshots = []
     original = dcm._source.fetch
@@ -274,11 +276,11 @@ class _WeightGoneAtNextRequest:
         return used
 
 
-def test_snapshots_honour_retry_after(make_sim, sim_client, sim_bm, quick_pacing, monkeypatch):
+def test_snapshots_honour_retry_after(make_sim, sim_client, manager_for, quick_pacing, monkeypatch):
     from twisted.internet import reactor
     sim = make_sim(seed=51, trade_rate=100, intervals={'request_weight_window': 2.0})
     quick_pacing['spot'] = WeightBudget(6000)
-    dcm = DepthCacheManager(sim_client(sim), 'BNBBTC', bm=sim_bm(sim), ws_interval=100)
+    dcm = DepthCacheManager(sim_client(sim), 'BNBBTC', bm=manager_for(sim), ws_interval=100)
     limiter = limiter_for(sim)
     weight = _WeightGoneAtNextRequest(limiter)
     monkeypatch.setattr(limiter, 'charge', weight)
@@ -372,10 +374,10 @@ def test_depth_cache_alone_behaves_like_python_binances():
 
 
 def test_options_manager_follows_a_partial_depth_stream_without_snapshots(
-        live_sim, sim_client, sim_bm):
+        live_sim, sim_client, manager_for):
     """Partial depth through the options entry point (a spot partial stream stands in for it)."""
     from binance.depthcache import OptionsDepthCacheManager
-    bm = sim_bm(live_sim)
+    bm = manager_for(live_sim)
 
     def start_options_depth_socket(symbol, callback, depth='10'):
         return bm.start_depth_socket(symbol, callback, depth=int(depth), interval=100)
@@ -399,7 +401,7 @@ def test_options_manager_follows_a_partial_depth_stream_without_snapshots(
         OptionsDepthCacheManager(None, 'ETHBTC', bm=bm, limit=5)
 
 
-def test_futures_manager_applies_the_pu_rule_over_sockets(live_sim, sim_client, sim_bm):
+def test_futures_manager_applies_the_pu_rule_over_sockets(live_sim, sim_client, manager_for):
     """The USD-M manager's plumbing, with the spot stream relabelled as futures events.
 
     Each spot event gets ``pu = U - 1`` (the previous event's ``u``), so the
@@ -407,7 +409,7 @@ def test_futures_manager_applies_the_pu_rule_over_sockets(live_sim, sim_client, 
     simulator is tested on its own.
     """
     from binance.depthcache import FuturesDepthCacheManager
-    bm = sim_bm(live_sim)
+    bm = manager_for(live_sim)
     client = sim_client(live_sim)
 
     def start_futures_depth_socket(symbol, callback, interval=None):

@@ -27,12 +27,15 @@ def quick_pacing(monkeypatch):
 
 @pytest.fixture
 def sim_client():
-    """``sim_client(sim)``: a Client whose REST calls go to ``sim``."""
-    from binance.client import Client
+    """``sim_client(sim)``: a Client whose REST calls (spot, futures, options) go to ``sim``."""
+    from tests.client.conftest import client_for
+    made = []
 
     def factory(sim):
-        class SimClient(Client):
-            API_URL = sim.api_url
-            MARGIN_API_URL = sim.margin_api_url
-        return SimClient()
-    return factory
+        client = client_for(sim)
+        made.append(client)
+        return client
+
+    yield factory
+    for client in made:
+        client.close_connection()

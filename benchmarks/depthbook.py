@@ -26,7 +26,10 @@ one's best figures):
   ``get_bids()[:10]``);
 * ``update_read_per_s``: events per second when the callback reads the
   top 10 of both sides after every event, as a trading callback does;
-* ``full_read_us``: ``get_bids()`` and ``get_asks()``, whole sides.
+* ``full_read_us``: ``get_bids()`` and ``get_asks()``, whole sides;
+* ``limit_updates_per_s`` (ours only, "the limit" of the table): events per
+  second of the least any cache keeping floats must do with an event's levels
+  (:class:`Limit`): no checks, no price order, zeros kept.
 
 0.7.11 sorts the whole book on every read (milliseconds), so its top-10
 figure comes from a hundredth of the reads and its update-and-read figure
@@ -128,6 +131,23 @@ class PB0711:
         return self.cache.get_bids(), self.cache.get_asks()
 
 
+class Limit:
+    """The least work per event: price -> quantity dicts of the two sides, every
+    quantity parsed by one ``orjson.loads``, stored under its price string."""
+
+    def __init__(self, snapshot):
+        import orjson           # ours only: 0.7.11's environment need not have it
+        self.loads = orjson.loads
+        self.bids = {price: float(qty) for price, qty in snapshot['bids']}
+        self.asks = {price: float(qty) for price, qty in snapshot['asks']}
+
+    def apply(self, msg):
+        bids, asks = dict(msg['b']), dict(msg['a'])
+        qtys = self.loads('[' + ','.join([*bids.values(), *asks.values()]) + ']')
+        self.bids.update(zip(bids, qtys))
+        self.asks.update(zip(asks, qtys[len(bids):]))
+
+
 def _best(rounds, fn):
     """The lowest CPU time of ``rounds`` runs of ``fn`` (the steadiest figure on a busy machine)."""
     best = None
@@ -155,8 +175,8 @@ def measure(impl, count, rounds, reads):
         reads = max(5, reads // 100)
         read_events = events[:max(100, count // 10)]
 
-    def updates():
-        book = cls(snapshot)
+    def updates(kind=cls):
+        book = kind(snapshot)
         apply = book.apply
         start = time.process_time()
         for msg in events:
@@ -164,6 +184,7 @@ def measure(impl, count, rounds, reads):
         return time.process_time() - start, book
 
     update_times = [updates() for _ in range(rounds)]
+    limit_s = min(updates(Limit)[0] for _ in range(rounds)) if impl == 'ours' else None
     update_s = min(t for t, _ in update_times)
     book = update_times[0][1]
     check = book.top10()
@@ -180,7 +201,7 @@ def measure(impl, count, rounds, reads):
 
     both_s = min(update_and_read() for _ in range(rounds))
     import binance
-    return {
+    figures = {
         'impl': impl,
         'package': os.path.dirname(os.path.abspath(binance.__file__)),
         'levels_per_side': LEVELS,
@@ -193,6 +214,9 @@ def measure(impl, count, rounds, reads):
         'book_after': [len(check[0]), len(check[1])],
         'best_after': [check[0][0][0], check[1][0][0]],
     }
+    if limit_s is not None:
+        figures['limit_updates_per_s'] = count / limit_s
+    return figures
 
 
 def main(argv=None):

@@ -102,7 +102,23 @@ class BookChecker:
             self.mismatches.append(view.update_id)
 
 
-__all__ = ['TrueBooks', 'BookChecker', 'Pump', 'true_book_now', 'float_book']
+__all__ = ['TrueBooks', 'BookChecker', 'Calls', 'Pump', 'true_book_now', 'float_book']
+
+
+class Calls:
+    """A depth cache callback recording the update ids it sees and the ``None`` it may get."""
+
+    def __init__(self):
+        self.caches = []
+        self.nones = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, cache):
+        with self.lock:
+            if cache is None:
+                self.nones += 1
+            else:
+                self.caches.append(cache.update_id)
 
 
 class Pump:

@@ -4,7 +4,6 @@ The sockets are the socket manager's own (``start_futures_depth_socket``,
 ``start_coin_futures_depth_socket``, ``start_options_depth_socket``), the
 snapshots the Client's (``futures_order_book``, ``futures_coin_order_book``).
 """
-import threading
 
 import orjson
 import pytest
@@ -14,23 +13,7 @@ from binance.depthcache import (CoinFuturesDepthCacheManager, DepthCacheState,
                                 FuturesDepthCacheManager, OptionsDepthCacheManager)
 from tests.conftest import wait_for
 
-from .sim_support import true_book_now
-
-
-class Calls:
-    """A callback recording the update ids it sees (reactor thread)."""
-
-    def __init__(self):
-        self.ids = []
-        self.nones = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, cache):
-        with self.lock:
-            if cache is None:
-                self.nones += 1
-            else:
-                self.ids.append(cache.update_id)
+from .sim_support import Calls, true_book_now
 
 
 @pytest.fixture
@@ -63,7 +46,7 @@ def test_a_futures_book_is_built_kept_and_rebuilt_after_a_lost_event(
     assert dcm._conn_key == route + 'stream?streams={}@depth@100ms'.format(symbol.lower())
     assert dcm._budget is not None and dcm._source.venue == ('usd-m' if venue == 'usdm' else 'coin-m')
     fetched = _counting_snapshots(dcm)
-    wait_for(lambda: len(calls.ids) >= 5, message='futures updates')
+    wait_for(lambda: len(calls.caches) >= 5, message='futures updates')
     # the book equals the venue's true book at a quiet moment
     market = live_sim.venue(venue).market[symbol]
 

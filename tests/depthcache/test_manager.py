@@ -13,23 +13,9 @@ from binance.depthcache import (DepthCache, DepthCacheError, DepthCacheManager, 
 from binance.simulator.weights import limiter_for
 from tests.conftest import wait_for
 
+from .sim_support import Calls
+
 SYMBOLS = ['BNBBTC', 'ETHBTC', 'NEOBTC', 'LTCBTC', 'BTCUSDT', 'ETHUSDT', 'BNBUSDT']
-
-
-class Calls:
-    """A callback recording what it gets (reactor thread)."""
-
-    def __init__(self):
-        self.caches = []
-        self.nones = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, cache):
-        with self.lock:
-            if cache is None:
-                self.nones += 1
-            else:
-                self.caches.append(cache.update_id)
 
 
 @pytest.fixture

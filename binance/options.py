@@ -22,10 +22,13 @@ from . import _checks
 from .backoff import BackoffPolicy
 
 __all__ = ['ConnectionOptions', 'DEFAULT_HEARTBEAT_TIMEOUT', 'DEFAULT_HANDSHAKE_TIMEOUT',
-           'DEFAULT_STABLE_AFTER', 'MAX_MESSAGE_SIZE']
+           'DEFAULT_STABLE_AFTER', 'MAX_MESSAGE_SIZE', 'DEFAULT_USER_HEARTBEAT_TIMEOUT']
 
 #: Seconds of silence after which a socket is considered half-open and replaced.
 DEFAULT_HEARTBEAT_TIMEOUT = 30.0
+#: The heartbeat of user data sockets: shorter, since the WebSocket API answers our pings at
+#: once and a half-open user socket loses account events.
+DEFAULT_USER_HEARTBEAT_TIMEOUT = 10.0
 #: Seconds allowed for TCP connect, TLS and the WebSocket opening handshake.
 DEFAULT_HANDSHAKE_TIMEOUT = 10.0
 #: Seconds a socket must stay open, without delivering a message, to count as a success.
@@ -51,6 +54,12 @@ class ConnectionOptions:
             retry count).
         max_message_size: largest message accepted, in bytes; a bigger one
             fails its connection (close code 1009) and is never delivered.
+        user_heartbeat_timeout: ``heartbeat_timeout`` of the user data sockets
+            (``start_user_socket``, ``start_margin_socket``,
+            ``start_isolated_margin_socket``); ``None`` turns their check off.
+        reconcile_user_data: after a user data socket reconnected, fetch what
+            changed meanwhile over REST and deliver it as events (the default
+            of the socket methods' ``reconcile=`` argument).
 
     Raises:
         TypeError: a field has the wrong type (``heartbeat_timeout='30'``).
@@ -62,6 +71,8 @@ class ConnectionOptions:
     handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT
     stable_after: float = DEFAULT_STABLE_AFTER
     max_message_size: int = MAX_MESSAGE_SIZE
+    user_heartbeat_timeout: Optional[float] = DEFAULT_USER_HEARTBEAT_TIMEOUT
+    reconcile_user_data: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.retry, BackoffPolicy):
@@ -71,6 +82,8 @@ class ConnectionOptions:
         _checks.positive_number('handshake_timeout', self.handshake_timeout)
         _checks.positive_number('stable_after', self.stable_after)
         _checks.positive_int('max_message_size', self.max_message_size)
+        _checks.optional_positive_number('user_heartbeat_timeout', self.user_heartbeat_timeout)
+        _checks.flag('reconcile_user_data', self.reconcile_user_data)
 
     @property
     def max_retries(self) -> int:

@@ -57,7 +57,7 @@ class Reference:
 
 
 class UserEnv:
-    def __init__(self, sim, model, user_timeout=1800, **client_kwargs):
+    def __init__(self, sim, model, user_timeout=1800, options=None, **client_kwargs):
         from binance.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
         self.sim = sim
         self.model = model
@@ -75,7 +75,7 @@ class UserEnv:
         if model == 'listen-key':
             client_kwargs.setdefault('tld', 'us')
         self.client = SimClient(self.api_key, self.api_secret, **client_kwargs)
-        self.manager = SimManager(self.client, user_timeout=user_timeout)
+        self.manager = SimManager(self.client, user_timeout=user_timeout, options=options)
         self.manager.start()
 
     def run(self, fn, *args, **kwargs):

@@ -172,6 +172,8 @@ BinanceSocketManager.DSTREAM_URL = os.environ['DOCS_DSTREAM_URL']
 BinanceSocketManager.VSTREAM_URL = os.environ['DOCS_VSTREAM_URL']
 Client.API_URL = os.environ['DOCS_API_URL']
 Client.MARGIN_API_URL = os.environ['DOCS_MARGIN_API_URL']
+Client.FUTURES_URL = os.environ['DOCS_FUTURES_URL']
+Client.FUTURES_COIN_URL = os.environ['DOCS_FUTURES_COIN_URL']
 
 # Market sockets that must deliver at least one message.
 EXPECTED = ('start_trade_socket', 'start_aggtrade_socket', 'start_kline_socket',
@@ -278,6 +280,7 @@ def _environment(sim):
         'DOCS_FSTREAM_URL': sim.fstream_url, 'DOCS_DSTREAM_URL': sim.dstream_url,
         'DOCS_VSTREAM_URL': sim.options_stream_url,
         'DOCS_API_URL': sim.api_url, 'DOCS_MARGIN_API_URL': sim.margin_api_url,
+        'DOCS_FUTURES_URL': sim.futures_api_url, 'DOCS_FUTURES_COIN_URL': sim.futures_coin_api_url,
         'DOCS_API_KEY': DEFAULT_API_KEY, 'DOCS_API_SECRET': DEFAULT_API_SECRET,
         'PYTHONPATH': os.pathsep.join([str(ROOT)] + [p for p in [env.get('PYTHONPATH')] if p]),
     })

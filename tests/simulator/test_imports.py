@@ -71,11 +71,11 @@ def test_the_web_server_does_not_import_the_endpoints_it_serves():
 
 
 #: The client-side modules the simulator may use: pure helpers it shares with the
-#: client (signing, stream names, venues, enums, exceptions) and the process's one
-#: reactor. Never the client's connection machinery (websockets, connection,
-#: protocol, the manager, user streams, the REST client).
-SHARED_WITH_THE_CLIENT = {'_reactor', 'enums', 'exceptions', 'helpers', 'signing', 'streams',
-                          'venues'}
+#: client (signing, stream names, venues, request weights, enums, exceptions) and the
+#: process's one reactor. Never the client's connection machinery (websockets,
+#: connection, protocol, the manager, user streams, the REST client).
+SHARED_WITH_THE_CLIENT = {'_reactor', '_weights', 'enums', 'exceptions', 'helpers', 'signing',
+                          'streams', 'venues'}
 
 
 def _client_imports(path):

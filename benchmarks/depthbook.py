@@ -37,11 +37,14 @@ from the first tenth of the events: enough time measured to be steady, in
 seconds rather than minutes. Both read whole sides ``reads / 200`` times.
 """
 import argparse
+import functools
 import json
 import os
 import random
 import sys
+import threading
 import time
+import types
 
 LEVELS = 5000
 PER_SIDE = 20
@@ -131,6 +134,76 @@ class PB0711:
         return self.cache.get_bids(), self.cache.get_asks()
 
 
+def _unexpected(*args):
+    raise AssertionError('the benchmark took a path a depth message never takes: %r' % (args,))
+
+
+class OursWire:
+    """Our manager's receive path from a message's bytes, as an open depth socket runs it.
+
+    :func:`binance._delivery.payload_path` (the handler the connection builds
+    for every open socket without a session, called by the fast path with each
+    complete message: ``orjson.loads``, the shutdown-notice check, the type
+    check, the callback's exception guard) around the manager's own
+    ``_on_message`` (combined-stream and error checks, the reconnect check,
+    then ``DepthSync.on_message`` under the cache's lock). The manager is
+    built without a socket, a client or a snapshot request: only the fields
+    ``_on_message`` reads are set, to what a live manager holds.
+    """
+
+    def __init__(self, snapshot):
+        from binance._delivery import payload_path
+        from binance.depthcache import DepthCacheManager
+        self.book = Ours(snapshot)
+        manager = object.__new__(DepthCacheManager)
+        manager._symbol = 'BTCUSDT'
+        manager._cache = self.book.cache
+        manager._sync = self.book.sync
+        manager._callback = None
+        manager._closed = False
+        manager._connection = types.SimpleNamespace(reconnect_count=0)
+        manager._opened_seen = None
+        manager._ready = threading.Event()
+        manager._ready.set()
+        self.apply = functools.partial(payload_path(
+            manager._on_message, name='depth', general=_unexpected, reject=_unexpected,
+            combined=False, on_shutdown=_unexpected, lists=False, skip=_unexpected), is_binary=False)
+
+    def top10(self):
+        return self.book.top10()
+
+
+class PB0711Wire:
+    """python-binance 0.7.11's own code from a message's bytes.
+
+    Its ``BinanceClientProtocol.onMessage`` (``ujson.loads(payload.decode('utf8'))``)
+    hands the message to its factory's callback, the ``DepthCacheManager``'s
+    ``_depth_event`` (the error check, then ``_process_depth_message``: the
+    update-id check, ``add_bid``/``add_ask`` per level, ``update_time``, the
+    callback check, the refresh-time check). The manager is built without a
+    client or a socket: only the fields those methods read are set, to what a
+    live manager holds (no callback, the default 30-minute refresh).
+    """
+
+    def __init__(self, snapshot):
+        from binance.depthcache import DepthCacheManager
+        from binance.websockets import BinanceClientProtocol
+        self.book = PB0711(snapshot)
+        manager = DepthCacheManager.__new__(DepthCacheManager)
+        manager._depth_cache = self.book.cache
+        manager._last_update_id = snapshot['lastUpdateId']
+        manager._depth_message_buffer = []
+        manager._callback = None
+        manager._refresh_interval = DepthCacheManager.DEFAULT_REFRESH
+        manager._refresh_time = int(time.time()) + manager._refresh_interval
+        protocol = BinanceClientProtocol()
+        protocol.factory = types.SimpleNamespace(callback=manager._depth_event)
+        self.apply = functools.partial(protocol.onMessage, isBinary=False)
+
+    def top10(self):
+        return self.book.top10()
+
+
 class Limit:
     """The least work per event: price -> quantity dicts of the two sides, every
     quantity parsed by one ``orjson.loads``, stored under its price string."""
@@ -146,6 +219,13 @@ class Limit:
         qtys = self.loads('[' + ','.join([*bids.values(), *asks.values()]) + ']')
         self.bids.update(zip(bids, qtys))
         self.asks.update(zip(asks, qtys[len(bids):]))
+
+
+class LimitWire(Limit):
+    """:class:`Limit` from a message's bytes: one more ``orjson.loads``, of the message."""
+
+    def apply(self, payload):
+        Limit.apply(self, self.loads(payload))
 
 
 def _best(rounds, fn):
@@ -175,18 +255,32 @@ def measure(impl, count, rounds, reads):
         reads = max(5, reads // 100)
         read_events = events[:max(100, count // 10)]
 
-    def updates(kind=cls):
+    # The messages as Binance sends them: compact JSON, UTF-8; the same bytes for both.
+    payloads = [json.dumps(msg, separators=(',', ':')).encode('utf-8') for msg in events]
+
+    def updates(kind=cls, feed=events):
         book = kind(snapshot)
         apply = book.apply
         start = time.process_time()
-        for msg in events:
+        for msg in feed:
             apply(msg)
         return time.process_time() - start, book
 
-    update_times = [updates() for _ in range(rounds)]
-    limit_s = min(updates(Limit)[0] for _ in range(rounds)) if impl == 'ours' else None
-    update_s = min(t for t, _ in update_times)
-    book = update_times[0][1]
+    ours = impl == 'ours'
+    update_s = wire_s = limit_s = limit_wire_s = None
+    for _ in range(rounds):     # interleaved, so both figures see the same moments of the machine
+        spent, book = updates()
+        update_s = spent if update_s is None else min(update_s, spent)
+        spent, wire_book = updates(OursWire if ours else PB0711Wire, payloads)
+        wire_s = spent if wire_s is None else min(wire_s, spent)
+        if ours:
+            spent = updates(Limit)[0]
+            limit_s = spent if limit_s is None else min(limit_s, spent)
+            spent = updates(LimitWire, payloads)[0]
+            limit_wire_s = spent if limit_wire_s is None else min(limit_wire_s, spent)
+    if wire_book.top10() != book.top10():
+        raise AssertionError('the book built from the bytes differs from the one built from '
+                             'the decoded events')
     check = book.top10()
     top10_s = _best(rounds, lambda: _repeat(book.top10, reads))
     full_s = _best(rounds, lambda: _repeat(book.full, full_reads))
@@ -208,14 +302,17 @@ def measure(impl, count, rounds, reads):
         'levels_per_event': 2 * PER_SIDE,
         'events': count,
         'updates_per_s': count / update_s,
+        'wire_updates_per_s': count / wire_s,
+        'wire_bytes_per_event': sum(map(len, payloads)) / count,
         'top10_read_us': top10_s / reads * 1e6,
         'update_read_per_s': len(read_events) / both_s,
         'full_read_us': full_s / full_reads * 1e6,
         'book_after': [len(check[0]), len(check[1])],
         'best_after': [check[0][0][0], check[1][0][0]],
     }
-    if limit_s is not None:
+    if ours:
         figures['limit_updates_per_s'] = count / limit_s
+        figures['limit_wire_updates_per_s'] = count / limit_wire_s
     return figures
 
 

@@ -5,31 +5,48 @@ test (``--impl ours --repo DIR`` or ``--impl pb0711``), from a directory outside
 the repository. Prints one JSON object on stdout.
 
 Both caches start from the same 5,000-level-per-side book and apply the same
-diff events (Binance's ``depthUpdate`` shape, decoded: price and quantity
-strings, 20 levels per side per event, about a third of them removals, the
-removed levels coming back later), each the way its own manager applies
-events:
+diff events (Binance's ``depthUpdate`` shape: price and quantity strings, 20
+levels per side per event, about a third of them removals, the removed levels
+coming back later). Each event is applied in two ways:
 
-* ours: ``DepthSync.on_message`` on the decoded message under the cache's
-  lock (:class:`binance.depthcache.BaseDepthCacheManager._on_message` without
-  the socket);
-* 0.7.11: ``add_bid``/``add_ask`` per level and ``update_time`` (its
-  ``_process_depth_message`` without the socket).
+* decoded (``updates_per_s``): the event as a dict, the book's part of each
+  manager's work only --
+  ours: ``DepthSync.on_message`` under the cache's lock (what
+  :class:`binance.depthcache.BaseDepthCacheManager._on_message` does after
+  its checks); 0.7.11: ``add_bid``/``add_ask`` per level and
+  ``update_time`` (its ``_process_depth_message`` without the update-id
+  check, the callback check and the refresh check);
+* from the wire (``wire_updates_per_s``): the event as the bytes a socket
+  receives (serialised once, compact JSON as Binance sends it, the same
+  bytes for both), through each library's own code from the complete
+  message to the applied book -- ours: :class:`OursWire` (the handler an
+  open socket runs, ``orjson.loads`` and its checks, then the manager's
+  ``_on_message``); 0.7.11: :class:`PB0711Wire` (its protocol's
+  ``onMessage``, ``ujson.loads(payload.decode('utf8'))``, then its
+  manager's ``_depth_event`` and ``_process_depth_message``). Neither
+  includes WebSocket framing or a user callback (there is none), so this is
+  what a manager costs per message on top of its socket.
 
 Measured (CPU time of this process, the best of a few rounds; the runner
 alternates the two implementations over several such runs and keeps each
 one's best figures):
 
-* ``updates_per_s``: events applied per second, nothing read;
+* ``updates_per_s`` and ``wire_updates_per_s``: events applied per second,
+  nothing read (the two are timed in alternation within each round);
 * ``top10_read_us``: the best 10 bids and the best 10 asks, the book
   unchanged since the previous read (0.7.11 has no top-N read: its
   ``get_bids()[:10]``);
 * ``update_read_per_s``: events per second when the callback reads the
   top 10 of both sides after every event, as a trading callback does;
 * ``full_read_us``: ``get_bids()`` and ``get_asks()``, whole sides;
-* ``limit_updates_per_s`` (ours only, "the limit" of the table): events per
-  second of the least any cache keeping floats must do with an event's levels
-  (:class:`Limit`): no checks, no price order, zeros kept.
+* ``limit_updates_per_s`` and ``limit_wire_updates_per_s`` (ours only, "the
+  limit" of the table): events per second of the least any cache keeping
+  floats must do with an event's levels (:class:`Limit`: no checks, no
+  price order, zeros kept; from the wire one ``orjson.loads`` of the
+  message first).
+
+After the updates the books built from the bytes and from the decoded events
+must show the same top 10, or the run fails.
 
 0.7.11 sorts the whole book on every read (milliseconds), so its top-10
 figure comes from a hundredth of the reads and its update-and-read figure

@@ -127,7 +127,7 @@ ROWS = [
     ('orjson alone us, GC on', 'orjson_alone_us'),
     ('orjson alone us, GC off', 'orjson_alone_paused_us'),
     ('book updates/s', 'updates_per_s'),
-    ('book updates/s from the wire', 'wire_updates_per_s'),
+    ('updates/s from the wire', 'wire_updates_per_s'),
     ('top-10 read us (both sides)', 'top10_read_us'),
     ('update + top-10 read /s', 'update_read_per_s'),
     ('full read us (both sides)', 'full_read_us'),

@@ -16,10 +16,15 @@ call it on the reactor thread:
 * :meth:`GapRecovery.stop` when the socket stops.
 
 The shapes of the notices and events are those of :mod:`binance.reconcile`.
+:class:`_SwitchoverFilter` drops the copies two overlapping sockets deliver
+during a switch (a server rotation, a new listen key).
 """
 import logging
 import time
+from collections import OrderedDict
 from typing import Any, Callable, Iterable, List, Optional, Tuple
+
+import orjson
 
 from twisted.internet import defer, threads
 from twisted.python.failure import Failure
@@ -27,6 +32,7 @@ from twisted.python.failure import Failure
 from . import _checks
 from . import streams as stream_names
 from ._redact import redact
+from ._timers import cancel_call
 from .reconcile import ClientFetcher, FetchRequest, Reconciler, reconcile
 
 __all__ = ['GapRecovery', 'reconcile_setting']
@@ -34,6 +40,79 @@ __all__ = ['GapRecovery', 'reconcile_setting']
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[Any], None]
+
+
+class _SwitchoverFilter:
+    """Drops events delivered twice while an old and a new socket overlap.
+
+    When a socket is replaced (``serverShutdown``, an expired key), the old
+    one keeps delivering until the new one is ready and then drains, so
+    nothing published around the switch is lost; events published while both
+    were subscribed arrive twice. The filter remembers the canonical JSON of
+    the last :attr:`RECENT` events (user data is a low-rate stream) and, only
+    while a switch is in progress, drops an event it has already delivered.
+    """
+
+    #: Events remembered.
+    RECENT = 512
+    #: Seconds the window stays open after the old socket is gone: the new
+    #: socket may still carry copies of events the old one already delivered.
+    GRACE = 2.0
+
+    def __init__(self) -> None:
+        self._recent: 'OrderedDict[bytes, None]' = OrderedDict()
+        self._active = False
+        self._end: Any = None
+
+    @property
+    def active(self) -> bool:
+        """True while two sockets may deliver the same events."""
+        return self._active
+
+    def start(self) -> None:
+        """Open the window (a replaced socket is still delivering)."""
+        self._cancel_end()
+        self._active = True
+
+    def finish(self, clock: Any) -> None:
+        """The replaced socket is gone: close the window after :attr:`GRACE` seconds."""
+        if self._active and self._end is None:
+            self._end = clock.callLater(self.GRACE, self.stop)
+
+    def stop(self) -> None:
+        """Close the window now."""
+        self._cancel_end()
+        self._active = False
+
+    def socket_closed(self, connection: Any) -> bool:
+        """Account for a closed socket; True if it was the replaced one.
+
+        The replaced socket ending (the new one still open) closes the window
+        after the grace period; any other close ends it now.
+        """
+        if connection is not None and connection.protocol is not None:
+            self.finish(connection.clock)
+            return True
+        self.stop()
+        return False
+
+    def _cancel_end(self) -> None:
+        cancel_call(self._end)
+        self._end = None
+
+    def duplicate(self, event: Any) -> bool:
+        """Remember ``event``; True if it is a second copy during a switch."""
+        fingerprint = orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
+        recent = self._recent
+        if fingerprint in recent:
+            if self._active:
+                return True
+            recent.move_to_end(fingerprint)
+            return False
+        recent[fingerprint] = None
+        if len(recent) > self.RECENT:
+            recent.popitem(last=False)
+        return False
 
 
 def reconcile_setting(value: Any, default: bool = True) -> Tuple[bool, Tuple[str, ...]]:

@@ -36,17 +36,15 @@ Keys, tokens and signatures never appear in logs, reprs, errors or
 ``conn_key`` values.
 """
 import logging
-from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Set
 
-import orjson
 from twisted.internet import defer, threads
 from twisted.python.failure import Failure
 
 from . import reconcile as _reconcile
 from . import signing, venues
 from ._timers import cancel_call
-from ._usergap import GapRecovery, reconcile_setting
+from ._usergap import GapRecovery, _SwitchoverFilter, reconcile_setting
 from ._userkeepers import ListenKeyKeepalive, ListenTokenRenewer, Runner
 from .connection import StreamConnection, StreamSession
 from .exceptions import BinanceAPIException, BinanceWebsocketError
@@ -73,79 +71,6 @@ class UserSocketCredentialsError(BinanceWebsocketError, ValueError):
     """A user data socket was requested without the credentials it needs."""
 
 
-class _SwitchoverFilter:
-    """Drops events delivered twice while an old and a new socket overlap.
-
-    When a socket is replaced (``serverShutdown``, an expired key), the old
-    one keeps delivering until the new one is ready and then drains, so
-    nothing published around the switch is lost; events published while both
-    were subscribed arrive twice. The filter remembers the canonical JSON of
-    the last :attr:`RECENT` events (user data is a low-rate stream) and, only
-    while a switch is in progress, drops an event it has already delivered.
-    """
-
-    #: Events remembered.
-    RECENT = 512
-    #: Seconds the window stays open after the old socket is gone: the new
-    #: socket may still carry copies of events the old one already delivered.
-    GRACE = 2.0
-
-    def __init__(self) -> None:
-        self._recent: 'OrderedDict[bytes, None]' = OrderedDict()
-        self._active = False
-        self._end: Any = None
-
-    @property
-    def active(self) -> bool:
-        """True while two sockets may deliver the same events."""
-        return self._active
-
-    def start(self) -> None:
-        """Open the window (a replaced socket is still delivering)."""
-        self._cancel_end()
-        self._active = True
-
-    def finish(self, clock: Any) -> None:
-        """The replaced socket is gone: close the window after :attr:`GRACE` seconds."""
-        if self._active and self._end is None:
-            self._end = clock.callLater(self.GRACE, self.stop)
-
-    def stop(self) -> None:
-        """Close the window now."""
-        self._cancel_end()
-        self._active = False
-
-    def socket_closed(self, connection: Optional[StreamConnection]) -> bool:
-        """Account for a closed socket; True if it was the replaced one.
-
-        The replaced socket ending (the new one still open) closes the window
-        after the grace period; any other close ends it now.
-        """
-        if connection is not None and connection.protocol is not None:
-            self.finish(connection.clock)
-            return True
-        self.stop()
-        return False
-
-    def _cancel_end(self) -> None:
-        cancel_call(self._end)
-        self._end = None
-
-    def duplicate(self, event: Any) -> bool:
-        """Remember ``event``; True if it is a second copy during a switch."""
-        fingerprint = orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
-        recent = self._recent
-        if fingerprint in recent:
-            if self._active:
-                return True
-            recent.move_to_end(fingerprint)
-            return False
-        recent[fingerprint] = None
-        if len(recent) > self.RECENT:
-            recent.popitem(last=False)
-        return False
-
-
 def _as_int(value: Any) -> int:
     """``value`` as an int, 0 when it is missing or not a number (a malformed answer)."""
     try:
@@ -166,7 +91,37 @@ def _stop_with_error(connection: StreamConnection, text: str) -> None:
     connection.stop()
 
 
-class _WsApiSession(StreamSession):
+class _GapAware(StreamSession):
+    """A user data session with a :class:`~binance._usergap.GapRecovery` (or ``None``)."""
+
+    _recovery: Optional[GapRecovery] = None
+
+    @property
+    def recovery(self) -> Optional[GapRecovery]:
+        """The gap notices and reconciliation of this socket (``None``: none)."""
+        return self._recovery
+
+    def attach(self, connection: StreamConnection) -> None:
+        """Bind to the connection; gap notices and rebuilt events go to its callback."""
+        super().attach(connection)
+        if self._recovery is not None:
+            self._recovery.bind(connection.deliver)
+
+    def _delivered_before(self, event: Any) -> bool:
+        """True for an event delivered already (by an earlier socket or a reconciliation)."""
+        return self._recovery is not None and not self._recovery.observe(event)
+
+    def _live(self, gapless: bool) -> None:
+        """A subscription became live (see :meth:`GapRecovery.live`)."""
+        if self._recovery is not None:
+            self._recovery.live(gapless=gapless)
+
+    def _stop_recovery(self) -> None:
+        if self._recovery is not None:
+            self._recovery.stop()
+
+
+class _WsApiSession(_GapAware):
     """Shared WebSocket API plumbing: requests, responses and event envelopes.
 
     Events of subscriptions this session replaced or ended are dropped, so a
@@ -203,17 +158,6 @@ class _WsApiSession(StreamSession):
     def subscription_id(self) -> Optional[int]:
         """The active subscription's id on the current socket, or ``None``."""
         return self._current
-
-    @property
-    def recovery(self) -> Optional[GapRecovery]:
-        """The gap notices and reconciliation of this socket (``None``: none)."""
-        return self._recovery
-
-    def attach(self, connection: StreamConnection) -> None:
-        """Bind to the connection; gap notices and rebuilt events go to its callback."""
-        super().attach(connection)
-        if self._recovery is not None:
-            self._recovery.bind(connection.deliver)
 
     def connect_url(self, url: str) -> Any:
         """Read ``WS_API_URL`` at connect time, so a class override applies at once."""
@@ -303,8 +247,8 @@ class _WsApiSession(StreamSession):
                     return None
             if self._switchover.duplicate(event):
                 return None
-            if self._recovery is not None and not self._recovery.observe(event):
-                return None  # delivered already, by an earlier socket or a reconciliation
+            if self._delivered_before(event):
+                return None
             return event
         if 'id' in message and ('status' in message or 'result' in message or 'error' in message):
             request_id = message.get('id')
@@ -332,8 +276,7 @@ class _WsApiSession(StreamSession):
         """Unsubscribe (when a socket is open) and release timers."""
         self._stopped = True
         self._switchover.stop()
-        if self._recovery is not None:
-            self._recovery.stop()
+        self._stop_recovery()
         in_flight = bool(self._pending)
         self._forget_requests()
         if not self._open:
@@ -363,10 +306,10 @@ class _WsApiSession(StreamSession):
         log.debug('%s: subscribed', self._name())
         if self.connection is not None:
             self.connection.release_outgoing()
-        if previous is None and self._recovery is not None:
+        if previous is None:
             # A new subscription, not a renewal: events may have been missed since the
             # last one, unless the replaced socket stayed subscribed until now.
-            self._recovery.live(gapless=self._covered)
+            self._live(gapless=self._covered)
         self._covered = False
         return sid
 
@@ -557,7 +500,7 @@ class ListenTokenSubscription(_WsApiSession):
             self._renewer.stop()
 
 
-class ListenKeyStream(StreamSession):
+class ListenKeyStream(_GapAware):
     """Spot user data over a listen key, for venues that still have them (Binance US).
 
     Before every connection the key is fetched with ``POST`` (which returns
@@ -596,8 +539,6 @@ class ListenKeyStream(StreamSession):
     def attach(self, connection: StreamConnection) -> None:
         """Bind to the connection and build the keepalive on its clock."""
         super().attach(connection)
-        if self._recovery is not None:
-            self._recovery.bind(connection.deliver)
         self._keepalive = ListenKeyKeepalive(self._client, self._manager.user_timeout,
                                              self._key_replaced, connection.clock, self._run)
 
@@ -633,8 +574,7 @@ class ListenKeyStream(StreamSession):
         if replacing:
             self._switchover.start()
             self.connection.release_outgoing()
-        if self._recovery is not None:
-            self._recovery.live(gapless=replacing and not self._old_key_dead)
+        self._live(gapless=replacing and not self._old_key_dead)
         self._old_key_dead = False
 
     def on_message(self, message: Any) -> Any:
@@ -646,7 +586,7 @@ class ListenKeyStream(StreamSession):
             return None
         if type(message) is dict and self._switchover.duplicate(message):
             return None
-        if self._recovery is not None and not self._recovery.observe(message):
+        if self._delivered_before(message):
             return None
         return message
 
@@ -664,8 +604,7 @@ class ListenKeyStream(StreamSession):
         """Stop the keepalive; the key itself is left alone (it may be shared)."""
         self._stopped = True
         self._switchover.stop()
-        if self._recovery is not None:
-            self._recovery.stop()
+        self._stop_recovery()
         if self._keepalive is not None:
             self._keepalive.stop()
 

@@ -53,6 +53,17 @@ def make(exchange, **kwargs):
     return recovery, runner, out
 
 
+def started(exchange, fill=True):
+    """A recovery past its first subscription (baseline answered), with one filled order seen."""
+    recovery, runner, out = make(exchange)
+    recovery.live()
+    runner.answer_all()
+    if fill:
+        exchange.place(1, '0.001', fills=['1'])
+        stream(recovery, out, exchange.events)
+    return recovery, runner, out
+
+
 def stream(recovery, out, events):
     for event in events:
         if recovery.observe(event):
@@ -102,11 +113,7 @@ def test_a_gap_is_told_then_reconciled_and_stream_copies_are_dropped():
 
 def test_a_gap_during_a_reconciliation_extends_it():
     ex = Exchange()
-    recovery, runner, out = make(ex)
-    recovery.live()
-    runner.answer_all()
-    ex.place(1, '0.001', fills=['1'])
-    stream(recovery, out, ex.events)
+    recovery, runner, out = started(ex)
     first = ex.place(1, '0.001', fills=['1'])          # lost in the first gap
     ex.tick()
     recovery.live()
@@ -125,9 +132,7 @@ def test_a_gap_during_a_reconciliation_extends_it():
 
 def test_stop_ends_everything_quietly():
     ex = Exchange()
-    recovery, runner, out = make(ex)
-    recovery.live()
-    runner.answer_all()
+    recovery, runner, out = started(ex, fill=False)
     ex.place(1, '0.001', fills=['1'])
     recovery.live()
     recovery.stop()
@@ -139,20 +144,14 @@ def test_stop_ends_everything_quietly():
 
 def test_a_rotation_covered_by_the_old_socket_tells_nothing():
     ex = Exchange()
-    recovery, runner, out = make(ex)
-    recovery.live()
-    runner.answer_all()
+    recovery, runner, out = started(ex, fill=False)
     recovery.live(gapless=True)
     assert out == [] and not runner.calls
 
 
 def test_a_broken_reconciliation_gives_a_notice_not_a_crash():
     ex = Exchange()
-    recovery, runner, out = make(ex)
-    recovery.live()
-    runner.answer_all()
-    ex.place(1, '0.001', fills=['1'])
-    stream(recovery, out, ex.events)
+    recovery, runner, out = started(ex)
     recovery.reconciler.events = lambda now: 1 / 0      # a bug in rebuilding
     recovery.live()
     runner.answer_all()
@@ -163,11 +162,7 @@ def test_a_broken_reconciliation_gives_a_notice_not_a_crash():
 
 def test_failed_calls_are_named_in_the_notice_without_secrets():
     ex = Exchange()
-    recovery, runner, out = make(ex)
-    recovery.live()
-    runner.answer_all()
-    ex.place(1, '0.001', fills=['1'])
-    stream(recovery, out, ex.events)
+    recovery, runner, out = started(ex)
     recovery.live()
     runner.answer()                                      # account
     runner.answer(fail=RuntimeError('GET /api/v3/allOrders?signature=0123abcdef failed'))

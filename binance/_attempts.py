@@ -1,0 +1,373 @@
+"""Connection-attempt budget: pacing WebSocket connection attempts per venue, process-wide.
+
+Binance counts WebSocket connection attempts per IP address: 300 in any 5
+minutes, then HTTP 429 with ``Retry-After``, and an IP that keeps trying is
+banned (HTTP 418). Every attempt of the process counts (first connects,
+reconnects, planned rotations, sockets of every manager), so the pacing lives
+here, in one :class:`AttemptBudget` per venue shared by everything that
+dials it (:func:`budget_for`).
+
+A budget grants at most ``limit`` attempts in any ``window`` seconds (a
+sliding window over the times it granted them; by default 270 per 300 s, a
+tenth below Binance's limit for attempts made by other programs on the same
+address). Requests beyond that wait in one first-in, first-out queue and are
+granted as older attempts leave the window, so 400 sockets started at once
+all connect, the last ones about five minutes later, without a single 429;
+one log line says so when the queue forms. A refused handshake that carries
+``Retry-After`` (429, 418) pauses the venue's attempts for every socket
+(:meth:`AttemptBudget.pause`).
+
+Interface: :meth:`AttemptBudget.request` returns a Deferred that fires (with
+``None``) when the attempt may start; it has already fired when a slot was
+free. Cancelling it (``d.cancel()``, for a socket stopped while it waits)
+takes the request out of the queue; the Deferred then fails with
+:class:`~twisted.internet.defer.CancelledError`, which the caller swallows.
+
+A budget runs on the reactor thread and times everything with its injected
+clock (``IReactorTime``; ``task.Clock`` in tests). The registry functions may
+be called from any thread.
+"""
+import collections
+import logging
+import math
+import threading
+from typing import Any, Deque, Dict, Hashable, List, Optional
+from urllib.parse import urlsplit
+
+from twisted.internet import defer
+
+from ._timers import cancel_call
+
+__all__ = ['AttemptBudget', 'budget_for', 'set_budget', 'forget_budgets', 'budget_key',
+           'BINANCE_ATTEMPT_LIMIT', 'DEFAULT_LIMIT', 'DEFAULT_WINDOW', 'MAX_PAUSE']
+
+log = logging.getLogger(__name__)
+
+#: Binance's limit: WebSocket connection attempts per IP address per window.
+BINANCE_ATTEMPT_LIMIT = 300
+#: Attempts a budget grants per window by default: Binance's limit less a tenth,
+#: left to other programs on the same address and to clock differences.
+DEFAULT_LIMIT = 270
+#: The window, in seconds (Binance's 5 minutes).
+DEFAULT_WINDOW = 300.0
+#: Longest pause honoured for one ``Retry-After``, in seconds (Binance bans for
+#: "2 minutes to 3 days"); a larger value from a server is cut to this.
+MAX_PAUSE = 3 * 86400.0
+
+
+class _Waiter:
+    """One queued request."""
+
+    __slots__ = ('since', 'label', 'deferred', 'cancelled')
+
+    def __init__(self, since: float, label: Optional[str]) -> None:
+        self.since = since
+        self.label = label
+        self.deferred: Optional[defer.Deferred] = None
+        self.cancelled = False
+
+
+def _positive_number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError('{} must be a number of seconds, got {!r}'.format(name, value))
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError('{} must be positive and finite, got {!r}'.format(name, value))
+    return float(value)
+
+
+class AttemptBudget:
+    """At most ``limit`` connection attempts in any ``window`` seconds, granted first come, first served.
+
+    Args:
+        limit: attempts granted per window.
+        window: the window, in seconds.
+        name: how log lines name the venue (never a secret).
+        clock: an ``IReactorTime``; the global reactor if ``None``.
+        max_pause: longest pause one :meth:`pause` call may impose, in seconds.
+
+    Raises:
+        TypeError: ``limit`` is not an int, or ``window``/``max_pause`` not a number.
+        ValueError: ``limit`` is smaller than 1, or ``window``/``max_pause`` is not positive.
+    """
+
+    def __init__(self, limit: int = DEFAULT_LIMIT, window: float = DEFAULT_WINDOW, *,
+                 name: str = 'connections', clock: Any = None,
+                 max_pause: float = MAX_PAUSE) -> None:
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError('limit must be an int number of attempts, got {!r}'.format(limit))
+        if limit < 1:
+            raise ValueError('limit must be at least 1, got {!r}'.format(limit))
+        self.window = _positive_number(window, 'window')
+        self.max_pause = _positive_number(max_pause, 'max_pause')
+        if clock is None:
+            from twisted.internet import reactor as clock
+        self.limit = limit
+        self.name = name
+        self._clock = clock
+        self._granted: Deque[float] = collections.deque()
+        self._waiting: Deque[_Waiter] = collections.deque()
+        self._queued = 0  # live (not cancelled) waiters
+        self._paused_until = 0.0
+        self._timer: Optional[Any] = None
+        self._announce_call: Optional[Any] = None
+        self._spreading = False
+        self._pumping = False
+        self.granted_total = 0
+        self.waited_total = 0
+        self.cancelled_total = 0
+        self.pauses = 0
+        self.longest_wait = 0.0
+
+    def __repr__(self) -> str:
+        return '<AttemptBudget {} {}/{:g}s queued={}>'.format(self.name, self.limit, self.window,
+                                                              self._queued)
+
+    @property
+    def clock(self) -> Any:
+        """The ``IReactorTime`` the budget times with."""
+        return self._clock
+
+    @property
+    def queued(self) -> int:
+        """Requests waiting for a slot."""
+        return self._queued
+
+    def in_window(self) -> int:
+        """Attempts granted within the last ``window`` seconds."""
+        self._expire(self._clock.seconds())
+        return len(self._granted)
+
+    def paused_for(self) -> float:
+        """Seconds left of a :meth:`pause` (0 when not paused)."""
+        return max(0.0, self._paused_until - self._clock.seconds())
+
+    # -- requests --------------------------------------------------------------------
+
+    def request(self, label: Optional[str] = None) -> defer.Deferred:
+        """Ask for one connection attempt (reactor thread).
+
+        Args:
+            label: what the attempt is for (a ``conn_key``), for debug logs.
+
+        Returns:
+            A Deferred firing with ``None`` when the attempt may start (at once
+            if a slot is free and nobody waits). Cancel it to leave the queue;
+            it then fails with ``CancelledError``.
+        """
+        now = self._clock.seconds()
+        if not self._queued and self._available(now):
+            self._grant(now)
+            return defer.succeed(None)
+        waiter = _Waiter(now, label)
+        d = defer.Deferred(canceller=lambda _d: self._cancel(waiter))
+        waiter.deferred = d
+        self._waiting.append(waiter)
+        self._queued += 1
+        self.waited_total += 1
+        if label is not None:
+            log.debug('%s: %s waits for a connection attempt (%d queued)', self.name, label,
+                      self._queued)
+        self._schedule(now)
+        if not self._spreading:
+            self._spreading = True
+            # Once the current reactor turn has queued everything it starts.
+            self._announce_call = self._clock.callLater(0, self._announce)
+        return d
+
+    def pause(self, seconds: float, reason: str = 'the server asked to wait') -> None:
+        """Grant no attempt for ``seconds`` (a 429/418 ``Retry-After``), for every socket.
+
+        A shorter pause than the one already running changes nothing.
+
+        Args:
+            seconds: the ``Retry-After`` value; at most :attr:`max_pause` is honoured.
+            reason: a log-safe description (e.g. ``'HTTP 429'``).
+
+        Raises:
+            TypeError, ValueError: ``seconds`` is not a non-negative number.
+        """
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise TypeError('seconds must be a number, got {!r}'.format(seconds))
+        if not seconds >= 0:
+            raise ValueError('seconds must not be negative, got {!r}'.format(seconds))
+        now = self._clock.seconds()
+        until = now + min(float(seconds), self.max_pause)
+        if until <= self._paused_until:
+            return
+        starting = self._paused_until <= now
+        self._paused_until = until
+        self.pauses += 1
+        if starting:
+            log.warning('%s: %s; pausing every connection attempt for %g s', self.name, reason,
+                        until - now)
+        if self._queued:
+            self._reschedule(now)
+
+    def snapshot(self) -> Dict[str, Any]:
+        """The budget's state and counters as a plain dict."""
+        now = self._clock.seconds()
+        self._expire(now)
+        return {'limit': self.limit, 'window': self.window, 'in_window': len(self._granted),
+                'queued': self._queued, 'paused_for': max(0.0, self._paused_until - now),
+                'granted': self.granted_total, 'waited': self.waited_total,
+                'cancelled': self.cancelled_total, 'pauses': self.pauses,
+                'longest_wait': self.longest_wait}
+
+    def estimated_wait(self) -> float:
+        """Seconds until the last queued request is granted, if nothing else changes."""
+        now = self._clock.seconds()
+        slots = self._slot_times(now, self._queued)
+        return max(0.0, slots[-1] - now) if slots else 0.0
+
+    # -- the queue ---------------------------------------------------------------------
+
+    def _expire(self, now: float) -> None:
+        granted, horizon = self._granted, now - self.window
+        while granted and granted[0] <= horizon:
+            granted.popleft()
+
+    def _available(self, now: float) -> bool:
+        if now < self._paused_until:
+            return False
+        self._expire(now)
+        return len(self._granted) < self.limit
+
+    def _grant(self, now: float) -> None:
+        self._granted.append(now)
+        self.granted_total += 1
+
+    def _next_slot(self, now: float) -> float:
+        """When the next attempt may be granted."""
+        self._expire(now)
+        slot = max(now, self._paused_until)
+        if len(self._granted) >= self.limit:
+            slot = max(slot, self._granted[len(self._granted) - self.limit] + self.window)
+        return slot
+
+    def _slot_times(self, now: float, count: int) -> List[float]:
+        """When the next ``count`` requests would be granted (a dry run of the window)."""
+        self._expire(now)
+        times = list(self._granted)
+        start = max(now, self._paused_until)
+        slots = []
+        for _ in range(count):
+            slot = start
+            if len(times) >= self.limit:
+                slot = max(slot, times[len(times) - self.limit] + self.window)
+            times.append(slot)
+            slots.append(slot)
+        return slots
+
+    def _schedule(self, now: float) -> None:
+        if self._timer is None and not self._pumping:
+            self._timer = self._clock.callLater(max(0.0, self._next_slot(now) - now), self._pump)
+
+    def _reschedule(self, now: float) -> None:
+        cancel_call(self._timer)
+        self._timer = None
+        self._schedule(now)
+
+    def _pump(self) -> None:
+        self._timer = None
+        self._pumping = True
+        try:
+            while self._waiting:
+                waiter = self._waiting[0]
+                if waiter.cancelled:
+                    self._waiting.popleft()
+                    continue
+                now = self._clock.seconds()
+                if not self._available(now):
+                    break
+                self._waiting.popleft()
+                self._queued -= 1
+                self._grant(now)
+                self.longest_wait = max(self.longest_wait, now - waiter.since)
+                assert waiter.deferred is not None
+                waiter.deferred.callback(None)  # may request again: it queues behind
+        finally:
+            self._pumping = False
+        if self._queued:
+            self._schedule(self._clock.seconds())
+        else:
+            self._episode_over()
+
+    def _cancel(self, waiter: _Waiter) -> None:
+        if waiter.cancelled:
+            return
+        waiter.cancelled = True
+        self._queued -= 1
+        self.cancelled_total += 1
+        if not self._queued:
+            self._waiting.clear()
+            cancel_call(self._timer)
+            self._timer = None
+            self._episode_over()
+
+    def _announce(self) -> None:
+        self._announce_call = None
+        if not self._queued:
+            return
+        log.warning('%s: %d connection attempts queued; spreading them over ~%.0f s to stay '
+                    'within %d attempts per %g s', self.name, self._queued,
+                    self.estimated_wait(), self.limit, self.window)
+
+    def _episode_over(self) -> None:
+        if self._spreading:
+            self._spreading = False
+            cancel_call(self._announce_call)
+            self._announce_call = None
+            log.debug('%s: no connection attempt waits any more', self.name)
+
+
+# -- one budget per venue, for the whole process ------------------------------------------
+
+_budgets: Dict[Hashable, AttemptBudget] = {}
+_budgets_lock = threading.Lock()
+
+
+def budget_key(url: str) -> str:
+    """The budget key of the server at ``url``: ``host:port`` (lower-case host).
+
+    Args:
+        url: a ``ws://`` or ``wss://`` URL.
+
+    Raises:
+        ValueError: the URL has no host.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or '').lower()
+    if not host:
+        raise ValueError('url must name a host, got {!r}'.format(url[:200]))
+    port = parts.port or (443 if parts.scheme in ('wss', 'https') else 80)
+    return '{}:{}'.format(host, port)
+
+
+def budget_for(key: Hashable) -> AttemptBudget:
+    """The process-wide budget of venue ``key`` (created with the defaults on first use).
+
+    Every manager of the process dialing that venue shares it. Thread-safe.
+    """
+    with _budgets_lock:
+        budget = _budgets.get(key)
+        if budget is None:
+            budget = _budgets[key] = AttemptBudget(name=str(key))
+        return budget
+
+
+def set_budget(key: Hashable, budget: AttemptBudget) -> None:
+    """Use ``budget`` for venue ``key`` from now on (other limits, a test clock).
+
+    Raises:
+        TypeError: ``budget`` is not an :class:`AttemptBudget`.
+    """
+    if not isinstance(budget, AttemptBudget):
+        raise TypeError('budget must be an AttemptBudget, got {!r}'.format(budget))
+    with _budgets_lock:
+        _budgets[key] = budget
+
+
+def forget_budgets() -> None:
+    """Drop every registered budget (tests)."""
+    with _budgets_lock:
+        _budgets.clear()

@@ -384,7 +384,7 @@ class QueuedDelivery:
         self._fifo.put(key)
 
     def _drop_oldest(self) -> None:
-        for _ in range(2):
+        for _ in range(self._fifo.qsize()):  # notices in front move back; the first data goes
             try:
                 entry = self._fifo.get_nowait()
             except queue.Empty:

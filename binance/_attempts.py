@@ -29,13 +29,13 @@ be called from any thread.
 """
 import collections
 import logging
-import math
 import threading
 from typing import Any, Deque, Dict, Hashable, List, Optional
 from urllib.parse import urlsplit
 
 from twisted.internet import defer
 
+from . import _args
 from ._timers import cancel_call
 
 __all__ = ['AttemptBudget', 'budget_for', 'set_budget', 'forget_budgets', 'budget_key',
@@ -67,14 +67,6 @@ class _Waiter:
         self.cancelled = False
 
 
-def _positive_number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError('{} must be a number of seconds, got {!r}'.format(name, value))
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError('{} must be positive and finite, got {!r}'.format(name, value))
-    return float(value)
-
-
 class AttemptBudget:
     """At most ``limit`` connection attempts in any ``window`` seconds, granted first come, first served.
 
@@ -93,15 +85,11 @@ class AttemptBudget:
     def __init__(self, limit: int = DEFAULT_LIMIT, window: float = DEFAULT_WINDOW, *,
                  name: str = 'connections', clock: Any = None,
                  max_pause: float = MAX_PAUSE) -> None:
-        if isinstance(limit, bool) or not isinstance(limit, int):
-            raise TypeError('limit must be an int number of attempts, got {!r}'.format(limit))
-        if limit < 1:
-            raise ValueError('limit must be at least 1, got {!r}'.format(limit))
-        self.window = _positive_number(window, 'window')
-        self.max_pause = _positive_number(max_pause, 'max_pause')
+        self.limit = _args.count(limit, 'limit')
+        self.window = _args.seconds(window, 'window')
+        self.max_pause = _args.seconds(max_pause, 'max_pause')
         if clock is None:
             from twisted.internet import reactor as clock
-        self.limit = limit
         self.name = name
         self._clock = clock
         self._granted: Deque[float] = collections.deque()

@@ -49,6 +49,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Hashable, List, Optional, Set, Union
 
+from . import _args
 from .telemetry import LogHistogram
 
 __all__ = ['DeliveryPolicy', 'DeliveryOptions', 'QueuedDelivery', 'stream_key', 'INLINE',
@@ -85,14 +86,6 @@ def _policy(value: Any, name: str = 'policy') -> DeliveryPolicy:
     raise TypeError('{} must be a DeliveryPolicy or its name, got {!r}'.format(name, value))
 
 
-def _maxsize(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError('maxsize must be an int number of messages, got {!r}'.format(value))
-    if value < 1:
-        raise ValueError('maxsize must be at least 1, got {!r}'.format(value))
-    return value
-
-
 @dataclass(frozen=True)
 class DeliveryOptions:
     """How one socket delivers: ``mode`` ``'inline'`` or ``'queue'``, with ``policy`` and ``maxsize``.
@@ -114,7 +107,7 @@ class DeliveryOptions:
         if self.mode not in (INLINE, QUEUE):
             raise ValueError("mode must be 'inline' or 'queue', got {!r}".format(self.mode))
         object.__setattr__(self, 'policy', _policy(self.policy))
-        _maxsize(self.maxsize)
+        _args.count(self.maxsize, 'maxsize')
 
     @property
     def queued(self) -> bool:
@@ -207,15 +200,12 @@ class QueuedDelivery:
             raise TypeError('callback must be callable, got {!r}'.format(type(callback).__name__))
         if not callable(key):
             raise TypeError('key must be callable, got {!r}'.format(type(key).__name__))
-        if isinstance(observe_every, bool) or not isinstance(observe_every, int) \
-                or observe_every < 1:
-            raise ValueError('observe_every must be a positive int, got {!r}'
-                             .format(observe_every))
+        _args.count(observe_every, 'observe_every')
         if call_from_thread is None:
             from twisted.internet import reactor
             call_from_thread = reactor.callFromThread
         self.policy = _policy(policy)
-        self.maxsize = _maxsize(maxsize)
+        self.maxsize = _args.count(maxsize, 'maxsize')
         self.low_water = self.maxsize // 2
         self.name = name
         self._callback = callback
@@ -293,10 +283,8 @@ class QueuedDelivery:
 
     def put(self, message: Any) -> None:
         """Queue one message under the socket's policy (reactor thread)."""
-        if self._closed:
-            self.discarded += 1
+        if not self._accept():
             return
-        self.queued += 1
         if self._latest:
             self._put_latest(message, self._key(message))
             return
@@ -313,10 +301,8 @@ class QueuedDelivery:
 
     def put_notice(self, message: Any) -> None:
         """Queue a message of the library's own (an error dict, a notice): never dropped."""
-        if self._closed:
-            self.discarded += 1
+        if not self._accept():
             return
-        self.queued += 1
         if self._latest:
             self._put_latest(message, _Notice())
         else:
@@ -361,6 +347,13 @@ class QueuedDelivery:
             return False
         thread.join(timeout)
         return not thread.is_alive()
+
+    def _accept(self) -> bool:
+        if self._closed:
+            self.discarded += 1
+            return False
+        self.queued += 1
+        return True
 
     def _put_latest(self, message: Any, key: Hashable) -> None:
         with self._lock:

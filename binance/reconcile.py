@@ -297,23 +297,22 @@ class Reconciler:
             known = self._max_order.get(symbol)
             candidates = open_ids + ([known + 1] if known is not None else [])
             from_id = min(candidates) if candidates else None
-        params: Dict[str, Any] = {'limit': PAGE_LIMIT}
-        if from_id is not None:
-            params['orderId'] = from_id
-        else:
-            params['startTime'] = max(0, (self._since or 0) - self.overlap_ms)
-        return FetchRequest('orders', symbol, params)
+        return self._page('orders', symbol, 'orderId', from_id)
 
     def _trades_request(self, symbol: str, from_id: Optional[int] = None) -> FetchRequest:
         if from_id is None:
             known = self._max_trade.get(symbol)
             from_id = known + 1 if known is not None else None
+        return self._page('trades', symbol, 'fromId', from_id)
+
+    def _page(self, kind: str, symbol: str, id_param: str, from_id: Optional[int]) -> FetchRequest:
+        """A page from ``from_id`` on, or by time from a little before ``since``."""
         params: Dict[str, Any] = {'limit': PAGE_LIMIT}
         if from_id is not None:
-            params['fromId'] = from_id
+            params[id_param] = from_id
         else:
             params['startTime'] = max(0, (self._since or 0) - self.overlap_ms)
-        return FetchRequest('trades', symbol, params)
+        return FetchRequest(kind, symbol, params)
 
     def absorb(self, request: FetchRequest, answer: Any) -> Optional[FetchRequest]:
         """Take the answer to ``request``; returns the next page to fetch, if any."""

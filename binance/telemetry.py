@@ -40,6 +40,8 @@ import math
 import time
 from typing import Any, Callable, Dict, Iterable, Optional, Union
 
+from . import _args
+
 __all__ = ['LogHistogram', 'ServerClock', 'StreamStats', 'SocketStats', 'Telemetry',
            'event_time', 'payload_event_time', 'payload_stream', 'DEFAULT_SAMPLE_EVERY']
 
@@ -265,15 +267,13 @@ class SocketStats:
         monotonic: the clock for ages, in seconds (``time.monotonic``).
 
     Raises:
-        ValueError: ``sample_every`` is not a positive int.
+        TypeError, ValueError: ``sample_every`` is not a positive int.
     """
 
     def __init__(self, name: str, *, server_clock: Optional[ServerClock] = None,
                  sample_every: int = DEFAULT_SAMPLE_EVERY,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        if isinstance(sample_every, bool) or not isinstance(sample_every, int) \
-                or sample_every < 1:
-            raise ValueError('sample_every must be a positive int, got {!r}'.format(sample_every))
+        _args.count(sample_every, 'sample_every')
         self.name = name
         self.server_clock = server_clock
         self.sample_every = sample_every

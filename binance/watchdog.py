@@ -27,10 +27,10 @@ instead (``{'e': 'streamSilent', ...}``; see its docstring).
 Everything runs on the reactor thread with the injected clock.
 """
 import logging
-import math
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional
 
+from . import _args
 from ._timers import cancel_call
 
 __all__ = ['SilenceBounds', 'SilenceWatchdog', 'Silence', 'SilentStreamWarning',
@@ -112,12 +112,7 @@ def stream_type(stream: str) -> Optional[str]:
 def _bound_value(value: Any, name: str) -> Optional[float]:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError('silence bound for {!r} must be a number of seconds or None, got {!r}'
-                        .format(name, value))
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError('silence bound for {!r} must be positive, got {!r}'.format(name, value))
-    return float(value)
+    return _args.seconds(value, 'silence bound for {!r}'.format(name))
 
 
 class SilenceBounds:
@@ -212,8 +207,7 @@ class SilenceWatchdog:
         value = _bound_value(bound, 'bound')
         if value is None:
             raise TypeError('bound must be a number of seconds')
-        if isinstance(checks, bool) or not isinstance(checks, int) or checks < 2:
-            raise ValueError('checks must be an int of at least 2, got {!r}'.format(checks))
+        _args.count(checks, 'checks', minimum=2)
         if isinstance(max_factor, bool) or not isinstance(max_factor, (int, float)) \
                 or not max_factor >= 1:
             raise ValueError('max_factor must be a number >= 1, got {!r}'.format(max_factor))

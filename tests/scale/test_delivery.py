@@ -83,6 +83,16 @@ def make_delivery():
         assert delivery.join(TIMEOUT), 'a worker thread outlived its stop()'
 
 
+def busy(make_delivery, first, **kwargs):
+    """A started delivery whose callback is blocked inside message ``first``: ``(gate, delivery)``."""
+    gate = Gate()
+    delivery = make_delivery(gate, **kwargs)
+    delivery.start()
+    delivery.put(first)
+    assert gate.entered.wait(TIMEOUT)
+    return gate, delivery
+
+
 # -- options ------------------------------------------------------------------------------
 
 
@@ -203,11 +213,7 @@ def test_a_5_ms_callback_leaves_another_socket_unhindered(make_delivery):
 
 
 def test_drop_oldest_keeps_the_newest_and_counts_the_rest(make_delivery):
-    gate = Gate()
-    delivery = make_delivery(gate, policy='drop_oldest', maxsize=10)
-    delivery.start()
-    delivery.put(0)
-    assert gate.entered.wait(TIMEOUT)
+    gate, delivery = busy(make_delivery, 0, policy='drop_oldest', maxsize=10)
     for i in range(1, 101):
         delivery.put(i)
     assert delivery.depth == 10
@@ -221,11 +227,7 @@ def test_drop_oldest_keeps_the_newest_and_counts_the_rest(make_delivery):
 
 
 def test_drop_oldest_never_drops_a_notice(make_delivery):
-    gate = Gate()
-    delivery = make_delivery(gate, policy='drop_oldest', maxsize=5)
-    delivery.start()
-    delivery.put(0)
-    assert gate.entered.wait(TIMEOUT)
+    gate, delivery = busy(make_delivery, 0, policy='drop_oldest', maxsize=5)
     notice = {'e': 'error', 'm': 'Max reconnect retries reached'}
     delivery.put_notice(notice)
     for i in range(1, 51):
@@ -240,11 +242,8 @@ def test_drop_oldest_never_drops_a_notice(make_delivery):
 
 
 def test_keep_latest_conflates_per_stream_and_keeps_stream_order(make_delivery):
-    gate = Gate()
-    delivery = make_delivery(gate, policy='keep_latest', maxsize=100)
-    delivery.start()
-    delivery.put({'stream': 'a@depth5', 'n': 0})
-    assert gate.entered.wait(TIMEOUT)
+    gate, delivery = busy(make_delivery, {'stream': 'a@depth5', 'n': 0}, policy='keep_latest',
+                          maxsize=100)
     for n in range(1, 31):
         for s in ('a', 'b', 'c'):
             delivery.put({'stream': s + '@depth5', 'n': n})
@@ -258,11 +257,7 @@ def test_keep_latest_conflates_per_stream_and_keeps_stream_order(make_delivery):
 
 
 def test_keep_latest_beyond_maxsize_drops_the_oldest_stream_but_no_notice(make_delivery):
-    gate = Gate()
-    delivery = make_delivery(gate, policy='keep_latest', maxsize=3)
-    delivery.start()
-    delivery.put({'stream': 'x', 'n': 0})
-    assert gate.entered.wait(TIMEOUT)
+    gate, delivery = busy(make_delivery, {'stream': 'x', 'n': 0}, policy='keep_latest', maxsize=3)
     delivery.put_notice({'e': 'notice'})
     for s in ('a', 'b', 'c'):
         delivery.put({'stream': s, 'n': 1})

@@ -235,8 +235,8 @@ def test_queue_counters_come_from_the_delivery():
 
 
 def test_bad_sample_every():
-    for bad in (0, -1, 1.5, True):
-        with pytest.raises(ValueError, match='sample_every'):
+    for bad, error in ((0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match='sample_every'):
             SocketStats('x', sample_every=bad)
 
 

@@ -286,7 +286,12 @@ class QueuedDelivery:
         if not self._accept():
             return
         if self._latest:
-            self._put_latest(message, self._key(message))
+            try:
+                key = self._key(message)
+            except Exception:  # a key function that fails must not fail the reactor thread
+                log.exception('%s: the keep_latest key function failed; message kept', self.name)
+                key = _Notice()
+            self._put_latest(message, key)
             return
         fifo = self._fifo
         fifo.put((self._clock(), message, False))

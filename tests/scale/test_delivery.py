@@ -270,6 +270,20 @@ def test_keep_latest_beyond_maxsize_drops_the_oldest_stream_but_no_notice(make_d
     assert delivery.dropped == 2
 
 
+def test_a_failing_key_function_keeps_the_message(make_delivery):
+    seen = []
+
+    def key(message):
+        raise KeyError('no stream')
+
+    delivery = make_delivery(seen.append, policy='keep_latest', key=key)
+    delivery.start()
+    delivery.put(1)
+    delivery.put(2)
+    wait_for(lambda: delivery.delivered == 2, TIMEOUT, message='2 deliveries')
+    assert seen == [1, 2]
+
+
 def test_block_pauses_reading_resumes_after_catching_up_and_never_drops(make_delivery):
     reactor = Reactor()
     gate = Gate()

@@ -504,55 +504,24 @@ class Soak:
         try:
             self.out('soak: {} sockets, {} s of faults ({}), exchange on port {}'.format(
                 len(plan), args.seconds, ', '.join(kinds) or 'none', exchange.port))
-            # warm-up cycle, then the baseline
-            client, manager = self.build(exchange)
-            manager.start()
-            warm = self.start_sockets(manager, plan)
-            started = time.monotonic()
-            live = self.wait(lambda: self.market_live(warm, args.live_window), 60)
-            report['warmup_live_s'] = round(time.monotonic() - started, 2)
-            if not live:
-                self.out('warm-up: not every market socket delivered within 60 s')
-            self.close(exchange, client, manager)
-            baseline = measure(exchange.port)
-            report['baseline'] = baseline
-            # the soak
+            baseline = self.warm_up(exchange, plan, report)
             client, manager = self.build(exchange)
             manager.start()
             recorders = self.start_sockets(manager, plan)
             self.wait(lambda: self.market_live(recorders, args.live_window), 60)
-            orders = threading.Thread(target=self.place_orders, args=(exchange,), daemon=True)
-            orders.start()
-            until = time.monotonic() + args.seconds
-            self.inject(exchange, kinds, until)
-            self.wait(lambda: time.monotonic() >= until, args.seconds + 1)
-            self.stop_event.set()
-            orders.join(15)
-            self.stop_event = threading.Event()
-            fault_end = time.monotonic()
-            published = {acc: exchange.soak('GET', 'published', account=acc)
-                         for acc in ('spot', 'isolated')}
-            users = {'spot': recorders_by_label(recorders, 'user'),
-                     'isolated': recorders_by_label(recorders, 'isolated_margin')}
-
-            def recovered():
-                fresh = all(r.last is not None and r.last > fault_end
-                            for r in recorders.values() if r.kind != 'user')
-                complete = all(
-                    users[acc] is None or _orders_complete(published[acc], users[acc].messages)
-                    for acc in users)
-                return fresh and complete and self.market_live(recorders, args.live_window)
-            started = time.monotonic()
-            self.wait(recovered, args.settle)
-            report['settle_s'] = round(time.monotonic() - started, 2)
+            published = self.load_and_faults(exchange, kinds)
+            self.settle(recorders, published, report)
             checks.extend(self.socket_checks(recorders, manager))
-            for acc, recorder in users.items():
-                if recorder is None:
-                    continue
-                balances = exchange.soak('GET', 'balances', account=acc)
-                checks.extend(user_data_checks(recorder.label, published[acc],
-                                               list(recorder.messages), balances))
+            for account, label in (('spot', 'user'), ('isolated', 'isolated_margin')):
+                recorder = recorders_by_label(recorders, label)
+                if recorder is not None:
+                    balances = exchange.soak('GET', 'balances', account=account)
+                    checks.extend(user_data_checks(label, published[account],
+                                                   list(recorder.messages), balances))
             self.close(exchange, client, manager)
+            # What the soak itself kept (recorded messages, the exchange's records) is not
+            # the library's memory.
+            recorders = published = recorder = None
             left = [c for c in exchange.connections() if c.get('kind') != 'http']
             after = measure(exchange.port)
             report['after'] = after
@@ -574,6 +543,49 @@ class Soak:
             'PASSED' if report['passed'] else 'FAILED', sum(c.passed for c in checks),
             len(checks)))
         return report
+
+    def warm_up(self, exchange, plan, report):
+        """Every socket started until live, then closed; returns the baseline measured after."""
+        client, manager = self.build(exchange)
+        manager.start()
+        warm = self.start_sockets(manager, plan)
+        started = time.monotonic()
+        if not self.wait(lambda: self.market_live(warm, self.args.live_window), 60):
+            self.out('warm-up: not every market socket delivered within 60 s')
+        report['warmup_live_s'] = round(time.monotonic() - started, 2)
+        self.close(exchange, client, manager)
+        baseline = measure(exchange.port)
+        report['baseline'] = baseline
+        return baseline
+
+    def load_and_faults(self, exchange, kinds):
+        """Orders and faults for ``--seconds``; returns what each account published."""
+        orders = threading.Thread(target=self.place_orders, args=(exchange,), daemon=True)
+        orders.start()
+        until = time.monotonic() + self.args.seconds
+        self.inject(exchange, kinds, until)
+        self.wait(lambda: time.monotonic() >= until, self.args.seconds + 1)
+        self.stop_event.set()
+        orders.join(15)
+        self.stop_event = threading.Event()
+        return {account: exchange.soak('GET', 'published', account=account)
+                for account in ('spot', 'isolated')}
+
+    def settle(self, recorders, published, report):
+        """Wait (``--settle`` at most) for every market socket to deliver and user data to arrive."""
+        fault_end = time.monotonic()
+        users = {'spot': recorders_by_label(recorders, 'user'),
+                 'isolated': recorders_by_label(recorders, 'isolated_margin')}
+
+        def recovered():
+            fresh = all(r.last is not None and r.last > fault_end
+                        for r in recorders.values() if r.kind != 'user')
+            complete = all(recorder is None
+                           or _orders_complete(published[account], recorder.messages)
+                           for account, recorder in users.items())
+            return fresh and complete and self.market_live(recorders, self.args.live_window)
+        self.wait(recovered, self.args.settle)
+        report['settle_s'] = round(time.monotonic() - fault_end, 2)
 
     def socket_checks(self, recorders, manager):
         now = time.monotonic()

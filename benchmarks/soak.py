@@ -47,6 +47,8 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
+import types
 
 import requests
 
@@ -104,11 +106,12 @@ def socket_plan(count):
 class Exchange:
     """``soak_exchange.py`` in a child process, and HTTP helpers to talk to it."""
 
-    def __init__(self, seed, trade_rate):
+    def __init__(self, seed, trade_rate, log_path):
+        self.log = open(log_path, 'w')
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(HERE, 'soak_exchange.py'), '--seed', str(seed),
              '--trade-rate', str(trade_rate)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True,
             cwd=os.path.dirname(HERE))
         self.urls = {}
         while 'soak_url' not in self.urls:
@@ -144,6 +147,7 @@ class Exchange:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self.log.close()
 
 
 # -- this process -----------------------------------------------------------------------------
@@ -198,12 +202,68 @@ def _is_pool_thread(name):
     return name.startswith('PoolThread-')
 
 
+#: Library objects that must not outlive ``close()`` (module, class name).
+_TRACKED = (('binance.protocol', 'StreamClientProtocol'), ('binance.protocol', 'StreamClientFactory'),
+            ('binance.connection', 'StreamConnection'))
+
+
+def _holder(obj, depth=10):
+    """The chain of referrers from a module down to ``obj`` (types only), or ``None``."""
+    seen = {id(obj)}
+    frontier = [(obj, [])]
+    for _ in range(depth):
+        found, following = None, []
+        seen.add(id(following))
+        for item, path in frontier:
+            for ref in gc.get_referrers(item):
+                if id(ref) in seen or isinstance(ref, types.FrameType) or ref is frontier:
+                    continue
+                seen.add(id(ref))
+                if isinstance(ref, types.ModuleType):
+                    found = ' <- '.join(['module ' + ref.__name__] + path[::-1])
+                    break
+                following.append((ref, path + [type(ref).__name__]))
+            if found:
+                return found
+        frontier = following
+    return None
+
+
+def _live_objects():
+    """``{class name: [instances alive, what holds the first one]}`` for :data:`_TRACKED`."""
+    classes = [getattr(sys.modules[module], name) for module, name in _TRACKED]
+    counts = collections.Counter()
+    first = {}
+    for obj in gc.get_objects():
+        for cls in classes:
+            if type(obj) is cls or isinstance(obj, cls):
+                counts[cls.__name__] += 1
+                first.setdefault(cls.__name__, obj)
+    result = {name: [n, _holder(first[name])] for name, n in counts.items()}
+    first.clear()
+    return result
+
+
 def measure(port):
-    """RSS, threads, delayed calls and TCP connections to the exchange, now."""
+    """RSS, threads, delayed calls, live library objects and TCP connections to the exchange."""
     gc.collect()
     threads = sorted(t.name for t in threading.enumerate())
-    return {'rss_mb': round(_rss_mb(), 2), 'threads': threads, 'delayed_calls': _delayed_calls(),
-            'tcp_to_exchange': _established_to(port)}
+    result = {'rss_mb': round(_rss_mb(), 2), 'threads': threads,
+              'delayed_calls': _delayed_calls(), 'tcp_to_exchange': _established_to(port),
+              'live_objects': _live_objects()}
+    if tracemalloc.is_tracing():
+        result['trace'] = tracemalloc.take_snapshot()
+    return result
+
+
+def _memory_growth(baseline, after, top=5):
+    """The allocation sites that grew most between two traced measurements."""
+    if 'trace' not in baseline or 'trace' not in after:
+        return ''
+    stats = after['trace'].compare_to(baseline['trace'], 'lineno')[:top]
+    return '; grew most: ' + ', '.join('{}:{} {:+.1f} KiB'.format(
+        os.path.relpath(s.traceback[0].filename, os.path.dirname(HERE)), s.traceback[0].lineno,
+        s.size_diff / 1024.0) for s in stats)
 
 
 def identity(event):
@@ -326,11 +386,17 @@ def process_checks(baseline, after, rss_tolerance, websockets_left):
                             len(after['threads']), len(baseline['threads']), pool,
                             '; EXTRA: ' + _first(sorted(extra_threads.elements()))
                             if extra_threads else '')))
+    alive = after.get('live_objects', {})
+    checks.append(Check('no connection or protocol object alive after close()', not alive,
+                        'none' if not alive else 'ALIVE: ' + _first(
+                            '{} x{} (held by {})'.format(name, n, holder or 'a cycle')
+                            for name, (n, holder) in sorted(alive.items()))))
     growth = (after['rss_mb'] - baseline['rss_mb']) / baseline['rss_mb'] * 100.0
     checks.append(Check('RSS within {:g} % of baseline'.format(rss_tolerance),
                         growth < rss_tolerance,
-                        '{:.1f} MB -> {:.1f} MB ({:+.1f} %)'.format(
-                            baseline['rss_mb'], after['rss_mb'], growth)))
+                        '{:.1f} MB -> {:.1f} MB ({:+.1f} %){}'.format(
+                            baseline['rss_mb'], after['rss_mb'], growth,
+                            _memory_growth(baseline, after))))
     return checks
 
 
@@ -361,8 +427,9 @@ class Recorder:
 class Soak:
     """One soak run (see the module docstring); :meth:`run` returns the report dict."""
 
-    def __init__(self, args, out=print):
+    def __init__(self, args, out=print, exchange_log=os.devnull):
         self.args = args
+        self.exchange_log = exchange_log
         self.out = out
         self.rng = random.Random(args.seed)
         self.faults = collections.Counter()
@@ -497,7 +564,7 @@ class Soak:
         for kind in kinds:
             if kind not in FAULTS:
                 raise ValueError('unknown fault {!r}; choose from {}'.format(kind, ', '.join(FAULTS)))
-        exchange = Exchange(args.seed, args.trade_rate)
+        exchange = Exchange(args.seed, args.trade_rate, self.exchange_log)
         checks = []
         manager = None
         report = {'sockets': len(plan), 'seconds': args.seconds, 'faults_enabled': kinds}
@@ -640,7 +707,10 @@ def build_parser():
                         help='seconds allowed to recover after the faults stop')
     parser.add_argument('--rss-tolerance', type=float, default=5.0, help='percent')
     parser.add_argument('--json', help='write the report to this file')
-    parser.add_argument('--log', help='library log file (WARNING and above); a temp file if unset')
+    parser.add_argument('--log', help='library log file (WARNING and above); a temp file if '
+                                      'unset; the exchange logs to the same name + .exchange')
+    parser.add_argument('--trace-memory', action='store_true',
+                        help='trace allocations (slow) and name where memory grew')
     return parser
 
 
@@ -649,10 +719,14 @@ def main(argv=None):
     log_path = args.log or os.path.join(tempfile.gettempdir(), 'soak-{}.log'.format(os.getpid()))
     logging.basicConfig(filename=log_path, level=logging.WARNING,
                         format='%(asctime)s %(name)s %(levelname)s %(message)s')
-    report = Soak(args).run()
+    if args.trace_memory:
+        tracemalloc.start(1)
+    report = Soak(args, exchange_log=log_path + '.exchange').run()
     report['log'] = log_path
-    print('library log: {}'.format(log_path))
+    print('library log: {} (exchange: {}.exchange)'.format(log_path, log_path))
     if args.json:
+        for phase in ('baseline', 'after'):
+            report.get(phase, {}).pop('trace', None)
         with open(args.json, 'w') as out:
             json.dump(report, out, indent=1, default=str)
     return 0 if report['passed'] else 1

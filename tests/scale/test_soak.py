@@ -105,14 +105,25 @@ def test_a_clean_close_passes_and_pool_threads_do_not_count():
 
 def test_what_close_left_behind_is_named():
     after = dict(BASE, rss_mb=70.0, threads=BASE['threads'] + ['binance-delivery:ws/x@trade'],
-                 delayed_calls=['a.b', 'binance.protocol.Heartbeat._check'], tcp_to_exchange=3)
+                 delayed_calls=['a.b', 'binance.protocol.Heartbeat._check'], tcp_to_exchange=3,
+                 live_objects={'StreamConnection': [2, 'module m <- dict']})
     checks = process(after, left=[{'kind': 'stream', 'path': '/ws/x@trade'}])
     assert not checks['no TCP connection to the exchange after close()'].passed
     assert '/ws/x@trade' in checks['no WebSocket left on the exchange after close()'].detail
     assert 'binance.protocol.Heartbeat._check x1' in checks['delayed calls back to baseline'].detail
     assert 'binance-delivery:ws/x@trade' in checks['threads back to baseline'].detail
+    alive = checks['no connection or protocol object alive after close()']
+    assert not alive.passed and 'StreamConnection x2 (held by module m <- dict)' in alive.detail
     rss = checks['RSS within 5 % of baseline']
     assert not rss.passed and '+16.7 %' in rss.detail
+
+
+def test_what_holds_an_object_is_found():
+    import types
+    module = types.ModuleType('holder_test')
+    module.box = {'inner': [object()]}
+    chain = soak._holder(module.box['inner'][0])
+    assert chain is not None and chain.startswith('module ') and chain.endswith('dict <- list')
 
 
 def test_identity():

@@ -19,8 +19,9 @@ Plain counters, kept cheap enough for the data path:
   of them as plain dicts.
 
 Cost model. Counting is done per received chunk (:meth:`SocketStats.on_chunk`:
-bytes, messages, the time), not per message. Latency is sampled: the data path
-asks :meth:`SocketStats.sampling_due` once per chunk and, when it says so,
+bytes, messages, the time), not per message. Latency is sampled, at most 100
+times a second per socket: the data path asks :meth:`SocketStats.sampling_due`
+once per chunk and, when it says so,
 hands the first message of that chunk to :meth:`SocketStats.sample_payload`
 (raw bytes: the event time and stream name are read from the JSON text
 without decoding it) or, where the message is decoded already (a queued
@@ -37,16 +38,17 @@ counter, not across counters.
 """
 import collections
 import math
+import re
 import time
 from typing import Any, Callable, Dict, Iterable, Optional, Union
 
 from . import _args
 
 __all__ = ['LogHistogram', 'ServerClock', 'StreamStats', 'SocketStats', 'Telemetry',
-           'event_time', 'payload_event_time', 'payload_stream', 'DEFAULT_SAMPLE_EVERY']
+           'event_time', 'payload_event_time', 'payload_stream', 'DEFAULT_SAMPLE_INTERVAL']
 
-#: Chunks between two latency samples of a socket.
-DEFAULT_SAMPLE_EVERY = 8
+#: Seconds between two latency samples of a socket (at most 100 samples a second).
+DEFAULT_SAMPLE_INTERVAL = 0.01
 
 _EXACT = 16          # values below are counted exactly
 _SUB_BITS = 3        # 8 buckets per power of two
@@ -204,24 +206,18 @@ def event_time(message: Any) -> Optional[int]:
     return value if type(value) is int else None
 
 
+_EVENT_TIME = re.compile(rb'"E":(\d{1,16})(?!\d)')
+
+
 def payload_event_time(payload: bytes) -> Optional[int]:
     """The first ``"E":<digits>`` of a JSON payload, read without decoding it.
 
     Binance writes its event time as a bare integer early in every message
-    that has one; this reads it in well under a microsecond. ``None`` when the
-    payload has no such field.
+    that has one. ``None`` when the payload has no such field (or a value
+    that is not a plain integer of at most 16 digits).
     """
-    start = payload.find(b'"E":')
-    if start < 0:
-        return None
-    start += 4
-    end = start
-    length = len(payload)
-    while end < length and 48 <= payload[end] <= 57:
-        end += 1
-    if end == start or end - start > 16:
-        return None
-    return int(payload[start:end])
+    found = _EVENT_TIME.search(payload)
+    return int(found.group(1)) if found is not None else None
 
 
 _STREAM_PREFIX = b'{"stream":"'
@@ -263,20 +259,21 @@ class SocketStats:
         name: the socket's ``conn_key``.
         server_clock: the server's time, for event-time latency; latency is
             not measured when ``None``.
-        sample_every: chunks between two latency samples (1: every chunk).
+        sample_interval: seconds between two latency samples (0: every chunk).
         monotonic: the clock for ages, in seconds (``time.monotonic``).
 
     Raises:
-        TypeError, ValueError: ``sample_every`` is not a positive int.
+        TypeError, ValueError: ``sample_interval`` is not a non-negative number.
     """
 
     def __init__(self, name: str, *, server_clock: Optional[ServerClock] = None,
-                 sample_every: int = DEFAULT_SAMPLE_EVERY,
+                 sample_interval: float = DEFAULT_SAMPLE_INTERVAL,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        _args.count(sample_every, 'sample_every')
+        if sample_interval != 0:
+            _args.seconds(sample_interval, 'sample_interval')
         self.name = name
         self.server_clock = server_clock
-        self.sample_every = sample_every
+        self.sample_interval = float(sample_interval)
         self._monotonic = monotonic
         self.messages = 0
         self.bytes = 0
@@ -293,7 +290,7 @@ class SocketStats:
         self.stream_counts: Dict[Any, int] = {}
         self._counted: Dict[Any, int] = {}
         self.queue: Optional[Callable[[], Dict[str, Any]]] = None
-        self._countdown = 1
+        self._next_sample = float('-inf')
 
     def __repr__(self) -> str:
         return '<SocketStats {} messages={}>'.format(self.name, self.messages)
@@ -309,11 +306,15 @@ class SocketStats:
             self.last_message = self._monotonic()
 
     def sampling_due(self) -> bool:
-        """True once every ``sample_every`` calls (once per chunk): sample its first message."""
-        self._countdown -= 1
-        if self._countdown:
+        """Asked once per chunk: True at most once per ``sample_interval`` (sample its first message).
+
+        Time-based, so the cost stays bounded whether a chunk holds one
+        message or a thousand.
+        """
+        now = self._monotonic()
+        if now < self._next_sample:
             return False
-        self._countdown = self.sample_every
+        self._next_sample = now + self.sample_interval
         return self.server_clock is not None
 
     def count_stream(self, stream: Any) -> None:
@@ -417,15 +418,15 @@ class Telemetry:
 
     Args:
         server_clock: shared by every socket, for latency.
-        sample_every: passed to each :class:`SocketStats`.
+        sample_interval: passed to each :class:`SocketStats`.
         monotonic: the clock for ages.
     """
 
     def __init__(self, server_clock: Optional[ServerClock] = None,
-                 sample_every: int = DEFAULT_SAMPLE_EVERY,
+                 sample_interval: float = DEFAULT_SAMPLE_INTERVAL,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.server_clock = server_clock
-        self.sample_every = sample_every
+        self.sample_interval = sample_interval
         self._monotonic = monotonic
         self._sockets: Dict[str, SocketStats] = {}
 
@@ -434,7 +435,7 @@ class Telemetry:
         stats = self._sockets.get(name)
         if stats is None:
             stats = self._sockets[name] = SocketStats(
-                name, server_clock=self.server_clock, sample_every=self.sample_every,
+                name, server_clock=self.server_clock, sample_interval=self.sample_interval,
                 monotonic=self._monotonic)
         return stats
 

@@ -147,11 +147,11 @@ def test_server_clock_applies_the_offset():
         ServerClock('5')
 
 
-def make_stats(offset=0, wall=1000.0, sample_every=1):
+def make_stats(offset=0, wall=1000.0, sample_interval=0):
     ticks = Ticks()
     server = ServerClock(offset, wall=lambda: wall)
     return SocketStats('stream?streams=a@trade/b@trade', server_clock=server,
-                       sample_every=sample_every, monotonic=ticks), ticks
+                       sample_interval=sample_interval, monotonic=ticks), ticks
 
 
 def test_chunks_count_bytes_and_messages_and_set_the_last_message_age():
@@ -179,11 +179,16 @@ def test_latency_uses_the_server_clock_and_attributes_streams():
     assert snap['streams']['b@trade']['latency_ms']['count'] == 2
 
 
-def test_sampling_is_due_once_every_n_chunks_and_only_with_a_clock():
-    stats, _ticks = make_stats(sample_every=4)
-    due = [stats.sampling_due() for _ in range(12)]
-    assert due == [True, False, False, False] * 3
-    blind = SocketStats('x', sample_every=1)
+def test_sampling_is_due_at_most_once_per_interval_and_only_with_a_clock():
+    stats, ticks = make_stats(sample_interval=0.01)
+    due = []
+    for _ in range(12):  # a chunk every 4 ms
+        due.append(stats.sampling_due())
+        ticks.now += 0.004
+    assert due == [True, False, False, True, False, False, True, False, False, True, False, False]
+    every_chunk, _ticks = make_stats(sample_interval=0)
+    assert all(every_chunk.sampling_due() for _ in range(5))
+    blind = SocketStats('x', sample_interval=0)
     assert not blind.sampling_due()
     blind.sample({'E': 1})
     blind.sample_payload(b'{"E":1}')
@@ -234,15 +239,16 @@ def test_queue_counters_come_from_the_delivery():
     assert stats.snapshot()['queue'] == {'queued': 5, 'dropped': 1}
 
 
-def test_bad_sample_every():
-    for bad, error in ((0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)):
-        with pytest.raises(error, match='sample_every'):
-            SocketStats('x', sample_every=bad)
+def test_bad_sample_interval():
+    for bad, error in ((-1, ValueError), (float('nan'), ValueError), ('1', TypeError),
+                       (True, TypeError)):
+        with pytest.raises(error, match='sample_interval'):
+            SocketStats('x', sample_interval=bad)
 
 
 def test_manager_snapshot_is_plain_data_with_totals():
     ticks = Ticks()
-    telemetry = Telemetry(ServerClock(0, wall=lambda: 1.0), sample_every=1, monotonic=ticks)
+    telemetry = Telemetry(ServerClock(0, wall=lambda: 1.0), sample_interval=0, monotonic=ticks)
     a = telemetry.socket('ws/a@trade')
     assert telemetry.socket('ws/a@trade') is a
     b = telemetry.socket('ws/b@trade')

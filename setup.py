@@ -31,6 +31,9 @@ setup(
         'requests>=2.28',
         'orjson>=3.8',
         'certifi',
+        # Date strings such as "1 day ago UTC" (binance.helpers), as python-binance 0.7.11
+        # read them; imported only when a date string is given.
+        'dateparser>=1.1',
     ],
     extras_require={
         'test': [

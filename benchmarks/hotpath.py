@@ -9,11 +9,22 @@ Prints CPU microseconds per message for each kind, next to "the limit" loop
 (benchmarks/limit.py) over the same frames.
 
 Usage: python -m benchmarks.hotpath [--seconds 2] [--kinds trade,combined]
+
+Side by side with another checkout of the library (a baseline), in the same
+run: ``--baseline DIR --rounds 7`` alternates a measurement of DIR's code (in
+a child process with DIR first on ``sys.path``) and of this one's, round
+after round, and prints the median of each and their ratio (this / baseline)
+per kind. Alternating cancels the drift of a shared machine's speed.
 """
 import argparse
 import base64
 import hashlib
+import json
+import os
 import re
+import statistics
+import subprocess
+import sys
 import time
 
 from twisted.internet.testing import MemoryReactorClock, StringTransport
@@ -80,11 +91,46 @@ def measure(kind, seconds):
     return run(open_protocol(kind, callback), count, chunks_for(kind), seconds)
 
 
+def _measure_in(checkout, kind, seconds):
+    """CPU us/msg of ``kind`` with the library of ``checkout`` (a child process)."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([checkout, here]))
+    code = ('import json, sys; from benchmarks import hotpath; '
+            'print(json.dumps(hotpath.measure(sys.argv[1], float(sys.argv[2]))))')
+    out = subprocess.run([sys.executable, '-c', code, kind, str(seconds)], env=env, check=True,
+                         capture_output=True, text=True, cwd=checkout).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def compare(baseline, kinds, seconds, rounds):
+    """Alternate baseline and this checkout; returns {kind: (baseline median, ours median)}."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    results = {}
+    for kind in kinds:
+        base, ours = [], []
+        for _ in range(rounds):
+            base.append(_measure_in(baseline, kind, seconds))
+            ours.append(_measure_in(here, kind, seconds))
+        results[kind] = (statistics.median(base), statistics.median(ours))
+    return results
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seconds', type=float, default=2.0)
     parser.add_argument('--kinds', default='trade,combined')
+    parser.add_argument('--baseline', metavar='DIR',
+                        help='another checkout to measure side by side with this one')
+    parser.add_argument('--rounds', type=int, default=7, help='alternations with --baseline')
     args = parser.parse_args(argv)
+    if args.baseline:
+        results = compare(os.path.abspath(args.baseline), args.kinds.split(','), args.seconds,
+                          args.rounds)
+        for kind, (base, ours) in results.items():
+            print('%-9s baseline %.3f us/msg   ours %.3f us/msg   ours/baseline %.3f'
+                  '   (medians of %d alternating rounds)' % (kind, base, ours, ours / base,
+                                                             args.rounds))
+        return
     for kind in args.kinds.split(','):
         ours = measure(kind, args.seconds)
         lim = limit.measure_loop(kind, args.seconds)['cpu_us_per_msg']

@@ -80,6 +80,19 @@ def evaluate(results):
             share = _get(ours, 'cpu_share')
             checks.append(_check('idle CPU', None if share is None else share * 100, '<=', 1.0,
                                  '% of a core'))
+        elif key == '7':
+            ratios['ours/pb0711 updates/s'] = _ratio(_get(ours, 'updates_per_s'),
+                                                     _get(pb, 'updates_per_s'))
+            ratios['pb0711/ours top-10 read'] = _ratio(_get(pb, 'top10_read_us'),
+                                                       _get(ours, 'top10_read_us'))
+            ratios['ours/pb0711 update+top-10/s'] = _ratio(_get(ours, 'update_read_per_s'),
+                                                           _get(pb, 'update_read_per_s'))
+            ratios['pb0711/ours full read'] = _ratio(_get(pb, 'full_read_us'),
+                                                     _get(ours, 'full_read_us'))
+            checks.append(_check('top-10 read vs python-binance 0.7.11 (times faster)',
+                                 ratios['pb0711/ours top-10 read'], '>=', 10.0, 'x'))
+            checks.append(_check('updates applied per second vs python-binance 0.7.11',
+                                 ratios['ours/pb0711 updates/s'], '>=', 2.0, 'x'))
         sc['ratios'] = ratios
         sc['checks'] = checks
     return results
@@ -109,6 +122,10 @@ ROWS = [
     ('CPU % of a core', 'cpu_share', 100.0),
     ('orjson alone us, GC on', 'orjson_alone_us'),
     ('orjson alone us, GC off', 'orjson_alone_paused_us'),
+    ('book updates/s', 'updates_per_s'),
+    ('top-10 read us (both sides)', 'top10_read_us'),
+    ('update + top-10 read /s', 'update_read_per_s'),
+    ('full read us (both sides)', 'full_read_us'),
 ]
 
 

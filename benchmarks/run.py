@@ -26,13 +26,16 @@ DOCS_DIR = os.path.join(REPO, 'docs', 'benchmarks')
 class Scenario:
     """One scenario: server mode, client options, and what it is judged on."""
 
-    def __init__(self, key, title, server, client=None, limit_kind=None, quick_client=None):
+    def __init__(self, key, title, server, client=None, limit_kind=None, quick_client=None,
+                 script=None):
         self.key = key
         self.title = title
         self.server = server
         self.client = client or {}
         self.quick_client = quick_client or {}
         self.limit_kind = limit_kind
+        #: A self-contained script run by each implementation instead of a server and client.
+        self.script = script
 
 
 SCENARIOS = [
@@ -48,6 +51,8 @@ SCENARIOS = [
              {'latency': True}),
     Scenario('6', '100 idle sockets', ['--mode', 'idle'], {'sockets': 100, 'duration': 10.0},
              quick_client={'sockets': 10}),
+    Scenario('7', 'order book cache, 5,000 levels per side', None, {'events': 3000, 'rounds': 3},
+             quick_client={'events': 200, 'rounds': 1, 'reads': 50}, script='depthbook.py'),
 ]
 
 
@@ -91,7 +96,36 @@ def run_client(python, impl, port, opts, env):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def run_script(python, impl, script, opts, env):
+    """Run a self-contained scenario script; returns the JSON object it printed."""
+    cmd = [python, os.path.join(HERE, script), '--impl', impl]
+    if impl == 'ours':
+        cmd += ['--repo', REPO]
+    for name, value in sorted(opts.items()):
+        cmd += ['--' + name.replace('_', '-'), str(value)]
+    with tempfile.TemporaryDirectory() as cwd:  # keep the repository off the baseline's path
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise RuntimeError('%s %s failed (exit %s):\n%s' % (impl, script, proc.returncode,
+                                                             proc.stderr[-3000:]))
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_script_scenario(sc, impls, quick, log):
+    script_opts = dict(sc.client)
+    if quick:
+        script_opts.update(sc.quick_client)
+    result = {'title': sc.title, 'client_options': script_opts}
+    for impl, python in impls:
+        log('  %s: %s ...' % (sc.key, impl))
+        env = clean_env() if impl == 'pb0711' else dict(os.environ)
+        result[impl] = run_script(python, impl, sc.script, script_opts, env)
+    return result
+
+
 def run_scenario(sc, impls, opts, quick, log):
+    if sc.script is not None:
+        return run_script_scenario(sc, impls, quick, log)
     client_opts = {'warmup': opts.warmup, 'duration': opts.duration}
     client_opts.update(sc.client)
     if quick:

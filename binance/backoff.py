@@ -7,6 +7,8 @@ Pure logic, no Twisted: :class:`BackoffPolicy` maps a retry number to a delay
 import random as _random
 from typing import Callable
 
+from . import _checks
+
 __all__ = ['BackoffPolicy', 'MAX_RETRIES']
 
 #: Failed retries in a row after which a socket gives up (the seed documents 5).
@@ -29,21 +31,24 @@ class BackoffPolicy:
         random: source of uniform numbers in [0, 1); inject one for tests.
 
     Raises:
+        TypeError: a parameter has the wrong type.
         ValueError: a parameter is out of range.
     """
 
     def __init__(self, initial: float = 0.1, factor: float = 2.0, max_delay: float = 10.0,
                  jitter: float = 0.25, max_retries: int = MAX_RETRIES,
                  random: Callable[[], float] = _random.random) -> None:
-        if initial <= 0 or max_delay < initial:
-            raise ValueError('need 0 < initial <= max_delay, got initial={!r}, max_delay={!r}'
+        initial = _checks.positive_number('initial', initial)
+        max_delay = _checks.positive_number('max_delay', max_delay)
+        if max_delay < initial:
+            raise ValueError('need initial <= max_delay, got initial={!r}, max_delay={!r}'
                              .format(initial, max_delay))
-        if factor < 1:
+        if _checks.positive_number('factor', factor) < 1:
             raise ValueError('factor must be >= 1, got {!r}'.format(factor))
-        if not 0 <= jitter < 1:
-            raise ValueError('jitter must be in [0, 1), got {!r}'.format(jitter))
-        if max_retries < 0:
-            raise ValueError('max_retries must be >= 0, got {!r}'.format(max_retries))
+        jitter = _checks.fraction('jitter', jitter)
+        max_retries = _checks.non_negative_int('max_retries', max_retries)
+        if not callable(random):
+            raise TypeError('random must be callable, got {}'.format(type(random).__name__))
         self.initial = initial
         self.factor = factor
         self.max_delay = max_delay

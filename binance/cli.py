@@ -329,11 +329,8 @@ def _reconnects(bm: Any, conn_key: str) -> Optional[int]:
     """How often the manager reconnected ``conn_key``, if it says; else ``None``."""
     if not isinstance(conn_key, str):
         return None
-    # The manager keeps one StreamConnection per key; its reconnect_count is the number of
-    # times the socket opened again after the first connection.
-    find = getattr(bm, '_connection', None)
-    connection = find(conn_key) if callable(find) else None
-    count = getattr(connection, 'reconnect_count', None)
+    # reconnect_count: how many times the socket opened again after its first connection.
+    count = getattr(bm.connection(conn_key), 'reconnect_count', None)
     return count if isinstance(count, int) else None
 
 

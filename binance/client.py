@@ -1,32 +1,48 @@
 """The REST client: ``from binance.client import Client``.
 
-A small, synchronous client built on one :class:`requests.Session`. It
-covers what the socket manager and the depth cache need (server time,
-exchange information, order books, listen keys and listen tokens), a few
-account and order helpers, and :meth:`Client.request` for any other
-endpoint.
+A synchronous client built on one :class:`requests.Session` with every
+public method of python-binance 0.7.11's ``Client``, calling today's
+endpoints. The methods are declared family by family in :mod:`binance.rest`
+(one :class:`~binance.rest.endpoint.Endpoint` record each); this module holds
+what they share: base URLs, signing, sending, errors and rate limits.
+:meth:`Client.request` calls any other endpoint.
 
 Base URLs are class attributes, read at request time, so pointing every
 request at another server (a local :mod:`binance.simulator`, for instance)
-is one assignment::
+is one assignment per API::
 
     Client.API_URL = sim.api_url
     Client.MARGIN_API_URL = sim.margin_api_url
+    Client.FUTURES_URL = sim.futures_api_url
 
 Secrets stay secret: the API secret, signatures, listen keys and tokens never
 appear in this module's log lines, in :func:`repr` or in exception text.
 """
+import decimal
 import logging
 import threading
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 import requests
 
 from . import signing
 from ._redact import RedactingLogFilter
-from .exceptions import BinanceAPIException, BinanceRequestException
+from .exceptions import (BinanceAPIException, BinanceEndpointRemovedError, BinanceRateLimitError,
+                         BinanceRequestException)
+from .rest.constants import ClientConstants
+from .rest.endpoint import BASES, Endpoint, calls
+from .rest.limits import RateLimits
+from .rest.futures import Futures
+from .rest.futures_coin import FuturesCoin
+from .rest.margin import Margin
+from .rest.market import MarketData
+from .rest.options import Options
+from .rest.savings import Savings
+from .rest.subaccounts import SubAccounts
+from .rest.trading import Trading
+from .rest.wallet import Wallet
 
 __all__ = ['Client', 'LISTEN_KEYS_RETIRED_MESSAGE']
 
@@ -48,11 +64,16 @@ _INVALID_TIMESTAMP = -1021
 logging.getLogger('urllib3.connectionpool').addFilter(RedactingLogFilter())
 
 
-class Client:
-    """Binance REST client, compatible with python-binance's calling style.
+class Client(ClientConstants, MarketData, Trading, Wallet, Margin, SubAccounts, Savings, Futures,
+             FuturesCoin, Options):
+    """Binance REST client with python-binance 0.7.11's methods, on today's endpoints.
 
-    Creating a client makes no network call. Calls are synchronous and
-    thread-safe (one :class:`requests.Session`, whose connection pool is).
+    Creating a client makes no network call (0.7.11 called ``ping`` and
+    ``get_server_time`` here). Calls are synchronous and thread-safe (one
+    :class:`requests.Session`, whose connection pool is). Request weight and
+    order counts reported by each API are in :attr:`rate_limits`; after a 429
+    or 418 answer the client refuses requests to that API base until
+    ``Retry-After`` has passed (:class:`~binance.exceptions.BinanceRateLimitError`).
 
     Args:
         api_key: the API key, sent in the ``X-MBX-APIKEY`` header.
@@ -72,18 +93,38 @@ class Client:
 
     API_URL = 'https://api.binance.{}/api'
     MARGIN_API_URL = 'https://api.binance.{}/sapi'
+    #: python-binance 0.7.11's wallet API; Binance retired it (its calls now go to ``/sapi``).
+    WITHDRAW_API_URL = 'https://api.binance.{}/wapi'
+    WEBSITE_URL = 'https://www.binance.{}'
+    FUTURES_URL = 'https://fapi.binance.{}/fapi'
+    FUTURES_DATA_URL = 'https://fapi.binance.{}/futures/data'
+    FUTURES_COIN_URL = 'https://dapi.binance.{}/dapi'
+    FUTURES_COIN_DATA_URL = 'https://dapi.binance.{}/futures/data'
+    #: European options (``eapi``), which replaced the vanilla options (``vapi``) of 0.7.11.
+    OPTIONS_URL = 'https://eapi.binance.{}/eapi'
     #: The spot test network offers ``/api`` only; margin calls fail there.
     API_TESTNET_URL = 'https://testnet.binance.vision/api'
     MARGIN_API_TESTNET_URL = 'https://testnet.binance.vision/sapi'
+    FUTURES_TESTNET_URL = 'https://testnet.binancefuture.com/fapi'
+    FUTURES_DATA_TESTNET_URL = 'https://testnet.binancefuture.com/futures/data'
+    FUTURES_COIN_TESTNET_URL = 'https://testnet.binancefuture.com/dapi'
+    FUTURES_COIN_DATA_TESTNET_URL = 'https://testnet.binancefuture.com/futures/data'
+    OPTIONS_TESTNET_URL = 'https://testnet.binancefuture.com/eapi'
     #: WebSocket bases of each venue, for sockets whose manager keeps the
     #: binance.com defaults (see :attr:`stream_url` and :attr:`ws_api_url`).
     VENUE_STREAM_URL = 'wss://stream.binance.{}:9443/'
     VENUE_WS_API_URL = 'wss://ws-api.binance.{}:443/ws-api/v3'
     STREAM_TESTNET_URL = 'wss://stream.testnet.binance.vision:9443/'
     WS_API_TESTNET_URL = 'wss://ws-api.testnet.binance.vision/ws-api/v3'
+    # API versions, as 0.7.11 named them; the methods' paths carry today's
+    # versions (v1 of /api was retired in 2026).
     PUBLIC_API_VERSION = 'v3'
     PRIVATE_API_VERSION = 'v3'
+    WITHDRAW_API_VERSION = 'v3'
     MARGIN_API_VERSION = 'v1'
+    FUTURES_API_VERSION = 'v1'
+    FUTURES_API_VERSION2 = 'v2'
+    OPTIONS_API_VERSION = 'v1'
 
     #: Seconds to wait for a connection and for each read, unless
     #: ``requests_params`` gives a ``timeout``.
@@ -108,6 +149,8 @@ class Client:
         #: The last HTTP response (python-binance kept it too, e.g. for the
         #: ``X-MBX-USED-WEIGHT-1M`` header); shared by every thread using this client.
         self.response: Optional[requests.Response] = None
+        #: Weight and order counts reported per API base, and pauses after 429/418.
+        self.rate_limits = RateLimits()
         self._offset_lock = threading.Lock()
         self.session = self._init_session()
 
@@ -125,7 +168,25 @@ class Client:
         return session
 
     def close_connection(self) -> None:
-        """Close the HTTP session's pooled connections."""
+        """Close every pooled (keep-alive) HTTP connection of this client.
+
+        The client stays usable: a later call opens a new connection. A call
+        in flight on another thread finishes, and its connection is closed
+        instead of being kept.
+        """
+        # Since urllib3 2, PoolManager.clear() (what Session.close() does)
+        # only forgets its pools and leaves their connections open until the
+        # pools are garbage collected, which the last response (kept in
+        # self.response) prevents. Close each pool explicitly first.
+        for adapter in getattr(self.session, 'adapters', {}).values():
+            managers = [getattr(adapter, 'poolmanager', None)]
+            managers.extend(getattr(adapter, 'proxy_manager', {}).values())
+            for manager in managers:
+                pools = getattr(manager, 'pools', None)
+                for key in list(pools.keys()) if pools is not None else ():
+                    pool = pools.get(key)
+                    if pool is not None:
+                        pool.close()
         self.session.close()
 
     # -- configuration ---------------------------------------------------
@@ -139,6 +200,53 @@ class Client:
     def margin_api_url(self) -> str:
         """The ``/sapi`` base URL this client talks to (read at each request)."""
         return (self.MARGIN_API_TESTNET_URL if self.testnet else self.MARGIN_API_URL).format(self.tld)
+
+    def _venue_url(self, production: str, testnet: str) -> str:
+        return (getattr(self, testnet) if self.testnet else getattr(self, production)).format(self.tld)
+
+    @property
+    def futures_api_url(self) -> str:
+        """The USD-M futures ``/fapi`` base URL (read at each request)."""
+        return self._venue_url('FUTURES_URL', 'FUTURES_TESTNET_URL')
+
+    @property
+    def futures_data_api_url(self) -> str:
+        """The USD-M futures ``/futures/data`` base URL."""
+        return self._venue_url('FUTURES_DATA_URL', 'FUTURES_DATA_TESTNET_URL')
+
+    @property
+    def futures_coin_api_url(self) -> str:
+        """The COIN-M futures ``/dapi`` base URL."""
+        return self._venue_url('FUTURES_COIN_URL', 'FUTURES_COIN_TESTNET_URL')
+
+    @property
+    def futures_coin_data_api_url(self) -> str:
+        """The COIN-M futures ``/futures/data`` base URL."""
+        return self._venue_url('FUTURES_COIN_DATA_URL', 'FUTURES_COIN_DATA_TESTNET_URL')
+
+    @property
+    def options_api_url(self) -> str:
+        """The European options ``/eapi`` base URL."""
+        return self._venue_url('OPTIONS_URL', 'OPTIONS_TESTNET_URL')
+
+    @property
+    def website_url(self) -> str:
+        """The website (``https://www.binance.com``), for :meth:`get_products`."""
+        return self.WEBSITE_URL.format(self.tld)
+
+    def base_url(self, api: str) -> str:
+        """The base URL of one API: ``'api'``, ``'sapi'``, ``'fapi'``, ``'fdata'``,
+        ``'dapi'``, ``'ddata'``, ``'eapi'`` or ``'www'``.
+
+        Raises:
+            ValueError: unknown ``api``.
+        """
+        try:
+            attribute = BASES[api][0]
+        except (KeyError, TypeError):
+            raise ValueError('api must be one of {}, not {!r}'.format(
+                ', '.join(repr(name) for name in BASES), api)) from None
+        return getattr(self, attribute)
 
     @property
     def stream_url(self) -> str:
@@ -176,6 +284,7 @@ class Client:
         """The ``timestamp`` for a signed request: local time corrected by the server offset, in ms."""
         return int(time.time() * 1000) + self.timestamp_offset
 
+    @calls('GET /api/v3/time')
     def sync_time(self) -> int:
         """Measure the server clock's offset and use it for every later signed request.
 
@@ -198,6 +307,7 @@ class Client:
 
     # -- the generic request -------------------------------------------------
 
+    @calls('any endpoint')
     def request(self, method: str, path: str, signed: bool = False, api: str = 'api',
                 **params: Any) -> Any:
         """Call any REST endpoint and return its decoded JSON answer.
@@ -210,7 +320,9 @@ class Client:
                 ``signature``; needs the API secret. A ``-1021`` answer (clock
                 outside ``recvWindow``) makes the client resynchronise its
                 clock with the server and retry once.
-            api: ``'api'`` for ``/api`` or ``'sapi'`` for ``/sapi``.
+            api: the API base: ``'api'`` (``/api``), ``'sapi'``, ``'fapi'``
+                (USD-M futures), ``'fdata'`` (``/futures/data``), ``'dapi'``
+                (COIN-M), ``'ddata'``, ``'eapi'`` (options) or ``'www'``.
             **params: the endpoint's parameters, sent in the given order;
                 ``None`` values are left out.
 
@@ -219,6 +331,7 @@ class Client:
 
         Raises:
             BinanceAPIException: Binance answered with an error status.
+            BinanceRateLimitError: ``api`` is paused after a 429 or 418 answer.
             BinanceRequestException: no answer, or an answer that is not JSON.
             ValueError: ``signed`` without an API secret, or an unknown ``api``.
 
@@ -226,28 +339,56 @@ class Client:
 
             client.request('GET', 'v3/ticker/price', symbol='BNBBTC')
         """
-        if api == 'api':
-            base = self.api_url
-        elif api == 'sapi':
-            base = self.margin_api_url
-        else:
-            raise ValueError("api must be 'api' or 'sapi', not {!r}".format(api))
-        url = '{}/{}'.format(base.rstrip('/'), path.lstrip('/'))
+        return self._request(method, api, path, params, signed=signed)
+
+    def _request(self, method: str, api: str, path: str, params: Mapping[str, Any],
+                 signed: bool = False, requests_params: Optional[Dict[str, Any]] = None) -> Any:
+        base = self.base_url(api).rstrip('/')
+        url = '{}/{}'.format(base, path.lstrip('/'))
         method = method.upper()
+        params = {name: _wire_value(value) for name, value in params.items()}
         if not signed:
-            return self._send(method, url, signing.encode_params(params))
+            return self._send(method, url, signing.encode_params(params), base, requests_params)
         if not self.API_SECRET:
             raise ValueError('{} {} is a signed endpoint: create the Client with api_key and '
                              'api_secret'.format(method, _endpoint_path(url)))
         try:
-            return self._send(method, url, self._signed_payload(params))
+            return self._send(method, url, self._signed_payload(params), base, requests_params)
         except BinanceAPIException as exc:
-            if exc.code != _INVALID_TIMESTAMP:
+            if exc.code != _INVALID_TIMESTAMP or isinstance(exc, BinanceRateLimitError):
                 raise
             log.info('%s: timestamp outside recvWindow; resynchronising the clock and retrying once',
                      exc.endpoint)
         self.sync_time()
-        return self._send(method, url, self._signed_payload(params))
+        return self._send(method, url, self._signed_payload(params), base, requests_params)
+
+    def _call_endpoint(self, endpoint: Endpoint, params: Dict[str, Any]) -> Any:
+        """Run one method of the endpoint table (see :mod:`binance.rest.endpoint`)."""
+        if endpoint.removed:
+            raise BinanceEndpointRemovedError(endpoint.name, endpoint.was or endpoint.http,
+                                              endpoint.removed)
+        requests_params = params.pop('requests_params', None)
+        if requests_params is not None and not isinstance(requests_params, dict):
+            raise TypeError('requests_params must be a dict, not {}'.format(
+                type(requests_params).__name__))
+        for old, new in endpoint.rename.items():
+            if old in params and new not in params:
+                params[new] = params.pop(old)
+        params.update(endpoint.fixed)
+        missing = [name for name in endpoint.required if params.get(name) in (None, '')]
+        if missing:
+            old_names = {new: old for old, new in endpoint.rename.items()}
+            raise ValueError('Client.{}() needs the parameter{} {} ({})'.format(
+                endpoint.name, 's' if len(missing) > 1 else '', ', '.join(
+                    repr(name) + (' (or {!r})'.format(old_names[name]) if name in old_names else '')
+                    for name in missing), endpoint.http))
+        if endpoint.adapt_params is not None:
+            params = endpoint.adapt_params(params)
+        if endpoint.needs_key:
+            self._require_api_key('Client.{}()'.format(endpoint.name))
+        answer = self._request(endpoint.method, endpoint.base, endpoint.path, params,
+                               signed=endpoint.signed, requests_params=requests_params)
+        return endpoint.to_old(answer) if endpoint.to_old is not None else answer
 
     def _signed_payload(self, params: Dict[str, Any]) -> str:
         pairs: List[Tuple[str, Any]] = [(k, v) for k, v in params.items()
@@ -257,10 +398,20 @@ class Client:
         pairs.append(('timestamp', self.timestamp()))
         return signing.sign_query(pairs, self.API_SECRET or '')
 
-    def _send(self, method: str, url: str, payload: str) -> Any:
+    def _send(self, method: str, url: str, payload: str, base: str,
+              requests_params: Optional[Dict[str, Any]] = None) -> Any:
         """Send ``payload`` (already encoded, maybe signed) exactly as given."""
         endpoint = '{} {}'.format(method, _endpoint_path(url))
+        paused = self.rate_limits.check(base)
+        if paused is not None:
+            status, left = paused
+            raise BinanceRateLimitError(
+                status, -1003, 'not sent: {} is paused for {:.0f} more s after HTTP {} '
+                '(Binance asks clients to wait Retry-After seconds, and bans IPs that keep '
+                'sending)'.format(base, max(left, 1), status), retry_after=round(left, 3),
+                endpoint=endpoint)
         kwargs = dict(self._requests_params)
+        kwargs.update(requests_params or {})
         kwargs.setdefault('timeout', self.REQUEST_TIMEOUT)
         headers = dict(kwargs.pop('headers', None) or {})
         if method == 'GET':
@@ -283,110 +434,20 @@ class Client:
             # The exception text contains the URL (and a GET's signature).
             raise _request_error(endpoint, 'request failed ({})'.format(type(exc).__name__)) from None
         self.response = response
+        pause = self.rate_limits.record(base, response.status_code, response.headers)
         log.debug('%s -> HTTP %d', endpoint, response.status_code)
+        if pause:
+            log.warning('%s -> HTTP %d: no request to %s for %g s (Retry-After)', endpoint,
+                        response.status_code, base, pause)
         return _handle_response(endpoint, response)
-
-    def _get(self, path: str, signed: bool = False, api: str = 'api', **params: Any) -> Any:
-        return self.request('GET', path, signed=signed, api=api, **params)
-
-    def _post(self, path: str, signed: bool = False, api: str = 'api', **params: Any) -> Any:
-        return self.request('POST', path, signed=signed, api=api, **params)
-
-    def _put(self, path: str, signed: bool = False, api: str = 'api', **params: Any) -> Any:
-        return self.request('PUT', path, signed=signed, api=api, **params)
-
-    def _delete(self, path: str, signed: bool = False, api: str = 'api', **params: Any) -> Any:
-        return self.request('DELETE', path, signed=signed, api=api, **params)
 
     def _require_api_key(self, what: str) -> None:
         if not self.API_KEY:
             raise ValueError('{} needs an API key: create the Client with api_key'.format(what))
 
-    # -- market data ---------------------------------------------------------
-
-    def ping(self) -> Dict[str, Any]:
-        """Test connectivity (``GET /api/v3/ping``); returns ``{}``."""
-        return self._get(self.PUBLIC_API_VERSION + '/ping')
-
-    def get_server_time(self) -> Dict[str, Any]:
-        """The server time: ``{"serverTime": <ms>}`` (``GET /api/v3/time``)."""
-        return self._get(self.PUBLIC_API_VERSION + '/time')
-
-    def get_exchange_info(self, **params: Any) -> Dict[str, Any]:
-        """Trading rules and symbol information (``GET /api/v3/exchangeInfo``).
-
-        Args:
-            **params: optional filters: ``symbol``, ``symbols`` (a list),
-                ``permissions``...
-        """
-        return self._get(self.PUBLIC_API_VERSION + '/exchangeInfo', **params)
-
-    def get_symbol_info(self, symbol: str) -> Optional[Dict[str, Any]]:
-        """One symbol's entry of the exchange information, or ``None`` if unknown.
-
-        Args:
-            symbol: e.g. ``'BNBBTC'``.
-        """
-        try:
-            info = self.get_exchange_info(symbol=symbol)
-        except BinanceAPIException as exc:
-            if exc.code == -1121:  # Invalid symbol.
-                return None
-            raise
-        for entry in info.get('symbols', []):
-            if entry.get('symbol') == symbol:
-                return entry
-        return None
-
-    def get_order_book(self, **params: Any) -> Dict[str, Any]:
-        """Order book snapshot (``GET /api/v3/depth``).
-
-        Args:
-            **params: ``symbol`` (required) and ``limit`` (default 100).
-
-        Returns:
-            ``{"lastUpdateId": ..., "bids": [[price, qty], ...], "asks": [...]}``
-        """
-        return self._get(self.PUBLIC_API_VERSION + '/depth', **params)
-
-    def get_klines(self, **params: Any) -> List[List[Any]]:
-        """Kline rows (``GET /api/v3/klines``).
-
-        Args:
-            **params: ``symbol``, ``interval``, optional ``limit``,
-                ``startTime``, ``endTime``.
-        """
-        return self._get(self.PUBLIC_API_VERSION + '/klines', **params)
-
-    # -- account and orders ----------------------------------------------------
-
-    def get_account(self, **params: Any) -> Dict[str, Any]:
-        """Account information and balances (``GET /api/v3/account``, signed)."""
-        return self._get(self.PRIVATE_API_VERSION + '/account', signed=True, **params)
-
-    def create_order(self, **params: Any) -> Dict[str, Any]:
-        """Place an order (``POST /api/v3/order``, signed).
-
-        Args:
-            **params: ``symbol``, ``side``, ``type``, ``quantity``, ``price``,
-                ``timeInForce``... as Binance names them.
-        """
-        return self._post(self.PRIVATE_API_VERSION + '/order', signed=True, **params)
-
-    def cancel_order(self, **params: Any) -> Dict[str, Any]:
-        """Cancel an order (``DELETE /api/v3/order``, signed).
-
-        Args:
-            **params: ``symbol`` and ``orderId`` or ``origClientOrderId``.
-        """
-        return self._delete(self.PRIVATE_API_VERSION + '/order', signed=True, **params)
-
-    def get_order(self, **params: Any) -> Dict[str, Any]:
-        """An order's status (``GET /api/v3/order``, signed)."""
-        return self._get(self.PRIVATE_API_VERSION + '/order', signed=True, **params)
-
     # -- user data: spot listen keys (venues that still have them) -----------
 
+    @calls('POST /api/v3/userDataStream (Binance US; retired on binance.com: HTTP 410)')
     def stream_get_listen_key(self) -> str:
         """Create (or extend) the account's spot listen key; returns the key.
 
@@ -400,11 +461,13 @@ class Client:
         self._require_api_key('stream_get_listen_key()')
         return self._listen_key_call('POST')['listenKey']
 
+    @calls('PUT /api/v3/userDataStream (Binance US; retired on binance.com: HTTP 410)')
     def stream_keepalive(self, listenKey: str) -> Dict[str, Any]:  # noqa: N803 (python-binance's name)
         """Extend a spot listen key's validity by 60 minutes (``PUT``)."""
         self._require_api_key('stream_keepalive()')
         return self._listen_key_call('PUT', listenKey=listenKey)
 
+    @calls('DELETE /api/v3/userDataStream (Binance US; retired on binance.com: HTTP 410)')
     def stream_close(self, listenKey: str) -> Dict[str, Any]:  # noqa: N803
         """Close a spot listen key (``DELETE``).
 
@@ -415,16 +478,23 @@ class Client:
         return self._listen_key_call('DELETE', listenKey=listenKey)
 
     def _listen_key_call(self, method: str, **params: Any) -> Dict[str, Any]:
+        return self._listen_key_request(method, 'api', self.PUBLIC_API_VERSION + '/userDataStream',
+                                        params, LISTEN_KEYS_RETIRED_MESSAGE)
+
+    def _listen_key_request(self, method: str, api: str, path: str, params: Dict[str, Any],
+                            retired_message: str) -> Any:
+        """A listen-key call; Binance's HTTP 410 for retired keys gets ``retired_message``."""
         try:
-            return self.request(method, self.PUBLIC_API_VERSION + '/userDataStream', **params)
+            return self._request(method, api, path, params)
         except BinanceAPIException as exc:
             if exc.status_code != 410:
                 raise
-            raise BinanceAPIException(410, exc.code, LISTEN_KEYS_RETIRED_MESSAGE,
+            raise BinanceAPIException(410, exc.code, retired_message,
                                       endpoint=exc.endpoint, response=exc.response) from None
 
     # -- user data: margin listen tokens ---------------------------------------
 
+    @calls('POST /sapi/v1/userListenToken')
     def margin_create_listen_token(self, isolated_symbol: Optional[str] = None,
                                    validity: Optional[int] = None) -> Dict[str, Any]:
         """Create a margin listen token (``POST /sapi/v1/userListenToken``, signed).
@@ -453,6 +523,15 @@ class Client:
             params['validity'] = validity
         return self.request('POST', self.MARGIN_API_VERSION + '/userListenToken', signed=True,
                             api='sapi', **params)
+
+
+def _wire_value(value: Any) -> Any:
+    """Floats and Decimals as plain decimals: Binance refuses ``1e-05``."""
+    if isinstance(value, float):
+        return format(decimal.Decimal(repr(value)), 'f')
+    if isinstance(value, decimal.Decimal):
+        return format(value, 'f')
+    return value
 
 
 def _mask(value: Optional[str]) -> str:

@@ -1,13 +1,21 @@
 """One stream key kept alive: connect, reconnect, heartbeat settings, dispatch.
 
 A :class:`StreamConnection` is what survives reconnects (the factory side of
-Twisted's protocol/factory split). It owns the URL, the user's callback, the
-:class:`~binance.backoff.BackoffPolicy`, the heartbeat setting, the TLS trust
-and a named :class:`ConnectionState`:
+Twisted's protocol/factory split). It owns the URL, the user's callback, its
+:class:`~binance.options.ConnectionOptions` (retry policy, heartbeat,
+handshake timeout, ``stable_after``, message size limit), the TLS trust and a
+named :class:`ConnectionState`:
 
 ``NEW`` -> ``CONNECTING`` -> ``OPEN`` -> (lost) -> ``BACKING_OFF`` ->
 ``CONNECTING`` -> ... ; ``GAVE_UP`` after too many failed retries in a row;
-``STOPPED`` after :meth:`StreamConnection.stop`.
+``STOPPED`` after :meth:`StreamConnection.stop`. Every move is checked against
+:data:`TRANSITIONS`.
+
+Each attempt has its own factory; its protocol reports how the attempt ended
+as one :class:`~binance.protocol.AttemptOutcome` value, and the connection
+decides what follows. When a socket opens, the connection builds the function
+that takes its messages (:meth:`StreamConnection._delivery_path`, see
+:mod:`binance._delivery`).
 
 Rules kept here:
 
@@ -65,35 +73,44 @@ URLs a session returns are never logged (they may carry a listen key); logs
 name the connection by its ``name``.
 """
 import enum
+import functools
 import logging
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Union
 
 import orjson
 from autobahn.websocket.util import parse_url
-from OpenSSL import SSL
-from service_identity import VerificationError
 from twisted.internet import defer
 
+from . import _checks
+from ._delivery import PayloadHandler, Skips, describe_unexpected, payload_path
 from ._timers import cancel_call
 from .backoff import BackoffPolicy
-from .protocol import MAX_MESSAGE_SIZE, StreamClientFactory, StreamClientProtocol
+from .options import (DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_STABLE_AFTER,
+                      MAX_MESSAGE_SIZE, ConnectionOptions)
+from .protocol import AttemptOutcome, StreamClientFactory, StreamClientProtocol
 from .tls import client_tls_options, load_trust_root
 
-__all__ = ['ConnectionState', 'StreamConnection', 'StreamSession', 'MAX_RETRIES_MESSAGE',
-           'DEFAULT_HEARTBEAT_TIMEOUT', 'DEFAULT_STABLE_AFTER']
+__all__ = ['ConnectionState', 'StreamConnection', 'StreamSession', 'TRANSITIONS',
+           'MAX_RETRIES_MESSAGE', 'DEFAULT_HEARTBEAT_TIMEOUT', 'DEFAULT_STABLE_AFTER',
+           'DEFAULT_HANDSHAKE_TIMEOUT']
 
 log = logging.getLogger(__name__)
 
 #: The message the callback receives once when a socket gives up (as python-binance sent it).
 MAX_RETRIES_MESSAGE = 'Max reconnect retries reached'
-#: Seconds of silence after which a socket is considered half-open and replaced.
-DEFAULT_HEARTBEAT_TIMEOUT = 30.0
 #: Longest ``Retry-After`` honoured, in seconds (Binance's connection-attempt window).
 MAX_RETRY_AFTER = 300.0
-#: Seconds allowed for TCP connect, TLS and the WebSocket opening handshake.
-DEFAULT_HANDSHAKE_TIMEOUT = 10.0
-#: Seconds a socket must stay open, without any data message, to count as a success.
-DEFAULT_STABLE_AFTER = 5.0
+
+
+#: Longest name a log line gives a connection; a multiplex key of 1024 streams is far longer.
+_MAX_LOG_NAME = 120
+
+
+def _log_name(name: str) -> str:
+    """``name`` as log lines show it: cut short when long, with its length."""
+    if len(name) <= _MAX_LOG_NAME:
+        return name
+    return '{}... ({} characters)'.format(name[:_MAX_LOG_NAME - 30], len(name))
 
 
 class ConnectionState(enum.Enum):
@@ -105,6 +122,20 @@ class ConnectionState(enum.Enum):
     BACKING_OFF = 'backing off'
     GAVE_UP = 'gave up'
     STOPPED = 'stopped'
+
+
+_S = ConnectionState
+#: Every state a connection may move to from each state; any other move is a bug.
+TRANSITIONS: Dict[ConnectionState, FrozenSet[ConnectionState]] = {
+    _S.NEW: frozenset({_S.CONNECTING, _S.STOPPED}),
+    _S.CONNECTING: frozenset({_S.OPEN, _S.BACKING_OFF, _S.GAVE_UP, _S.STOPPED}),
+    # OPEN -> CONNECTING: reconnect_now() (server shutdown, new listen key).
+    _S.OPEN: frozenset({_S.CONNECTING, _S.BACKING_OFF, _S.GAVE_UP, _S.STOPPED}),
+    _S.BACKING_OFF: frozenset({_S.CONNECTING, _S.GAVE_UP, _S.STOPPED}),
+    _S.GAVE_UP: frozenset({_S.STOPPED}),
+    _S.STOPPED: frozenset(),
+}
+del _S
 
 
 class StreamSession:
@@ -148,8 +179,13 @@ class StreamConnection:
         url: ``ws://`` or ``wss://`` URL (with a session: the default passed
             to ``session.connect_url``).
         callback: called with each decoded message, on the reactor thread.
-        name: how logs name this connection (the ``conn_key``); never a secret.
-        policy: the reconnect policy; a default :class:`BackoffPolicy` if ``None``.
+        name: how logs name this connection (the ``conn_key``, cut short when
+            long); never a secret.
+        options: the retry policy, heartbeat, handshake timeout, ``stable_after``
+            and message size limit as one :class:`~binance.options.ConnectionOptions`;
+            the keyword arguments below that differ from their defaults
+            override its fields.
+        policy: the reconnect policy; the options' ``retry`` if ``None``.
         heartbeat_timeout: seconds of silence before the socket is dropped and
             replaced; ``None`` turns the check off.
         handshake_timeout: seconds allowed to connect and shake hands.
@@ -160,34 +196,56 @@ class StreamConnection:
             fails the connection (close code 1009) and is never delivered.
         ca_file: PEM file of CAs to trust for ``wss://``; certifi's roots if ``None``.
         session: a :class:`StreamSession` for user-data sockets.
+        list_messages: the stream sends JSON arrays (all-market ``@arr``
+            streams); otherwise only JSON objects are delivered and anything
+            else (``123``, ``null``, ``[]``) is skipped.
+        on_give_up: called once, instead of delivering the error message to
+            the callback, when the connection gives up (a composite socket
+            reports for all its parts).
         reactor: provides ``connectTCP``, ``connectSSL`` and ``callLater``;
             the global reactor if ``None``.
 
     Raises:
-        TypeError: ``callback`` is not callable.
-        ValueError: bad URL, heartbeat timeout, stable_after or max_message_size.
+        TypeError: ``callback`` is not callable, or an argument has the wrong type.
+        ValueError: bad URL, or a timeout, ``stable_after`` or
+            ``max_message_size`` that is not positive.
         OSError: ``ca_file`` cannot be read.
     """
 
     def __init__(self, url: str, callback: Callable[[Any], Any], *, name: Optional[str] = None,
+                 options: Optional[ConnectionOptions] = None,
                  policy: Optional[BackoffPolicy] = None,
                  heartbeat_timeout: Optional[float] = DEFAULT_HEARTBEAT_TIMEOUT,
                  handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
                  stable_after: float = DEFAULT_STABLE_AFTER,
                  max_message_size: int = MAX_MESSAGE_SIZE,
                  ca_file: Optional[str] = None, session: Optional[StreamSession] = None,
-                 reactor: Any = None) -> None:
+                 list_messages: bool = False,
+                 on_give_up: Optional[Callable[[], None]] = None, reactor: Any = None) -> None:
         if not callable(callback):
             raise TypeError('callback must be callable')
-        if heartbeat_timeout is not None and not heartbeat_timeout > 0:
-            raise ValueError('heartbeat_timeout must be positive or None, got {!r}'
-                             .format(heartbeat_timeout))
-        if not stable_after > 0:
-            raise ValueError('stable_after must be positive, got {!r}'.format(stable_after))
-        if isinstance(max_message_size, bool) or not isinstance(max_message_size, int) \
-                or max_message_size <= 0:
-            raise ValueError('max_message_size must be a positive int, got {!r}'
-                             .format(max_message_size))
+        url = _checks.text('url', url)
+        if name is not None:
+            name = _checks.text('name', name)
+        if options is not None and not isinstance(options, ConnectionOptions):
+            raise TypeError('options must be a ConnectionOptions or None, got {}'.format(
+                type(options).__name__))
+        if policy is not None and not isinstance(policy, BackoffPolicy):
+            raise TypeError('policy must be a BackoffPolicy or None, got {}'.format(
+                type(policy).__name__))
+        if session is not None and not isinstance(session, StreamSession):
+            raise TypeError('session must be a StreamSession or None, got {}'.format(
+                type(session).__name__))
+        if on_give_up is not None and not callable(on_give_up):
+            raise TypeError('on_give_up must be callable or None, got {}'.format(
+                type(on_give_up).__name__))
+        options = (options or ConnectionOptions()).merged(
+            heartbeat_timeout=heartbeat_timeout, handshake_timeout=handshake_timeout,
+            stable_after=stable_after, max_message_size=max_message_size)
+        if policy is not None:
+            options = options.replace(retry=policy)
+        ca_file = _checks.optional_path('ca_file', ca_file)
+        list_messages = _checks.flag('list_messages', list_messages)
         if session is None:
             parse_url(url)  # raises ValueError now rather than on the reactor thread
         if ca_file is not None:
@@ -195,15 +253,16 @@ class StreamConnection:
         if reactor is None:
             from twisted.internet import reactor
         self.url = url
-        self.name = name or 'stream'
-        self.policy = policy or BackoffPolicy()
-        self.heartbeat_timeout = heartbeat_timeout
-        self.handshake_timeout = handshake_timeout
-        self.stable_after = stable_after
-        self.max_message_size = max_message_size
+        self.name = _log_name(name or 'stream')
+        #: The :class:`~binance.options.ConnectionOptions` every attempt uses.
+        self.options = options
         self.ca_file = ca_file
+        self.list_messages = list_messages
+        #: Messages received but not delivered (invalid JSON, binary, unexpected types).
+        self.skips = Skips(self.name)
         self.opened_count = 0
         self._callback = callback
+        self._on_give_up = on_give_up
         self._reactor = reactor
         self._session = session
         self._state = ConnectionState.NEW
@@ -238,6 +297,21 @@ class StreamConnection:
         return self._reactor
 
     @property
+    def policy(self) -> BackoffPolicy:
+        """The reconnect policy (``options.retry``)."""
+        return self.options.retry
+
+    @property
+    def heartbeat_timeout(self) -> Optional[float]:
+        """Seconds of silence before the socket is replaced (``options.heartbeat_timeout``)."""
+        return self.options.heartbeat_timeout
+
+    @property
+    def stable_after(self) -> float:
+        """Seconds open that count as a success (``options.stable_after``)."""
+        return self.options.stable_after
+
+    @property
     def retry_number(self) -> int:
         """Number of the retry scheduled or under way; 0 until the first failure
         and again after every successful connection (one that delivered data or
@@ -248,6 +322,11 @@ class StreamConnection:
     def reconnect_count(self) -> int:
         """How many times the socket opened again after its first connection."""
         return max(0, self.opened_count - 1)
+
+    @property
+    def has_session(self) -> bool:
+        """True for a connection with a :class:`StreamSession` (user data)."""
+        return self._session is not None
 
     @property
     def protocol(self) -> Optional[StreamClientProtocol]:
@@ -400,18 +479,16 @@ class StreamConnection:
             self._retry_or_give_up()
 
     def _open(self, url: str) -> None:
-        factory = StreamClientFactory(self, url, self._reactor, self.heartbeat_timeout,
-                                      self.handshake_timeout)
+        options = self.options
+        factory = StreamClientFactory(self, url, self._reactor, options)
         self._factory = factory
-        factory.setProtocolOptions(maxMessagePayloadSize=self.max_message_size,
-                                   maxFramePayloadSize=self.max_message_size)
         if factory.isSecure:
             tls = client_tls_options(factory.host, self.ca_file)
             self._connector = self._reactor.connectSSL(factory.host, factory.port, factory, tls,
-                                                       timeout=self.handshake_timeout)
+                                                       timeout=options.handshake_timeout)
         else:
             self._connector = self._reactor.connectTCP(factory.host, factory.port, factory,
-                                                       timeout=self.handshake_timeout)
+                                                       timeout=options.handshake_timeout)
 
     def _protocol_opened(self, protocol: StreamClientProtocol) -> None:
         if protocol.factory is not self._factory or self._state is not ConnectionState.CONNECTING:
@@ -424,21 +501,11 @@ class StreamConnection:
             self.release_outgoing()
         self._protocol = protocol
         self._retry_at_open = self._retry
-        # Opening is not yet success: the first data message or stable_after
-        # seconds open reset the retry count (see _proven_by).
+        # Opening is not yet success: the first message delivered to the
+        # callback or stable_after seconds open reset the retry count.
         self._proven = False
         self._cancel_stable_timer()
         self._stable_timer = self._reactor.callLater(self.stable_after, self._proven_by, protocol)
-        handler = protocol._on_payload
-
-        def first_payload(payload: bytes, is_binary: bool) -> None:
-            # One-shot: later messages go straight to the handler, at no extra cost.
-            if protocol._on_payload is first_payload:
-                protocol._on_payload = handler
-            self._proven_by(protocol)
-            handler(payload, is_binary)
-
-        protocol._on_payload = first_payload
         self.opened_count += 1
         self._set_state(ConnectionState.OPEN)
         if self.opened_count > 1:
@@ -448,13 +515,52 @@ class StreamConnection:
         if self._session is not None:
             self._call_session('on_open', protocol)
 
-    def _dispatch(self, message: Any) -> None:
-        """Route one decoded message: shutdown notice, session, then the callback."""
+    def _delivery_path(self, protocol: StreamClientProtocol) -> PayloadHandler:
+        """The function that takes the messages of ``protocol``, built when it opens.
+
+        Without a session: :func:`binance._delivery.payload_path` around the
+        callback. Until the socket delivered its first message the callback
+        is wrapped so that this delivery proves the connection a success
+        (see :meth:`_proven_by`); then the socket switches to a handler
+        around the bare callback, so later messages pay nothing for it.
+        With a session every message takes the protocol's general path to
+        :meth:`_dispatch`, since the session sees each one first.
+        """
+        general = protocol._on_payload
+        if self._session is not None:
+            return general
+        callback = self._callback
+
+        def on_shutdown() -> None:
+            self.reconnect_now('the server announced a shutdown')
+
+        build = functools.partial(
+            payload_path, name=self.name, general=general, reject=protocol._reject,
+            combined='streams' in protocol.factory.params, on_shutdown=on_shutdown,
+            lists=self.list_messages, skip=self._skipped)
+        steady = build(callback)
+
+        def first_delivery(message: Any) -> None:
+            if protocol._on_payload is proving:
+                protocol._on_payload = steady
+            self._proven_by(protocol)
+            callback(message)
+
+        proving = build(first_delivery)
+        return proving
+
+    def _dispatch(self, message: Any, protocol: Optional[StreamClientProtocol] = None) -> None:
+        """Route one decoded message of the general path: shutdown notice, session, callback.
+
+        Args:
+            message: the decoded message.
+            protocol: the socket it came on; its first delivered message
+                proves it a success.
+        """
         if type(message) is dict and (message.get('e') == 'serverShutdown'
                                       or message.get('stream') == '!serverShutdown'):
             self.reconnect_now('the server announced a shutdown')
             return
-        # The rest is deliver() inlined: this runs once per message.
         session = self._session
         if session is not None:
             try:
@@ -464,10 +570,16 @@ class StreamConnection:
                 return
             if message is None:
                 return
-        try:
-            self._callback(message)
-        except Exception:
-            log.exception('%s: the callback raised; the socket keeps running', self.name)
+        if type(message) is not dict and not (self.list_messages and type(message) is list):
+            self._skipped('unexpected JSON', describe_unexpected(message))
+            return
+        if not self._proven and protocol is not None:
+            self._proven_by(protocol)
+        self.deliver(message)
+
+    def _skipped(self, kind: str, detail: str) -> None:
+        """A message was not delivered (see :class:`binance._delivery.Skips`)."""
+        self.skips.skip(kind, detail)
 
     def _proven_by(self, protocol: StreamClientProtocol) -> None:
         """The open socket delivered data or lasted stable_after seconds: a success."""
@@ -477,7 +589,8 @@ class StreamConnection:
         self._cancel_stable_timer()
         self._retry = 0
 
-    def _attempt_ended(self, factory: StreamClientFactory, reason: Any) -> None:
+    def _attempt_ended(self, factory: StreamClientFactory, outcome: AttemptOutcome) -> None:
+        """An attempt's factory reports how it ended (once per attempt)."""
         outgoing = self._outgoing
         if outgoing is not None and factory is outgoing.factory:
             # The socket being replaced ended before its successor opened.
@@ -497,8 +610,8 @@ class StreamConnection:
             return
         if self._state is ConnectionState.GAVE_UP:
             return
-        self._log_end(was_open, factory, reason)
-        self._retry_or_give_up(factory.retry_after)
+        self._log_end(was_open, outcome)
+        self._retry_or_give_up(outcome.retry_after)
 
     def _retry_or_give_up(self, retry_after: Optional[float] = None) -> None:
         if self.policy.exhausted(self._retry):
@@ -523,11 +636,20 @@ class StreamConnection:
         self._set_state(ConnectionState.GAVE_UP)
         self._retire_outgoing()
         self._stop_session()
-        self.deliver({'e': 'error', 'm': MAX_RETRIES_MESSAGE})
+        if self._on_give_up is not None:
+            try:
+                self._on_give_up()
+            except Exception:
+                log.exception('%s: on_give_up failed', self.name)
+        else:
+            self.deliver({'e': 'error', 'm': MAX_RETRIES_MESSAGE})
 
     # -- helpers -----------------------------------------------------------------------
 
     def _set_state(self, state: ConnectionState) -> None:
+        if state not in TRANSITIONS[self._state]:
+            raise RuntimeError('{!r}: no transition from {} to {}'.format(
+                self, self._state.value, state.value))
         self._state = state
 
     def _cancel_timer(self) -> None:
@@ -580,17 +702,12 @@ class StreamConnection:
         except Exception:
             log.exception('%s: session %s failed', self.name, hook)
 
-    def _log_end(self, was_open: bool, factory: StreamClientFactory, reason: Any) -> None:
-        tls_failure = factory.tls_failure
-        if tls_failure is None and reason is not None and reason.check(SSL.Error, VerificationError):
-            tls_failure = reason.getErrorMessage()
-        if tls_failure is not None:
+    def _log_end(self, was_open: bool, outcome: AttemptOutcome) -> None:
+        if outcome.tls_failure is not None:
             log.error('%s: TLS handshake failed, the server certificate was not accepted (%s); '
                       'if the server uses a private CA, pass its PEM file as ca_file',
-                      self.name, tls_failure)
-            return
-        text = factory.close_reason or (reason.getErrorMessage() if reason is not None else '')
-        if was_open:
-            log.warning('%s: connection lost (%s); reconnecting', self.name, text)
+                      self.name, outcome.tls_failure)
+        elif was_open:
+            log.warning('%s: connection lost (%s); reconnecting', self.name, outcome.reason)
         else:
-            log.warning('%s: connection failed (%s)', self.name, text)
+            log.warning('%s: connection failed (%s)', self.name, outcome.reason)

@@ -7,14 +7,14 @@ ping with a pong carrying the same payload) and the closing handshake.
 * **The data path.** Every complete data message, from the fast path
   (:mod:`binance._fastpath`) or from Autobahn's ``onMessage``, is handed to
   ``self._on_payload(payload, is_binary)``. When the socket opens that name
-  is bound to one function built for it (:meth:`StreamClientProtocol._payload_handler`):
-  for a socket without a session it decodes with ``orjson.loads``, checks
-  once for ``serverShutdown`` and calls the user's callback, with nothing in
-  between. Sockets with a session, binary frames, messages of
-  :data:`LARGE_MESSAGE_SIZE` and more, and errors take the general method
-  :meth:`StreamClientProtocol._on_payload`, which ends in
+  is bound to the function its connection builds for it
+  (:meth:`binance.connection.StreamConnection._delivery_path`, see
+  :mod:`binance._delivery`): decode, one check for ``serverShutdown``, one
+  type check, the callback. Sockets with a session, binary frames, messages
+  of :data:`~binance._delivery.LARGE_MESSAGE_SIZE` and more take the general
+  method :meth:`StreamClientProtocol._on_payload`, which ends in
   :meth:`binance.connection.StreamConnection._dispatch`. A message that is
-  not valid JSON (or is a binary frame) is logged and skipped; a text message
+  not valid JSON (or is a binary frame) is skipped; a text message
   that is not valid UTF-8 fails the connection with close code 1007
   (RFC 6455), after which it reconnects. There is no Deferred and no thread
   hop per message.
@@ -31,53 +31,24 @@ One protocol instance lives for one TCP connection; what survives reconnects
 is the :class:`~binance.connection.StreamConnection` reachable as
 ``self.factory.connection``.
 """
-import gc
 import logging
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 import orjson
 from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol
 from OpenSSL import SSL
 from service_identity import VerificationError
 
+from binance._delivery import LARGE_MESSAGE_SIZE, without_gc
 from binance._fastpath import FastPathMixin
 from binance._redact import redacting_txaio_logger
 from binance._timers import cancel_call
+from binance.options import MAX_MESSAGE_SIZE, ConnectionOptions
 
-__all__ = ['Heartbeat', 'StreamClientProtocol', 'StreamClientFactory']
+__all__ = ['AttemptOutcome', 'Heartbeat', 'StreamClientProtocol', 'StreamClientFactory',
+           'MAX_MESSAGE_SIZE']
 
 log = logging.getLogger(__name__)
-
-#: Largest message accepted, in bytes; Binance's biggest (all-market arrays) are far smaller.
-MAX_MESSAGE_SIZE = 16 * 1024 * 1024
-
-
-#: Messages at least this big are decoded with the cyclic garbage collector paused.
-LARGE_MESSAGE_SIZE = 256 * 1024
-
-
-def _without_gc(fn: Callable[..., Any], *args: Any) -> Any:
-    """Call ``fn(*args)`` with the cyclic garbage collector paused.
-
-    Used to decode and deliver a big message (a deep book snapshot). Decoding
-    1 MiB creates about 100,000 containers; with the collector on, those
-    allocations trigger collections whose cost grows with the whole process's
-    heap (in a process that imported Twisted, decoding takes twice as long as
-    with the collector paused). The pause lasts until the callback has
-    returned and the message is released, because a collection that starts
-    while the new objects are still alive (the callback allocates too) scans
-    them all. The new objects are acyclic, so nothing is lost by pausing; the
-    collector runs as usual afterwards. An application that turned the
-    collector off keeps it off.
-    """
-    if not gc.isenabled():
-        return fn(*args)
-    gc.disable()
-    try:
-        return fn(*args)
-    finally:
-        gc.enable()
-
 
 class Heartbeat:
     """Notices when a connection has gone silent, using one timer.
@@ -157,6 +128,31 @@ def retry_after_seconds(headers: Optional[dict]) -> Optional[float]:
     return seconds if seconds >= 0 else None
 
 
+class AttemptOutcome(NamedTuple):
+    """How one connection attempt ended, reported once to its connection.
+
+    ``opened`` says whether the WebSocket handshake completed; ``reason`` is
+    the text for the log (the close reason, or the error); ``tls_failure``
+    is set when the server's certificate was not accepted; ``retry_after``
+    holds a refused handshake's ``Retry-After`` seconds (HTTP 429, 418, 503).
+    """
+
+    opened: bool = False
+    reason: str = ''
+    tls_failure: Optional[str] = None
+    retry_after: Optional[float] = None
+
+    @classmethod
+    def of_failure(cls, failure: Any, opened: bool = False,
+                   close_reason: Optional[str] = None) -> 'AttemptOutcome':
+        """The outcome an attempt ending with ``failure`` (a Twisted Failure or None) reports."""
+        tls_failure = None
+        if failure is not None and failure.check(SSL.Error, VerificationError):
+            tls_failure = failure.getErrorMessage() or type(failure.value).__name__
+        text = close_reason or (failure.getErrorMessage() if failure is not None else '')
+        return cls(opened, text, tls_failure)
+
+
 def _discard(payload: bytes, is_binary: bool) -> None:
     """Where messages of a socket that was detached or closed go."""
 
@@ -172,6 +168,7 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
     #: Set whenever anything arrives; read and cleared by the heartbeat.
     _rx_seen = False
     _opened = False
+    _close_reason: Optional[str] = None
 
     @property
     def connection(self) -> Any:
@@ -183,7 +180,7 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         self._opened = True
         # An instance attribute in front of the method: both the fast path
         # and onMessage look the name up per chunk or message.
-        self._on_payload = self._payload_handler()
+        self._on_payload = self.connection._delivery_path(self)
         timeout = self.factory.heartbeat_timeout
         if timeout:
             self.heartbeat = Heartbeat(self.factory.reactor, timeout, self._poll_activity,
@@ -200,50 +197,6 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         """A complete message from Autobahn; see :meth:`_on_payload`."""
         self._on_payload(payload, isBinary)
 
-    def _payload_handler(self) -> Callable[[bytes, bool], None]:
-        """The function that takes this socket's messages, built once when it opens.
-
-        Without a session, a small closure does per message only what must be
-        done: decode, one check for the server's shutdown notice (a raw
-        stream's ``{"e": "serverShutdown"}`` or a combined stream's
-        ``!serverShutdown``; never delivered, the connection switches to a new
-        socket), then the callback, whose exceptions are logged. Everything
-        unusual (binary frames, big messages, invalid JSON) goes to
-        :meth:`_on_payload`. With a session every message takes
-        :meth:`_on_payload`, since the session sees each one first.
-        """
-        connection = self.connection
-        if connection._session is not None:
-            return self._on_payload
-        callback = connection._callback
-        name = connection.name
-        general = self._on_payload
-        reject = self._reject
-        loads = orjson.loads
-        if 'streams' in self.factory.params:  # /stream?streams=a/b: {"stream", "data"}
-            key, shutdown = 'stream', '!serverShutdown'
-        else:
-            key, shutdown = 'e', 'serverShutdown'
-
-        def on_payload(payload: bytes, is_binary: bool) -> None:
-            if is_binary or len(payload) >= LARGE_MESSAGE_SIZE:
-                general(payload, is_binary)
-                return
-            try:
-                message = loads(payload)
-            except orjson.JSONDecodeError as exc:
-                reject(payload, exc)
-                return
-            if type(message) is dict and message.get(key) == shutdown:
-                connection.reconnect_now('the server announced a shutdown')
-                return
-            try:
-                callback(message)
-            except Exception:
-                log.exception('%s: the callback raised; the socket keeps running', name)
-
-        return on_payload
-
     def _on_payload(self, payload: bytes, is_binary: bool) -> None:
         """Decode one message and hand it to the connection (the general path).
 
@@ -257,12 +210,11 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
                 these streams; it is logged and skipped.
         """
         if is_binary:
-            log.warning('%s: skipped a binary message of %d bytes', self.connection.name,
-                        len(payload))
+            self.connection._skipped('binary', 'a binary message of {} bytes'.format(len(payload)))
         elif len(payload) < LARGE_MESSAGE_SIZE:
             self._decode_and_dispatch(payload)
         else:
-            _without_gc(self._decode_and_dispatch, payload)
+            without_gc(self._decode_and_dispatch, payload)
 
     def _decode_and_dispatch(self, payload: bytes) -> None:
         # The decoded message lives in this frame only: once it returns (and
@@ -272,7 +224,7 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         except orjson.JSONDecodeError as exc:
             self._reject(payload, exc)
             return
-        self.connection._dispatch(message)
+        self.connection._dispatch(message, self)
 
     def _reject(self, payload: bytes, exc: Exception) -> None:
         """A text message orjson refused: bad UTF-8 fails the connection, bad JSON is skipped.
@@ -290,7 +242,7 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
                         self.connection.name)
             self._fail_connection(1007, 'invalid UTF-8 in text message')
             return
-        log.warning('%s: skipped a message that is not valid JSON (%s)', self.connection.name, exc)
+        self.connection._skipped('invalid JSON', 'a message that is not valid JSON ({})'.format(exc))
 
     def onPing(self, payload: bytes) -> None:
         """A ping is traffic too; Autobahn answers it with the same payload."""
@@ -315,29 +267,40 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
             self._fp_reader.halt()
 
     def onClose(self, wasClean: bool, code: Optional[int], reason: Optional[str]) -> None:
-        """Log why the socket closed; the factory reports the end to the connection."""
+        """Note why the socket closed; :meth:`connectionLost` reports the attempt's outcome."""
         if self.heartbeat is not None:
             self.heartbeat.stop()
         self._on_payload = _discard
         log.debug('%s: socket closed (clean=%s, code=%s, reason=%s)', self.connection.name,
                   wasClean, code, reason)
-        self.factory.close_reason = reason
+        self._close_reason = reason
 
     def connectionLost(self, reason: Any = None) -> None:
-        """Keep a TLS failure for the report; make sure no timer outlives the connection."""
+        """Report how the attempt ended, once; make sure no timer outlives the connection."""
         if self.heartbeat is not None:
             self.heartbeat.stop()
-        # The connector tells the factory only "connection done"; the TLS reason is here.
-        if reason is not None and reason.check(SSL.Error, VerificationError):
-            self.factory.tls_failure = reason.getErrorMessage() or type(reason.value).__name__
-        if not self._opened:  # a refused handshake may say when to come back
-            self.factory.retry_after = retry_after_seconds(getattr(self, 'http_headers', None))
         super().connectionLost(reason)
         # Autobahn leaves its close-handshake timer armed after the TCP connection ended.
         pending = getattr(self, 'closeHandshakeTimeoutCall', None)
         if pending is not None:
             pending.cancel()
             self.closeHandshakeTimeoutCall = None
+        self._release_buffers()
+        outcome = AttemptOutcome.of_failure(reason, opened=self._opened,
+                                            close_reason=self._close_reason)
+        if not self._opened:  # a refused handshake may say when to come back
+            outcome = outcome._replace(
+                retry_after=retry_after_seconds(getattr(self, 'http_headers', None)))
+        self.factory.report(outcome)
+
+    def _release_buffers(self) -> None:
+        """Drop what a dead socket still buffers (a partial message may be megabytes)."""
+        self._on_payload = _discard
+        self.data = b''
+        self.message_data = None
+        self.current_frame = None
+        if self._fp_reader is not None:
+            self._fp_reader.take_pending()
 
     def _heartbeat_ping(self) -> None:
         log.debug('%s: quiet for a while; sending a ping', self.connection.name)
@@ -386,27 +349,30 @@ class StreamClientFactory(WebSocketClientFactory):
         connection: the owning :class:`~binance.connection.StreamConnection`.
         url: the ``ws://`` or ``wss://`` URL of this attempt.
         reactor: the reactor (``IReactorTCP``, ``IReactorSSL``, ``IReactorTime``).
-        heartbeat_timeout: seconds of silence before the socket is dropped; ``None`` disables.
-        handshake_timeout: seconds allowed for the opening handshake.
+        options: the heartbeat, handshake timeout and message size limit.
     """
 
     protocol = StreamClientProtocol
+    # Twisted logs "Starting factory"/"Stopping factory" events holding the
+    # factory; kept in its start-up buffer (an application that never began
+    # logging keeps the last 65,536 events), they would keep the factory's
+    # last protocol, and the message it was buffering, alive.
+    noisy = False
 
     def __init__(self, connection: Any, url: str, reactor: Any,
-                 heartbeat_timeout: Optional[float], handshake_timeout: float) -> None:
+                 options: ConnectionOptions) -> None:
         super().__init__(url, reactor=reactor)
         self.connection = connection
-        self.heartbeat_timeout = heartbeat_timeout
-        self.close_reason: Optional[str] = None
-        self.tls_failure: Optional[str] = None
-        self.retry_after: Optional[float] = None
+        self.heartbeat_timeout = options.heartbeat_timeout
+        #: The protocol of this attempt, while it lives (a stop aborts it).
         self.last_protocol: Optional[StreamClientProtocol] = None
+        self._reported = False
         self._batched_timer = _ClockTimers(reactor)
         # UTF-8 is checked by orjson while decoding (see _reject), not twice per frame.
         self.setProtocolOptions(utf8validateIncoming=False,
-                                maxMessagePayloadSize=MAX_MESSAGE_SIZE,
-                                maxFramePayloadSize=MAX_MESSAGE_SIZE,
-                                openHandshakeTimeout=handshake_timeout,
+                                maxMessagePayloadSize=options.max_message_size,
+                                maxFramePayloadSize=options.max_message_size,
+                                openHandshakeTimeout=options.handshake_timeout,
                                 closeHandshakeTimeout=1)
 
     def buildProtocol(self, addr: Any) -> StreamClientProtocol:
@@ -415,10 +381,17 @@ class StreamClientFactory(WebSocketClientFactory):
         self.last_protocol = proto
         return proto
 
+    def report(self, outcome: AttemptOutcome) -> None:
+        """Tell the connection how this attempt ended (the first report counts)."""
+        self.last_protocol = None
+        if not self._reported:
+            self._reported = True
+            self.connection._attempt_ended(self, outcome)
+
     def clientConnectionFailed(self, connector: Any, reason: Any) -> None:
         """TCP (or TLS) connection could not be made."""
-        self.connection._attempt_ended(self, reason)
+        self.report(AttemptOutcome.of_failure(reason))
 
     def clientConnectionLost(self, connector: Any, reason: Any) -> None:
-        """An established TCP connection ended, whether it had opened or not."""
-        self.connection._attempt_ended(self, reason)
+        """An established TCP connection ended; its protocol has reported the outcome."""
+        self.report(AttemptOutcome.of_failure(reason))

@@ -192,7 +192,7 @@ class _WsApiSession(StreamSession):
 
     def connect_url(self, url: str) -> Any:
         """Read ``WS_API_URL`` at connect time, so a class override applies at once."""
-        return self._manager._venue_url('WS_API_URL')
+        return self._manager.ws_api_url()
 
     def _request(self, method: str, params: Optional[Dict[str, Any]],
                  on_answer: Callable[[Dict[str, Any]], None], timed: bool = False) -> bool:
@@ -357,14 +357,14 @@ class SignatureSubscription(_WsApiSession):
     """Spot user data over the WebSocket API with ``userDataStream.subscribe.signature``.
 
     Args:
-        manager: the socket manager (``WS_API_URL``, ``_client``).
+        manager: the socket manager (its ``ws_api_url()`` and ``client``).
         run: runs a blocking call off the reactor (clock resynchronisation).
     """
 
     def __init__(self, manager: Any, run: Runner = threads.deferToThread,
                  request_timeout: Optional[float] = None) -> None:
         super().__init__(manager, request_timeout)
-        self._client = manager._client
+        self._client = manager.client
         self._run = run
         self._resynced = False
 
@@ -430,7 +430,7 @@ class ListenTokenSubscription(_WsApiSession):
     ``eventStreamTerminated`` the socket reconnects with a new token.
 
     Args:
-        manager: the socket manager (``WS_API_URL``, ``_client``).
+        manager: the socket manager (its ``ws_api_url()`` and ``client``).
         isolated_symbol: the isolated margin pair, ``None`` for cross margin.
         run: runs a blocking call off the reactor.
     """
@@ -440,7 +440,7 @@ class ListenTokenSubscription(_WsApiSession):
                  request_timeout: Optional[float] = None) -> None:
         super().__init__(manager, request_timeout)
         self.label = 'isolated margin data' if isolated_symbol else 'margin data'
-        self._client = manager._client
+        self._client = manager.client
         self._symbol = isolated_symbol
         self._run = run
         self._token: Optional[str] = None
@@ -459,7 +459,7 @@ class ListenTokenSubscription(_WsApiSession):
 
         def ready(token: str) -> str:
             self._token = token
-            return self._manager._venue_url('WS_API_URL')
+            return self._manager.ws_api_url()
         d.addCallback(ready)
         return d
 
@@ -528,7 +528,7 @@ class ListenKeyStream(StreamSession):
     socket reconnect with the current key. Stopping never deletes the key.
 
     Args:
-        manager: the socket manager (``STREAM_URL``, ``_client``, ``_user_timeout``).
+        manager: the socket manager (its ``stream_url()``, ``client`` and ``user_timeout``).
         run: runs a blocking call off the reactor.
     """
 
@@ -536,7 +536,7 @@ class ListenKeyStream(StreamSession):
 
     def __init__(self, manager: Any, run: Runner = threads.deferToThread) -> None:
         self._manager = manager
-        self._client = manager._client
+        self._client = manager.client
         self._run = run
         self._switchover = _SwitchoverFilter()
         self._key: Optional[str] = None
@@ -554,7 +554,7 @@ class ListenKeyStream(StreamSession):
     def attach(self, connection: StreamConnection) -> None:
         """Bind to the connection and build the keepalive on its clock."""
         super().attach(connection)
-        self._keepalive = ListenKeyKeepalive(self._client, self._manager._user_timeout,
+        self._keepalive = ListenKeyKeepalive(self._client, self._manager.user_timeout,
                                              self._key_replaced, connection.clock, self._run)
 
     def connect_url(self, url: str) -> Any:
@@ -579,7 +579,7 @@ class ListenKeyStream(StreamSession):
             # POST extended the key's validity: restart the keepalive cadence from now.
             self._key = key
             self._keepalive.start(key)
-        base = self._manager._venue_url('STREAM_URL')
+        base = self._manager.stream_url()
         return '{}/ws/{}'.format(base.rstrip('/'), key)
 
     def on_open(self, protocol: Any) -> None:
@@ -620,7 +620,7 @@ class ListenKeyStream(StreamSession):
 
 
 def _require_credentials(manager: Any, what: str, secret: bool = True) -> Any:
-    client = getattr(manager, '_client', None)
+    client = manager.client
     if client is None:
         raise UserSocketCredentialsError(
             '{} needs a Client with an API key and secret: '
@@ -691,6 +691,4 @@ def _register(manager: Any, conn_key: str, session: StreamSession,
     The URL given here is only the default; the session computes the real
     one at each connect (``connect_url``).
     """
-    connection = manager._make_connection(manager.WS_API_URL, callback, name=conn_key,
-                                          session=session)
-    return manager._start_connection(conn_key, connection)
+    return manager.open_connection(conn_key, manager.WS_API_URL, callback, session=session)

@@ -43,27 +43,22 @@ What changed underneath:
   with ``retired_streams_live=True``).
 """
 import logging
-import sys
 import threading
 import warnings
-import weakref
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import Any, List, Optional, Sequence
 from urllib.parse import quote, urlsplit
 
 from . import _reactor
 from . import streams as stream_names
+from ._manager import Callback, ConnKey, ManagerBase
 from ._reactor import use_application_reactor
-from .connection import (DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_STABLE_AFTER, StreamConnection,
-                         StreamSession)
 from .enums import KLINE_INTERVAL_1MINUTE, WEBSOCKET_DEPTH_5, WEBSOCKET_DEPTH_10, WEBSOCKET_DEPTH_20
-from .protocol import MAX_MESSAGE_SIZE
+from .options import ConnectionOptions
 
-__all__ = ['BinanceSocketManager', 'RetiredStreamWarning', 'use_application_reactor']
+__all__ = ['BinanceSocketManager', 'ConnectionOptions', 'RetiredStreamWarning',
+           'use_application_reactor']
 
 log = logging.getLogger(__name__)
-
-Callback = Callable[[Any], Any]
-ConnKey = Union[str, bool]
 
 
 class RetiredStreamWarning(UserWarning):
@@ -89,36 +84,6 @@ _warned_streams: 'set[str]' = set()
 _warned_lock = threading.Lock()
 
 
-_started_managers: 'weakref.WeakSet[BinanceSocketManager]' = weakref.WeakSet()
-_exit_hook_lock = threading.Lock()
-_exit_hook_installed = False
-
-
-def _close_after_interrupt() -> None:
-    """At interpreter exit, before threads are joined: after Ctrl-C, close every manager.
-
-    A started manager keeps the process alive until ``close()``; when the main
-    thread ended with ``KeyboardInterrupt`` the user asked to stop, so the
-    program must not hang waiting for the manager threads.
-    """
-    if getattr(sys, 'last_type', None) is KeyboardInterrupt:
-        for manager in list(_started_managers):
-            manager.close()
-
-
-def _install_exit_hook() -> None:
-    global _exit_hook_installed
-    register = getattr(threading, '_register_atexit', None)
-    with _exit_hook_lock:
-        if _exit_hook_installed or register is None:
-            return
-        try:
-            register(_close_after_interrupt)
-        except RuntimeError:  # the interpreter is already shutting down
-            return
-        _exit_hook_installed = True
-
-
 def retired_stream_notice(stream_url: str, stream: str) -> Optional[str]:
     """The warning text when ``stream`` is retired on the venue at ``stream_url``, else ``None``.
 
@@ -131,13 +96,17 @@ def retired_stream_notice(stream_url: str, stream: str) -> Optional[str]:
     return None
 
 
-class BinanceSocketManager(threading.Thread):
+class BinanceSocketManager(ManagerBase):
     """Opens Binance WebSocket streams and delivers their messages to callbacks.
 
     Args:
         client: a :class:`binance.client.Client`; user-data sockets use its API key.
         user_timeout: seconds between listen-key keepalives, where a venue still
             uses listen keys.
+        options: the connection settings of every socket (retry policy and
+            ``max_retries``, heartbeat, handshake timeout, ``stable_after``,
+            largest message) as one :class:`~binance.options.ConnectionOptions`.
+            Keyword only.
         heartbeat_timeout: seconds without any data (nor pong to our ping) after
             which a socket is considered half-open and replaced; ``None`` turns
             the check off. Keyword only.
@@ -153,10 +122,16 @@ class BinanceSocketManager(threading.Thread):
             counts as a failed retry, so a server that accepts and closes at
             once is retried with growing delays, then given up on. Keyword only.
 
+    ``heartbeat_timeout``, ``max_message_size`` and ``stable_after`` are
+    fields of ``options`` too; a keyword that differs from its default
+    overrides the field.
+
     Raises:
         ReactorStoppedError: the reactor was stopped earlier in this process.
-        ValueError: ``heartbeat_timeout``, ``max_message_size`` or
-            ``stable_after`` is not positive.
+        TypeError: an argument has the wrong type (``user_timeout='x'``,
+            ``heartbeat_timeout='30'``, ``max_message_size=1.5``, ``ca_file=3``).
+        ValueError: ``user_timeout``, ``heartbeat_timeout``, ``max_message_size``
+            or ``stable_after`` is not positive (or not finite).
         OSError: ``ca_file`` cannot be read.
 
     Class attributes ``STREAM_URL`` and ``WS_API_URL`` may be overridden (on
@@ -170,37 +145,8 @@ class BinanceSocketManager(threading.Thread):
     WEBSOCKET_DEPTH_10 = WEBSOCKET_DEPTH_10
     WEBSOCKET_DEPTH_20 = WEBSOCKET_DEPTH_20
 
-    DEFAULT_USER_TIMEOUT = 30 * 60
-
-    def __init__(self, client: Any, user_timeout: float = DEFAULT_USER_TIMEOUT, *,
-                 heartbeat_timeout: Optional[float] = DEFAULT_HEARTBEAT_TIMEOUT,
-                 ca_file: Optional[str] = None,
-                 max_message_size: int = MAX_MESSAGE_SIZE,
-                 stable_after: float = DEFAULT_STABLE_AFTER) -> None:
-        _reactor.raise_if_stopped()
-        if heartbeat_timeout is not None and not heartbeat_timeout > 0:
-            raise ValueError('heartbeat_timeout must be positive or None, got {!r}'
-                             .format(heartbeat_timeout))
-        if isinstance(max_message_size, bool) or not isinstance(max_message_size, int) \
-                or max_message_size <= 0:
-            raise ValueError('max_message_size must be a positive int, got {!r}'
-                             .format(max_message_size))
-        if not stable_after > 0:
-            raise ValueError('stable_after must be positive, got {!r}'.format(stable_after))
-        super().__init__(name='BinanceSocketManager')
-        self._client = client
-        self._user_timeout = user_timeout
-        self._heartbeat_timeout = heartbeat_timeout
-        self._ca_file = ca_file
-        self._max_message_size = max_message_size
-        self._stable_after = stable_after
-        self._load_trust_root()
-        self._conns: Dict[str, StreamConnection] = {}
-        self._lock = threading.Lock()
-        self._closed = threading.Event()
-        self._keeper: Optional[threading.Thread] = None
-        self._hook: Optional[int] = None
-        self._register_hook()
+    # The constructor is ManagerBase's: (client, user_timeout=DEFAULT_USER_TIMEOUT, *,
+    # heartbeat_timeout, ca_file, max_message_size, stable_after, options).
 
     # -- market streams ----------------------------------------------------------------
 
@@ -302,7 +248,7 @@ class BinanceSocketManager(threading.Thread):
                 streams (Binance's limit per connection) or a name with a
                 character no stream name has.
         """
-        path = stream_names.combined_path(streams)
+        path = stream_names.combined_path(streams, self._grammar())
         return self._start_path(path, callback)
 
     # -- user data (implemented in binance.userstream) --------------------------------
@@ -338,115 +284,32 @@ class BinanceSocketManager(threading.Thread):
         from . import userstream
         return userstream.open_isolated_margin_socket(self, symbol, callback)
 
-    # -- lifetime ----------------------------------------------------------------------
+    # -- where sockets connect -----------------------------------------------------------
 
-    def stop_socket(self, conn_key: str) -> None:
-        """Close the socket ``conn_key`` for good; the same stream may be started again."""
-        with self._lock:
-            connection = self._conns.pop(conn_key, None)
-        if connection is not None:
-            self._call(connection.stop)
+    def stream_url(self) -> str:
+        """The base URL market sockets dial (``STREAM_URL``, or the client's venue)."""
+        return self._venue_url('STREAM_URL')
 
-    def close(self) -> None:
-        """Close every socket of this manager and end its thread, so the program may exit.
-
-        The manager stays usable: sockets started afterwards connect, and a
-        :meth:`start` keeps the process alive again until the next ``close()``.
-        """
-        with self._lock:
-            connections = list(self._conns.values())
-            self._conns.clear()
-            hook, self._hook = self._hook, None
-            closed = self._closed
-        if hook is not None:
-            _reactor.remove_shutdown_hook(hook)
-        if connections and not _reactor.has_stopped():
-            self._call(self._stop_all, connections)
-        closed.set()
-
-    def start(self) -> None:
-        """Make sure the reactor runs and keep the process alive until :meth:`close`.
-
-        The first call starts the manager's own thread. A ``threading.Thread``
-        runs only once, so a call after :meth:`close` (the seed's way to
-        connect new sockets after closing) starts a fresh internal thread
-        named ``BinanceSocketManager-restarted`` that plays the same part;
-        the manager's own thread stays finished (``is_alive()`` is False).
-
-        Raises:
-            ReactorStoppedError: the reactor was stopped earlier in this process.
-            RuntimeError: the manager is already started and not closed.
-        """
-        _reactor.ensure_running()
-        self._load_trust_root()
-        with self._lock:
-            if self.ident is not None:
-                if not self._closed.is_set():
-                    raise RuntimeError('this BinanceSocketManager is already started; '
-                                       'close() it before starting it again')
-                self._closed = threading.Event()
-                self._keeper = threading.Thread(target=self._closed.wait,
-                                                name='BinanceSocketManager-restarted')
-                keeper: Optional[threading.Thread] = self._keeper
-            else:
-                keeper = None
-        _started_managers.add(self)
-        _install_exit_hook()
-        if keeper is not None:
-            keeper.start()
-        else:
-            super().start()
-
-    def run(self) -> None:
-        """The manager's thread: keeps the process alive until :meth:`close`.
-
-        Also ends when the reactor shuts down, and when the main thread ends
-        with ``KeyboardInterrupt`` (Ctrl-C), so such programs exit.
-        """
-        self._closed.wait()
-
-    # -- for binance.userstream and tests ----------------------------------------------
-
-    def _make_connection(self, url: str, callback: Callback, *, name: str,
-                         session: Optional[StreamSession] = None) -> StreamConnection:
-        """A connection with this manager's heartbeat and TLS settings."""
-        return StreamConnection(url, callback, name=name, session=session,
-                                heartbeat_timeout=self._heartbeat_timeout,
-                                max_message_size=self._max_message_size,
-                                stable_after=self._stable_after,
-                                ca_file=self._ca_file)
-
-    def _start_connection(self, key: str, connection: StreamConnection) -> ConnKey:
-        """Register ``connection`` under ``key`` and start it on the reactor thread.
-
-        Returns:
-            ``key``, or False if a socket with that key is already open.
-
-        Raises:
-            ReactorStoppedError: the reactor was stopped earlier in this process.
-        """
-        _reactor.raise_if_stopped()
-        with self._lock:
-            if key in self._conns:
-                return False
-            self._conns[key] = connection
-        self._register_hook()
-        self._call(connection.start)
-        return key
-
-    def _connection(self, key: str) -> Optional[StreamConnection]:
-        """The connection registered under ``key``, if any."""
-        with self._lock:
-            return self._conns.get(key)
+    def ws_api_url(self) -> str:
+        """The WebSocket API URL user-data sockets dial (``WS_API_URL``, or the client's venue)."""
+        return self._venue_url('WS_API_URL')
 
     # -- internals ---------------------------------------------------------------------
 
     def _start_raw(self, stream: str, callback: Callback) -> ConnKey:
-        return self._start_path(stream_names.raw_path(stream), callback)
+        parsed = self._grammar().parse(stream)
+        return self._start_path(stream_names.raw_path(stream), callback, arrays=parsed.arrays)
+
+    def _grammar(self) -> stream_names.StreamGrammar:
+        """The stream names the venue of ``STREAM_URL`` serves."""
+        host = (urlsplit(self.stream_url()).hostname or '').lower()
+        if host == 'binance.us' or host.endswith('.binance.us'):
+            return stream_names.SPOT_US
+        return stream_names.SPOT
 
     def _start_retired(self, stream: str, callback: Callback) -> ConnKey:
         stream_names.check_callback(callback)
-        notice = retired_stream_notice(self._venue_url('STREAM_URL'), stream)
+        notice = retired_stream_notice(self.stream_url(), stream)
         if notice is not None:
             with _warned_lock:
                 first = stream not in _warned_streams
@@ -468,7 +331,7 @@ class BinanceSocketManager(threading.Thread):
             attribute: ``'STREAM_URL'`` or ``'WS_API_URL'``.
         """
         url = getattr(self, attribute)
-        client = self._client
+        client = self.client
         if client is None or not hasattr(client, 'VENUE_STREAM_URL'):
             return url
         if attribute == 'STREAM_URL':
@@ -477,57 +340,17 @@ class BinanceSocketManager(threading.Thread):
             default, venue = client.VENUE_WS_API_URL.format('com'), client.ws_api_url
         return venue if url == default else url
 
-    def _start_path(self, path: str, callback: Callback) -> ConnKey:
+    def _start_path(self, path: str, callback: Callback, arrays: bool = False) -> ConnKey:
         stream_names.check_callback(callback)
         _reactor.raise_if_stopped()
-        with self._lock:
-            if path in self._conns:
-                return False
-        base = self._venue_url('STREAM_URL')
+        if self.connection(path) is not None:
+            return False
+        base = self.stream_url()
         base = base if base.endswith('/') else base + '/'
         # Symbols of caseless scripts (e.g. Chinese) travel percent-encoded as UTF-8;
         # every ASCII character of a valid path is kept as it is.
         url = base + quote(path, safe=_PATH_SAFE)
-        return self._start_connection(path, self._make_connection(url, callback, name=path))
+        return self.open_connection(path, url, callback, list_messages=arrays)
 
-    @staticmethod
-    def _call(fn: Callable[..., Any], *args: Any) -> None:
-        _reactor.call_soon(fn, *args)
-
-    @staticmethod
-    def _stop_all(connections: List[StreamConnection]) -> None:
-        for connection in connections:
-            connection.stop()
-
-    def _register_hook(self) -> None:
-        with self._lock:
-            if self._hook is None:
-                self._hook = _reactor.add_shutdown_hook(self._on_reactor_shutdown)
-
-    def _load_trust_root(self) -> None:
-        """Parse the CA certificates now, off the reactor thread (cached per file).
-
-        certifi's bundle takes milliseconds to parse; done at the first
-        ``wss://`` connect it would stall every socket on the reactor thread.
-        """
-        if self._ca_file is not None or any(
-                str(url).startswith('wss:') for url in (self.STREAM_URL, self.WS_API_URL)):
-            from .tls import load_trust_root
-            load_trust_root(self._ca_file)
-
-    def _on_reactor_shutdown(self) -> None:
-        """The reactor is shutting down (reactor.stop()); runs on the reactor thread.
-
-        :meth:`close` would skip stopping the sockets, the reactor having
-        stopped already; stopped here directly, they end without logging a
-        reconnect.
-        """
-        with self._lock:
-            connections = list(self._conns.values())
-            self._conns.clear()
-            hook, self._hook = self._hook, None
-            closed = self._closed
-        if hook is not None:
-            _reactor.remove_shutdown_hook(hook)
-        self._stop_all(connections)
-        closed.set()
+    def _trust_urls(self) -> List[str]:
+        return [self.STREAM_URL, self.WS_API_URL]

@@ -30,7 +30,7 @@ extensions = [
 
 language = 'en'
 root_doc = 'index'
-exclude_patterns = ['_build', '_ext']
+exclude_patterns = ['_build', '_ext', '_generated']
 templates_path = []
 html_theme = 'alabaster'
 html_title = 'binance-sockets {}'.format(release)

@@ -14,7 +14,7 @@ def test_quick_benchmark_runs_every_scenario(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(out.read_text())
     scenarios = result['scenarios']
-    assert sorted(scenarios) == ['1', '2', '3', '4', '5', '6']
+    assert sorted(scenarios) == ['1', '2', '3', '4', '5', '6', '7']
     for key in ('1', '2', '3', '4', '5'):
         ours = scenarios[key]['ours']
         assert ours['messages'] > 0, key
@@ -25,6 +25,9 @@ def test_quick_benchmark_runs_every_scenario(tmp_path):
     assert scenarios['5']['ours']['latency_samples'] > 0
     assert scenarios['6']['ours']['live'] == scenarios['6']['ours']['sockets']
     assert scenarios['6']['ours']['messages'] == 0
+    book = scenarios['7']['ours']
+    assert book['updates_per_s'] > 0 and book['top10_read_us'] > 0
+    assert book['book_after'] == [10, 10] and book['package'] == os.path.join(ROOT, 'binance')
     for sc in scenarios.values():
         assert 'pb0711' not in sc
         assert sc['checks'], sc['title']

@@ -20,9 +20,10 @@ from autobahn.websocket.protocol import WebSocketProtocol
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
+from twisted.internet.testing import MemoryReactorClock, StringTransport
 
 from binance._fastpath import FastPathMixin
+from binance.connection import StreamConnection, StreamSession
 from binance.framing import frame_bytes
 
 _GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
@@ -347,42 +348,33 @@ def test_handshake_leftover_frames_are_delivered():
 
 # -- through the real stream protocol ------------------------------------------
 
-class StubConnection:
-    """The parts of StreamConnection the protocol talks to."""
+class RecordingConnection(StreamConnection):
+    """A real StreamConnection on an in-memory reactor that records what it delivers."""
 
-    name = 'ws/bnbbtc@trade'
-    _session = None
-
-    def __init__(self):
+    def __init__(self, path='ws/bnbbtc@trade', callback=None, heartbeat_timeout=None,
+                 session=None):
         self.messages = []
         self.reconnects = []
-        self._callback = self.messages.append
-
-    def _dispatch(self, message):
-        self.messages.append(message)
+        self.memory_reactor = MemoryReactorClock()
+        super().__init__('ws://127.0.0.1:9/' + path, callback or self.messages.append,
+                         name=path, heartbeat_timeout=heartbeat_timeout, session=session,
+                         reactor=self.memory_reactor)
 
     def reconnect_now(self, reason):
         self.reconnects.append(reason)
 
-    def _protocol_opened(self, proto):
-        pass
-
-    def _attempt_ended(self, factory, reason):
-        pass
-
 
 def open_stream_protocol(heartbeat_timeout=None, path='ws/bnbbtc@trade', conn=None):
-    from binance.protocol import StreamClientFactory
-    clock = Clock()
-    conn = conn or StubConnection()
-    factory = StreamClientFactory(conn, 'ws://127.0.0.1:9/' + path, clock,
-                                  heartbeat_timeout=heartbeat_timeout, handshake_timeout=10)
+    conn = conn or RecordingConnection(path, heartbeat_timeout=heartbeat_timeout)
+    conn.start()
+    factory = conn.memory_reactor.tcpClients[-1][2]
     proto = factory.buildProtocol(None)
     transport = FakeTransport()
     proto.makeConnection(transport)
     complete_handshake(proto, transport)
+    assert conn.protocol is proto
     if heartbeat_timeout is not None:
-        return proto, transport, conn, clock
+        return proto, transport, conn, conn.memory_reactor
     return proto, transport, conn
 
 
@@ -391,11 +383,13 @@ def test_stream_protocol_uses_fast_path_and_skips_invalid_json(caplog):
     assert isinstance(proto, FastPathMixin)
     data = (frame_bytes(b'{"e":"trade","t":1}') + frame_bytes(b'{"e":"trade","t":')
             + frame_bytes(b'[1,2') + frame_bytes(b'{"e":"trade","t":2}'))
-    with caplog.at_level(logging.WARNING, logger='binance.protocol'):
+    with caplog.at_level(logging.DEBUG, logger='binance'):
         for i in range(0, len(data), 5):
             proto.dataReceived(data[i:i + 5])
     assert conn.messages == [{'e': 'trade', 't': 1}, {'e': 'trade', 't': 2}]
-    assert sum('not valid JSON' in r.getMessage() for r in caplog.records) == 2
+    skipped = [r for r in caplog.records if 'not valid JSON' in r.getMessage()]
+    assert [r.levelno for r in skipped] == [logging.WARNING, logging.DEBUG]  # warned once
+    assert conn.skips.counts == {'invalid JSON': 2}
     assert proto.state == WebSocketProtocol.STATE_OPEN
     assert proto._fp_reader.messages >= 4
 
@@ -473,7 +467,7 @@ def test_large_message_is_decoded_with_the_collector_paused_and_restored(monkeyp
     proto, transport, conn = open_stream_protocol()  # binds orjson.loads when it opens
     delivered_with_gc = []
 
-    def dispatch(message):
+    def dispatch(message, protocol=None):
         delivered_with_gc.append(gc.isenabled())
         conn.messages.append(message)
 
@@ -498,14 +492,13 @@ def test_stream_protocol_server_shutdown_switches_and_is_not_delivered(path, not
     # the other form's notice is ordinary data on this kind of stream
     other = (b'{"stream":"x@trade","data":{"e":"serverShutdown"}}' if path.startswith('ws/')
              else b'{"e":"serverShutdown"}')
-    proto.dataReceived(frame_bytes(b'[1]') + frame_bytes(notice) + frame_bytes(other)
+    proto.dataReceived(frame_bytes(b'{"a":1}') + frame_bytes(notice) + frame_bytes(other)
                        + frame_bytes(b'{"a":2}'))
-    assert conn.messages == [[1], orjson.loads(other), {'a': 2}]
+    assert conn.messages == [{'a': 1}, orjson.loads(other), {'a': 2}]
     assert len(conn.reconnects) == 1
 
 
 def test_stream_protocol_callback_exception_is_logged_and_delivery_goes_on(caplog):
-    conn = StubConnection()
     seen = []
 
     def callback(message):
@@ -513,9 +506,8 @@ def test_stream_protocol_callback_exception_is_logged_and_delivery_goes_on(caplo
         if message['a'] == 1:
             raise RuntimeError('boom')
 
-    conn._callback = callback
-    proto, transport, conn = open_stream_protocol(conn=conn)
-    with caplog.at_level(logging.ERROR, logger='binance.protocol'):
+    proto, transport, conn = open_stream_protocol(conn=RecordingConnection(callback=callback))
+    with caplog.at_level(logging.ERROR, logger='binance'):
         proto.dataReceived(b''.join(frame_bytes(b'{"a":%d}' % i) for i in range(3)))
     assert seen == [{'a': 0}, {'a': 1}, {'a': 2}]
     errors = [r for r in caplog.records if 'callback raised' in r.getMessage()]
@@ -523,7 +515,6 @@ def test_stream_protocol_callback_exception_is_logged_and_delivery_goes_on(caplo
 
 
 def test_stream_protocol_detach_stops_delivery_within_the_chunk():
-    conn = StubConnection()
     proto = None
     seen = []
 
@@ -532,8 +523,7 @@ def test_stream_protocol_detach_stops_delivery_within_the_chunk():
         if message['a'] == 1:
             proto.detach()
 
-    conn._callback = callback
-    proto, transport, conn = open_stream_protocol(conn=conn)
+    proto, transport, conn = open_stream_protocol(conn=RecordingConnection(callback=callback))
     proto.dataReceived(b''.join(frame_bytes(b'{"a":%d}' % i) for i in range(4)))
     proto.dataReceived(frame_bytes(b'{"a":9}'))
     assert seen == [{'a': 0}, {'a': 1}]
@@ -541,9 +531,13 @@ def test_stream_protocol_detach_stops_delivery_within_the_chunk():
 
 
 def test_stream_protocol_session_sees_every_message_through_dispatch():
-    conn = StubConnection()
-    conn._session = object()  # any session: messages go to the connection's _dispatch
-    conn._callback = None
-    proto, transport, conn = open_stream_protocol(conn=conn)
+    class Session(StreamSession):
+        def on_message(self, message):
+            seen.append(message)
+            return message
+
+    seen = []
+    proto, transport, conn = open_stream_protocol(conn=RecordingConnection(session=Session()))
     proto.dataReceived(frame_bytes(b'{"e":"serverShutdown"}') + frame_bytes(b'{"a":1}'))
-    assert conn.messages == [{'e': 'serverShutdown'}, {'a': 1}]
+    assert seen == [{'a': 1}]  # the connection handles the shutdown notice first
+    assert conn.messages == [{'a': 1}] and len(conn.reconnects) == 1

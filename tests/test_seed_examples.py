@@ -298,9 +298,9 @@ def test_error_check_gets_the_error_dict_once(make_sim, seed_urls, managers):
 def _fast_retries(bm, conn_key):
     """A shorter backoff for this socket: the behaviour tested is the same, the test is faster."""
     from binance.backoff import BackoffPolicy
-    connection = bm._connection(conn_key)
+    connection = bm.connection(conn_key)
     assert connection is not None
-    connection.policy = BackoffPolicy(initial=0.02, max_delay=0.1)
+    connection.options = connection.options.replace(retry=BackoffPolicy(initial=0.02, max_delay=0.1))
 
 
 def test_multiplex_socket(namespace):

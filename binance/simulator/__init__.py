@@ -1,5 +1,8 @@
 """A simulated Binance exchange on loopback: market streams, REST, WebSocket API, faults.
 
+Spot plus the USDⓈ-M futures, COIN-M futures and options venues
+(:mod:`binance.simulator.venues`), all on one port.
+
 Usage from a thread that is not the reactor's::
 
     from binance.simulator import running
@@ -31,9 +34,16 @@ DEFAULT_API_SECRET = 'NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5
 
 #: Unscaled defaults in seconds, as Binance documents them (``shutdown_notice``
 #: is how long before the maximum connection age ``serverShutdown`` is sent).
+#: Names with a ``futures_`` or ``options_`` prefix are the rules of the
+#: USDⓈ-M and COIN-M futures or the options connections where they differ
+#: from spot's (see :meth:`SimulatorConfig.interval`).
 DEFAULT_INTERVALS: Dict[str, float] = {
     'ping': 20.0,
     'pong_timeout': 60.0,
+    'futures_ping': 180.0,
+    'futures_pong_timeout': 600.0,
+    'options_ping': 300.0,
+    'options_pong_timeout': 900.0,
     'max_connection_age': 86400.0,
     'connection_window': 300.0,
     'listen_key_validity': 3600.0,
@@ -63,9 +73,16 @@ class SimulatorConfig:
         api_keys: API key -> secret (None: the default account only).
         intervals: name -> seconds, overriding the scaled defaults; 0 turns
             the rule off (``ping``, ``pong_timeout``, ``max_connection_age``,
-            ``message_window``), e.g. for benchmarks.
-        max_incoming_messages: incoming messages allowed per ``message_window``.
-        max_streams_per_connection: streams one connection may listen to.
+            ``message_window``), e.g. for benchmarks. A plain name sets every
+            venue; ``futures_<name>`` or ``options_<name>`` one venue only.
+        max_incoming_messages: incoming messages allowed per ``message_window``
+            on spot connections (and the WebSocket API).
+        max_streams_per_connection: streams one spot connection may listen to.
+        futures_max_incoming_messages: the same for USDⓈ-M and COIN-M futures
+            connections (10 on Binance).
+        futures_max_streams_per_connection: streams per futures connection (1024).
+        options_max_incoming_messages: the same for options connections (10).
+        options_max_streams_per_connection: streams per options connection (200).
         max_connection_attempts: WebSocket connection attempts per IP per
             ``connection_window``.
         request_weight_limit: REST request weight per ``request_weight_window``.
@@ -88,6 +105,10 @@ class SimulatorConfig:
     intervals: Optional[Dict[str, float]] = None
     max_incoming_messages: int = 5
     max_streams_per_connection: int = 1024
+    futures_max_incoming_messages: int = 10
+    futures_max_streams_per_connection: int = 1024
+    options_max_incoming_messages: int = 10
+    options_max_streams_per_connection: int = 200
     max_connection_attempts: int = 300
     request_weight_limit: int = 6000
     permessage_deflate: bool = False
@@ -109,16 +130,27 @@ class SimulatorConfig:
                            for f in dataclasses.fields(self) if f.name != 'api_keys')
         return 'SimulatorConfig({}, api_keys=<{} keys>)'.format(fields, len(self.api_keys or {}))
 
-    def interval(self, name: str) -> float:
+    def interval(self, name: str, venue: Optional[str] = None) -> float:
         """Seconds for ``name``: the override if given, else the default times ``time_scale``.
+
+        Args:
+            name: an interval name, e.g. ``'ping'``.
+            venue: ``'futures'`` or ``'options'`` for those connections' rule:
+                an override of ``<venue>_<name>`` comes first, then one of
+                ``name``, then the venue's default, then spot's.
 
         Raises:
             KeyError: ``name`` has neither an override nor a default.
         """
         assert self.intervals is not None
-        if name in self.intervals:
-            return float(self.intervals[name])
-        return DEFAULT_INTERVALS[name] * self.time_scale
+        names = (venue + '_' + name, name) if venue else (name,)
+        for key in names:
+            if key in self.intervals:
+                return float(self.intervals[key])
+        for key in names:
+            if key in DEFAULT_INTERVALS:
+                return DEFAULT_INTERVALS[key] * self.time_scale
+        raise KeyError(name)
 
 
 class Simulator:
@@ -128,8 +160,9 @@ class Simulator:
     is the ``IReactorTime`` for every timer (the reactor by default) and
     ``reactor`` the one to listen with. ``market_factory(seed=, symbols=,
     now_ms=)`` and ``feed_factory(market, clock, trade_rate=,
-    retired_streams_live=)`` replace the market and feed classes (tests use
-    them to inject small fakes).
+    retired_streams_live=)`` replace spot's market and feed classes (tests use
+    them to inject small fakes); the derivatives venues in :attr:`venues`
+    always run their own markets and feeds.
     """
 
     def __init__(self, clock: Any = None, reactor: Any = None, config: Optional[SimulatorConfig] = None,
@@ -149,12 +182,21 @@ class Simulator:
         self.ws_api_url = ''
         self.api_url = ''
         self.margin_api_url = ''
+        self.fstream_url = ''
+        self.options_stream_url = ''
+        self.dstream_url = ''
+        self.futures_api_url = ''
+        self.futures_data_url = ''
+        self.futures_coin_api_url = ''
+        self.options_api_url = ''
         self.control_url = ''
         self.base_url = ''
         self.port = 0
         self.ca_cert: Optional[str] = None
         self.market: Any = None
         self.feed: Any = None
+        #: Venue name (``'spot'``, ``'usdm'``, ``'coinm'``, ``'options'``) -> :class:`~.venues.Venue`.
+        self.venues: Dict[str, Any] = {}
         self.accounts: Any = None
         self.faults: Any = None
         self.site: Any = None
@@ -182,7 +224,7 @@ class Simulator:
         if getattr(self.reactor, 'running', False) and not threadable.isInIOThread():
             raise RuntimeError('Simulator.start() must run on the reactor thread: use '
                                'binance.simulator.running() or binance._reactor.blocking_call(sim.start)')
-        from . import accounts, control, faults, rest, server, wsapi
+        from . import accounts, control, faults, rest, server, stream_endpoint, venues, wsapi
         from .feed import MarketFeed
         from .market import Market
 
@@ -192,13 +234,16 @@ class Simulator:
         self.market = market_factory(seed=config.seed, symbols=config.symbols, now_ms=self.now_ms)
         self.feed = feed_factory(self.market, self.clock, trade_rate=config.trade_rate,
                                  retired_streams_live=config.retired_streams_live)
+        self.venues = {venues.SPOT: venues.SpotVenue(self)}
+        self.venues.update(venues.build_derivative_venues(self))
         self.accounts = accounts.Accounts(self)
         self.faults = faults.Faults(self)
         root = Resource()
         rest.install(root, self)
+        stream_endpoint.install(root, self)
         wsapi.install(root, self)
         control.install(root, self)
-        self.site = server.build_site(self, root)
+        self.site = server.build_site(root)
         if config.tls:
             from . import tls
             self._tls = tls.ServerCertificates.generate([config.host])
@@ -213,7 +258,8 @@ class Simulator:
             self._listening = self.reactor.listenTCP(config.port, self.site, interface=config.host)
         self.port = self._listening.getHost().port
         self._set_urls()
-        self.feed.start()
+        for feed in self._feeds():
+            feed.start()
         self.started = True
         log.info('simulated exchange listening on %s', self.base_url)
         return self
@@ -229,24 +275,50 @@ class Simulator:
         self.ws_api_url = ws_base + '/ws-api/v3'
         self.api_url = self.base_url + '/api'
         self.margin_api_url = self.base_url + '/sapi'
+        self.fstream_url = ws_base + '/fstream/'
+        self.options_stream_url = self.fstream_url
+        self.dstream_url = ws_base + '/dstream/'
+        self.futures_api_url = self.base_url + '/fapi'
+        self.futures_data_url = self.base_url + '/futures/data'
+        self.futures_coin_api_url = self.base_url + '/dapi'
+        self.options_api_url = self.base_url + '/eapi'
         self.control_url = self.base_url + '/control'
 
     def urls(self) -> List[Tuple[str, str]]:
         """``(name, url)`` pairs of every endpoint (the CLI prints them)."""
-        pairs = [('stream_url', self.stream_url), ('ws_api_url', self.ws_api_url),
-                 ('api_url', self.api_url), ('margin_api_url', self.margin_api_url),
-                 ('control_url', self.control_url)]
+        names = ('stream_url', 'ws_api_url', 'api_url', 'margin_api_url', 'fstream_url',
+                 'options_stream_url', 'dstream_url', 'futures_api_url', 'futures_data_url',
+                 'futures_coin_api_url', 'options_api_url', 'control_url')
+        pairs = [(name, getattr(self, name)) for name in names]
         if self.ca_cert:
             pairs.append(('ca_cert', self.ca_cert))
         return pairs
+
+    def venue(self, name: str) -> Any:
+        """The :class:`~binance.simulator.venues.Venue` called ``name``.
+
+        Args:
+            name: ``'spot'``, ``'usdm'``, ``'coinm'`` or ``'options'``.
+
+        Raises:
+            KeyError: no such venue (or the simulator has not started).
+        """
+        try:
+            return self.venues[name]
+        except KeyError:
+            raise KeyError('no venue {!r}; the simulator has: {}'.format(
+                name, ', '.join(self.venues) or 'none before start()')) from None
+
+    def _feeds(self) -> List[Any]:
+        return [venue.feed for venue in self.venues.values() if venue.feed is not None]
 
     def stop(self) -> defer.Deferred:
         """Stop listening and close every connection; call on the reactor thread."""
         if not self.started:
             return defer.succeed(None)
         self.started = False
-        if self.feed is not None:
-            self.feed.stop()
+        for feed in self._feeds():
+            feed.stop()
         if self.accounts is not None:
             self.accounts.stop()
         waits = [defer.maybeDeferred(self._listening.stopListening)]

@@ -128,6 +128,10 @@ class Accounts:
                                            lambda: self._interval('listen_token_validity'), self.now_ms)
         self._balances: Dict[Scope, Dict[str, Balance]] = {}
         self._orders: Dict[int, Order] = {}
+        self._account_trades: List[Dict[str, Any]] = []
+        #: Deposits credited by :meth:`deposit` (the wallet's deposit history), oldest first.
+        self.deposits: List[Dict[str, Any]] = []
+        self._next_deposit = 1
         self._next_order_id = 1
         self._next_execution_id = 1
         self._next_list_id = 1
@@ -204,10 +208,30 @@ class Accounts:
     def deposit(self, api_key: str, asset: str, amount: Any, account: str = SPOT) -> Event:
         """Credit (or, negative, debit) ``amount`` of ``asset``.
 
-        Emits ``balanceUpdate`` then ``outboundAccountPosition``.
+        Emits ``balanceUpdate`` then ``outboundAccountPosition``. A credit to
+        a spot account is recorded in :attr:`deposits` (the deposit history).
 
         Returns:
             The ``balanceUpdate`` event.
+
+        Raises:
+            ApiError: -2015 unknown key; -2010 when a debit exceeds the free balance.
+        """
+        event = self.adjust(api_key, asset, amount, account)
+        if account == SPOT and Decimal(event['d']) > 0:
+            self.deposits.append({
+                'id': str(self._next_deposit), 'amount': _plain(Decimal(event['d'])), 'coin': asset,
+                'network': asset, 'status': 1, 'address': '', 'addressTag': '',
+                'txId': 'sim-deposit-{}'.format(self._next_deposit), 'insertTime': event['E'],
+                'transferType': 0, 'confirmTimes': '1/1', 'unlockConfirm': 0, 'walletType': 0,
+                '_api_key': api_key})
+            self._next_deposit += 1
+        return event
+
+    def adjust(self, api_key: str, asset: str, amount: Any, account: str = SPOT) -> Event:
+        """Change a free balance by ``amount`` (a transfer leg, a loan); no deposit record.
+
+        Emits ``balanceUpdate`` then ``outboundAccountPosition``.
 
         Raises:
             ApiError: -2015 unknown key; -2010 when a debit exceeds the free balance.
@@ -223,6 +247,29 @@ class Accounts:
         self.publish(api_key, event, account)
         self.publish(api_key, self._position_event(api_key, account, [asset]), account)
         return event
+
+    def transfer(self, api_key: str, asset: str, amount: Any, from_account: str,
+                 to_account: str) -> None:
+        """Move ``amount`` of free ``asset`` from one of the key's accounts to another.
+
+        Raises:
+            ApiError: -1130 for a non-positive amount; -2010 when the source
+                has not enough free balance (nothing moves).
+        """
+        value = _decimal(amount, 'amount')
+        if value <= 0:
+            raise apierrors.invalid_value('amount')
+        self.adjust(api_key, asset, -value, from_account)
+        self.adjust(api_key, asset, value, to_account)
+
+    def balances(self, api_key: str, account: str = SPOT) -> Dict[str, Tuple[Decimal, Decimal]]:
+        """``{asset: (free, locked)}`` of one account.
+
+        Raises:
+            ApiError: -2015 unknown key.
+        """
+        self._require_key(api_key)
+        return {asset: (b.free, b.locked) for asset, b in self._wallet(api_key, account).items()}
 
     def account_info(self, api_key: str, account: str = SPOT) -> Dict[str, Any]:
         """The ``GET /api/v3/account`` answer for ``api_key``."""
@@ -288,38 +335,11 @@ class Accounts:
             ApiError: Binance's codes for bad parameters, unknown symbol or key,
                 and insufficient balance.
         """
-        self._require_key(api_key)
-        base, quote = self.assets(symbol)
-        if side not in ('BUY', 'SELL'):
-            raise apierrors.invalid_side()
-        if type not in ('LIMIT', 'MARKET'):
-            raise apierrors.invalid_type()
-        qty = _decimal(quantity, 'quantity')
-        if qty <= 0:
-            raise apierrors.invalid_value('quantity')
-        limit_price = _ZERO
-        if type == 'LIMIT':
-            if price is None:
-                raise apierrors.mandatory('price')
-            limit_price = _decimal(price, 'price')
-            if limit_price <= 0:
-                raise apierrors.invalid_value('price')
-            time_in_force = time_in_force or 'GTC'
-        else:
-            time_in_force = 'GTC'
-        self._check_filters(symbol, qty, limit_price if type == 'LIMIT' else None)
+        base, quote, limit_price, time_in_force, qty = self._validate_order(
+            api_key, symbol, side, type, quantity, price, time_in_force, account)
         wallet = self._wallet(api_key, account)
         base_balance = wallet.setdefault(base, Balance())
         quote_balance = wallet.setdefault(quote, Balance())
-        if side == 'SELL':
-            if base_balance.free < qty:
-                raise apierrors.insufficient_balance()
-        elif type == 'LIMIT':
-            if quote_balance.free < qty * limit_price:
-                raise apierrors.insufficient_balance()
-        elif quote_balance.free < self._estimated_cost(symbol, qty):
-            raise apierrors.insufficient_balance()
-
         now = self.now_ms()
         order = Order(order_id=self._next_order_id, client_order_id=client_order_id or random_text(22),
                       api_key=api_key, account=account, symbol=symbol, base=base, quote=quote,
@@ -338,15 +358,95 @@ class Accounts:
                 base_balance.locked += qty
         self.publish(api_key, self._execution_report(order, 'NEW'), account)
 
-        for fill_price, fill_qty, trade_id in self._execute(order):
+        fills = [] if self._fok_short(order) else self._execute(order)
+        for fill_price, fill_qty, trade_id in fills:
             self._settle(order, base_balance, quote_balance, fill_price, fill_qty, trade_id)
             self.publish(api_key, self._execution_report(order, 'TRADE', fill_qty, fill_price, trade_id),
                          account)
-        if type == 'MARKET' and order.remaining > 0:
+        if order.remaining > 0 and (type == 'MARKET' or time_in_force in ('IOC', 'FOK')):
+            if type == 'LIMIT':
+                self._release(order, wallet)
             order.status = 'EXPIRED'
             self.publish(api_key, self._execution_report(order, 'EXPIRED'), account)
         self.publish(api_key, self._position_event(api_key, account, [base, quote]), account)
         return self._order_response(order, resp_type or 'FULL')
+
+    def _fok_short(self, order: Order) -> bool:
+        """A fill-or-kill order the book cannot fill whole (it expires untouched)."""
+        if order.time_in_force != 'FOK':
+            return False
+        book = self._sim.market.depth_snapshot(order.symbol, 5000)
+        levels = book['asks'] if order.side == 'BUY' else book['bids']
+        available = _ZERO
+        for level_price, level_qty in levels:
+            price = Decimal(level_price)
+            if (order.side == 'BUY' and price > order.price) or \
+                    (order.side == 'SELL' and price < order.price):
+                break
+            available += Decimal(level_qty)
+        return available < order.quantity
+
+    def _release(self, order: Order, wallet: Dict[str, Balance]) -> None:
+        """Give back what an open LIMIT order still holds locked."""
+        if order.side == 'BUY':
+            held, asset = order.price * order.remaining, order.quote
+        else:
+            held, asset = order.remaining, order.base
+        wallet[asset].locked -= held
+        wallet[asset].free += held
+
+    def _validate_order(self, api_key: str, symbol: str, side: str, type: str,  # noqa: A002
+                        quantity: Any, price: Any, time_in_force: Optional[str],
+                        account: str) -> Tuple[str, str, Decimal, str, Decimal]:
+        """Every check ``place_order`` makes before anything changes.
+
+        Returns:
+            ``(base, quote, limit_price, time_in_force, quantity)``.
+        """
+        self._require_key(api_key)
+        base, quote = self.assets(symbol)
+        if side not in ('BUY', 'SELL'):
+            raise apierrors.invalid_side()
+        if type not in ('LIMIT', 'MARKET'):
+            raise apierrors.invalid_type()
+        qty = _decimal(quantity, 'quantity')
+        if qty <= 0:
+            raise apierrors.invalid_value('quantity')
+        limit_price = _ZERO
+        if type == 'LIMIT':
+            if price is None:
+                raise apierrors.mandatory('price')
+            limit_price = _decimal(price, 'price')
+            if limit_price <= 0:
+                raise apierrors.invalid_value('price')
+            time_in_force = time_in_force or 'GTC'
+            if time_in_force not in ('GTC', 'IOC', 'FOK'):
+                raise apierrors.ApiError(400, -1115, 'Invalid timeInForce.')
+        else:
+            time_in_force = 'GTC'
+        self._check_filters(symbol, qty, limit_price if type == 'LIMIT' else None)
+        wallet = self._wallet(api_key, account)
+        base_balance = wallet.get(base, Balance())
+        quote_balance = wallet.get(quote, Balance())
+        if side == 'SELL':
+            if base_balance.free < qty:
+                raise apierrors.insufficient_balance()
+        elif type == 'LIMIT':
+            if quote_balance.free < qty * limit_price:
+                raise apierrors.insufficient_balance()
+        elif quote_balance.free < self._estimated_cost(symbol, qty):
+            raise apierrors.insufficient_balance()
+        return base, quote, limit_price, time_in_force, qty
+
+    def check_order(self, api_key: str, symbol: str, side: str, type: str,  # noqa: A002
+                    quantity: Any, price: Any = None, time_in_force: Optional[str] = None,
+                    account: str = SPOT) -> None:
+        """Validate an order as :meth:`place_order` would, placing nothing (``order/test``).
+
+        Raises:
+            ApiError: the error :meth:`place_order` would give.
+        """
+        self._validate_order(api_key, symbol, side, type, quantity, price, time_in_force, account)
 
     def _check_filters(self, symbol: str, qty: Decimal, price: Optional[Decimal]) -> None:
         """Binance's LOT_SIZE and PRICE_FILTER checks (step and tick multiples)."""
@@ -403,9 +503,15 @@ class Accounts:
         order.executed += qty
         order.cum_quote += cost
         order.status = 'FILLED' if order.remaining <= 0 else 'PARTIALLY_FILLED'
+        commission_asset = order.base if order.side == 'BUY' else order.quote
         order.fills.append({'price': fmt(price), 'qty': fmt(qty), 'commission': fmt(_ZERO),
-                            'commissionAsset': order.base if order.side == 'BUY' else order.quote,
-                            'tradeId': trade_id})
+                            'commissionAsset': commission_asset, 'tradeId': trade_id})
+        self._account_trades.append({
+            'symbol': order.symbol, 'id': trade_id, 'orderId': order.order_id, 'orderListId': -1,
+            'price': fmt(price), 'qty': fmt(qty), 'quoteQty': fmt(cost), 'commission': fmt(_ZERO),
+            'commissionAsset': commission_asset, 'time': self.now_ms(),
+            'isBuyer': order.side == 'BUY', 'isMaker': False, 'isBestMatch': True,
+            '_api_key': order.api_key, '_account': order.account})
 
     def cancel_order(self, api_key: str, symbol: str, order_id: Optional[int] = None,
                      orig_client_order_id: Optional[str] = None, account: str = SPOT,
@@ -418,13 +524,7 @@ class Accounts:
         order = self._lookup_order(api_key, symbol, account, order_id, orig_client_order_id)
         if order is None or not order.is_open:
             raise apierrors.cancel_rejected()
-        wallet = self._wallet(api_key, account)
-        if order.side == 'BUY':
-            held, asset = order.price * order.remaining, order.quote
-        else:
-            held, asset = order.remaining, order.base
-        wallet[asset].locked -= held
-        wallet[asset].free += held
+        self._release(order, self._wallet(api_key, account))
         order.status = 'CANCELED'
         orig_client = order.client_order_id
         cancel_client = new_client_order_id or random_text(22)
@@ -448,6 +548,10 @@ class Accounts:
         order = self._lookup_order(api_key, symbol, account, order_id, orig_client_order_id)
         if order is None:
             raise apierrors.no_such_order()
+        return self.order_view(order)
+
+    def order_view(self, order: Order) -> Dict[str, Any]:
+        """An order as ``GET /api/v3/order``, ``openOrders`` and ``allOrders`` show it."""
         response = self._order_response(order, 'RESULT')
         response.pop('transactTime', None)
         response.update({'stopPrice': fmt(_ZERO), 'icebergQty': fmt(_ZERO), 'time': order.created_ms,
@@ -458,6 +562,31 @@ class Accounts:
         """Orders of ``api_key`` still on the book, oldest first."""
         return [o for o in self._orders.values()
                 if o.api_key == api_key and o.account == account and o.is_open]
+
+    def orders(self, api_key: str, symbol: Optional[str] = None, account: str = SPOT,
+               open_only: bool = False) -> List[Order]:
+        """Orders of ``api_key`` (of one symbol, if given), oldest first.
+
+        Raises:
+            ApiError: -2015 unknown key; -1121 unknown symbol.
+        """
+        self._require_key(api_key)
+        if symbol is not None:
+            self.assets(symbol)
+        return [o for o in self._orders.values()
+                if o.api_key == api_key and o.account == account
+                and (symbol is None or o.symbol == symbol) and (o.is_open or not open_only)]
+
+    def account_trades(self, api_key: str, symbol: str, account: str = SPOT) -> List[Dict[str, Any]]:
+        """The account's trades of ``symbol`` (``GET /api/v3/myTrades`` rows), oldest first.
+
+        Raises:
+            ApiError: -2015 unknown key; -1121 unknown symbol.
+        """
+        self._require_key(api_key)
+        self.assets(symbol)
+        return [{k: v for k, v in t.items() if not k.startswith('_')} for t in self._account_trades
+                if t['_api_key'] == api_key and t['_account'] == account and t['symbol'] == symbol]
 
     def _lookup_order(self, api_key: str, symbol: str, account: str, order_id: Optional[int],
                       client_order_id: Optional[str]) -> Optional[Order]:
@@ -574,20 +703,30 @@ class Accounts:
         """True while ``key`` is valid."""
         return self._listen_keys.is_key(key)
 
-    def attach_listen_key(self, key: str, send: Callable[[bytes], None],
-                          close: Callable[[], None]) -> Optional[Callable[[], None]]:
-        """Deliver a key's events to a ``/ws/<listenKey>`` connection.
+    def listen_key_account(self, key: str) -> Optional[str]:
+        """The account scope of a valid listen key (``'spot'``, ``'usdm'``...), or None."""
+        return self._listen_keys.account_of(key)
+
+    def live_listen_key(self, api_key: str, account: str) -> Optional[str]:
+        """The valid listen key of ``api_key``'s ``account``, or None."""
+        return self._listen_keys.live_key((api_key, account))
+
+    def attach_listen_key(self, key: str, send: Callable[[bytes], None], close: Callable[[], None],
+                          accept: Optional[Callable[[Event], bool]] = None) -> Optional[Callable[[], None]]:
+        """Deliver a key's events to a connection listening to it (``/ws/<listenKey>``...).
 
         Args:
             key: the listen key from the URL.
             send: writes one text message (the JSON bytes of a bare event).
             close: closes the connection.
+            accept: ``accept(event)`` picks the events delivered (all by
+                default; ``listenKeyExpired`` always).
 
         Returns:
             A callable that detaches the connection (call it when the
             connection closes), or ``None`` when the key is unknown.
         """
-        return self._listen_keys.attach(key, send, close)
+        return self._listen_keys.attach(key, send, close, accept)
 
     def expire_listen_key(self, key: Optional[str] = None) -> int:
         """Expire one listen key now (all of them when ``key`` is None).

@@ -158,3 +158,14 @@ def subscription_active() -> ApiError:
 def subscription_inactive() -> ApiError:
     """-2036: no such user data stream subscription on this connection."""
     return ApiError(400, -2036, 'User Data Stream subscription not active.')
+
+
+def too_many_orders(limit: int, interval: str, retry_after: int) -> ApiError:
+    """429 / -1015: too many new orders in a window."""
+    return ApiError(429, -1015, 'Too many new orders; current limit is {} orders per {}.'.format(
+        limit, interval), retry_after)
+
+
+def not_supported(what: str) -> ApiError:
+    """-1013-like refusal of something the simulator does not model, naming it."""
+    return ApiError(400, -1100, 'The simulator does not support {}.'.format(what))

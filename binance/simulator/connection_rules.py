@@ -5,7 +5,7 @@ with its injectable clock and tests drive it with plain numbers.
 """
 import collections
 import math
-from typing import Deque, Dict, Optional
+from typing import Any, Deque, Dict, Optional
 
 
 class SlidingWindow:
@@ -109,3 +109,45 @@ class PingTracker:
     def clear(self) -> None:
         """Forget every outstanding ping (after a freeze, the connection starts afresh)."""
         self._sent.clear()
+
+
+class ConnectionRules:
+    """The connection rules of one venue, read from the simulator's config at each use.
+
+    Spot (``venue=None``) uses the plain interval names and limits; the
+    futures and options venues use their prefixed ones (``futures_ping``,
+    ``options_max_streams_per_connection``...), see
+    :meth:`binance.simulator.SimulatorConfig.interval`. Reading at each use
+    means a changed config applies to the next ping, not only to new
+    connections.
+
+    Args:
+        config: a :class:`~binance.simulator.SimulatorConfig`.
+        venue: None (spot), ``'futures'`` or ``'options'``.
+        announces_shutdown: whether ``serverShutdown`` precedes the close at
+            the maximum connection age (spot since 2026-05; the derivatives
+            venues document no such event and just close).
+    """
+
+    def __init__(self, config: Any, venue: Optional[str] = None, announces_shutdown: bool = True) -> None:
+        self.config = config
+        self.venue = venue
+        self.announces_shutdown = announces_shutdown
+        self._prefix = venue + '_' if venue else ''
+
+    def __repr__(self) -> str:
+        return '<ConnectionRules {}>'.format(self.venue or 'spot')
+
+    def interval(self, name: str) -> float:
+        """Seconds of the interval ``name`` for this venue (0 or less: the rule is off)."""
+        return float(self.config.interval(name, self.venue))
+
+    @property
+    def max_incoming_messages(self) -> int:
+        """Incoming messages allowed per ``message_window``."""
+        return int(getattr(self.config, self._prefix + 'max_incoming_messages'))
+
+    @property
+    def max_streams(self) -> int:
+        """Streams one connection may listen to."""
+        return int(getattr(self.config, self._prefix + 'max_streams_per_connection'))

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-_INT_ARGS = ('conn_id', 'count', 'size', 'parts', 'chunk', 'status')
+_INT_ARGS = ('conn_id', 'count', 'size', 'parts', 'chunk', 'status', 'weight')
 _FLOAT_ARGS = ('seconds', 'lead', 'delay')
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union
 import orjson
 
 from .. import _reactor
-from . import frames
+from . import apierrors, frames
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import Simulator
@@ -30,8 +30,10 @@ class Faults:
     Connection selection: ``conn_id`` picks one connection (ids are listed by
     :meth:`connections`); without it, ``drop_one``/``freeze``/``thaw`` pick the
     oldest open connection and the frame faults go to every connection.
-    ``kind`` restricts to one endpoint kind (``'stream'`` market streams,
-    ``'ws-api'`` the WebSocket API). Methods return how many connections were
+    ``kind`` restricts to one endpoint kind (``'stream'`` spot market streams,
+    ``'fstream'`` the USDⓈ-M and options routes, ``'dstream'`` COIN-M,
+    ``'ws-api'`` the WebSocket API) or to one venue (``'spot'``, ``'usdm'``,
+    ``'coinm'``, ``'options'``). Methods return how many connections were
     affected unless documented otherwise.
     """
 
@@ -39,7 +41,8 @@ class Faults:
     NAMES = ('drop_one', 'drop_all', 'refuse_connections', 'freeze', 'freeze_all', 'thaw', 'thaw_all',
              'server_shutdown', 'expire_listen_key', 'expire_listen_tokens', 'send_malformed_json',
              'send_invalid_utf8', 'send_binary', 'send_oversize', 'send_fragmented', 'send_masked',
-             'send_trickle', 'send_burst')
+             'send_trickle', 'send_burst', 'fail_depth_snapshots', 'stale_depth_snapshots',
+             'skip_depth_updates', 'use_request_weight')
 
     def __init__(self, sim: 'Simulator') -> None:
         self._sim = sim
@@ -50,7 +53,8 @@ class Faults:
     # -- selection -----------------------------------------------------------
 
     def _select(self, conn_id: Optional[int], kind: Optional[str], every: bool) -> List[Any]:
-        conns = [c for c in self._sim.connections.values() if kind is None or c.kind == kind]
+        conns = [c for c in self._sim.connections.values()
+                 if kind is None or kind in (c.kind, getattr(c, 'venue', None))]
         if conn_id is not None:
             return [c for c in conns if c.conn_id == int(conn_id)]
         conns.sort(key=lambda c: c.conn_id)
@@ -216,3 +220,126 @@ class Faults:
             return len(targets)
         return self._call(run)
 
+
+    # -- order books -----------------------------------------------------------
+
+    def fail_depth_snapshots(self, count: int = 1, status: int = 500) -> int:
+        """Answer the next ``count`` order book snapshots (``GET /api/v3/depth``) with an error.
+
+        Args:
+            count: how many requests fail.
+            status: the HTTP status: 500 (Binance's ``-1000``), 503 (``-1001``),
+                429 (``-1003``, too much weight) or another (``-1001``).
+
+        Returns:
+            How many failures are now queued.
+        """
+        status = int(status)
+        if status == 500:
+            error = apierrors.internal()
+        elif status == 429:
+            error = apierrors.too_much_weight(self._sim.config.request_weight_limit, 1)
+        else:
+            error = apierrors.ApiError(status, -1001, 'Internal error; unable to process your '
+                                                      'request. Please try again.')
+        return self._call(lambda: _snapshot_faults(self._sim).queue('fail', error, int(count)))
+
+    def stale_depth_snapshots(self, count: int = 1) -> int:
+        """Answer the next ``count`` snapshots with the books as they are now (stale by then).
+
+        Models a snapshot served from a lagging cache: its ``lastUpdateId`` may
+        be older than the first event a client buffered.
+
+        Returns:
+            How many stale answers are now queued.
+        """
+        def run() -> int:
+            faults = _snapshot_faults(self._sim)
+            books = {symbol: faults.original(symbol, 5000) for symbol in self._sim.market.symbols}
+            return faults.queue('stale', books, int(count))
+        return self._call(run)
+
+    def skip_depth_updates(self, symbol: str, count: int = 1) -> int:
+        """Lose diff-depth events of ``symbol``: a gap in the update ids every client sees.
+
+        What the symbol's diff-depth streams gathered since their last event
+        is thrown away (the event that would have carried it is lost), then
+        the book changes ``count`` more times under update ids no event will
+        cover. A client sees the next event's ``U`` jump and only a new
+        snapshot shows the changed levels.
+
+        Returns:
+            The update id after the hidden changes.
+
+        Raises:
+            KeyError: ``symbol`` is not listed.
+        """
+        def run() -> int:
+            market = self._sim.market[symbol]
+            # The market offers no public view of its recorders; flushing is
+            # DiffRecorder's public API.
+            for recorder in list(getattr(market, '_recorders', ())):
+                recorder.flush()
+            from .orderbook import BID
+            for _ in range(int(count)):
+                best = market.book.best_bid()
+                price = best[0] if best is not None else market.to_ticks(market.spec.price)
+                market.book.set_level(BID, price, market.book.qty(BID, price) + 1)
+                market.update_id += 1
+            return market.update_id
+        return self._call(run)
+
+    def use_request_weight(self, weight: Optional[int] = None, ip: str = '127.0.0.1') -> int:
+        """Spend REST request weight for ``ip`` in the current window (all that is left by default).
+
+        The next requests from that IP get HTTP 429 with ``Retry-After`` (and
+        418 bans if they keep coming), as on Binance.
+
+        Returns:
+            The weight used in the window afterwards.
+        """
+        from .weights import limiter_for
+
+        def run() -> int:
+            limiter = limiter_for(self._sim)
+            now = self._sim.clock.seconds()
+            left = limiter.limit - limiter.used(ip, now)
+            spend = left if weight is None else min(int(weight), left)
+            return limiter.charge(ip, spend, now) if spend > 0 else limiter.used(ip, now)
+        return self._call(run)
+
+
+class _SnapshotFaults:
+    """Stands in for ``Market.depth_snapshot`` while snapshot faults are queued."""
+
+    def __init__(self, market: Any) -> None:
+        self._market = market
+        self.original = type(market).depth_snapshot.__get__(market)
+        self._queue: List[Any] = []
+
+    def queue(self, kind: str, value: Any, count: int) -> int:
+        self._queue.extend([(kind, value)] * max(0, count))
+        self._market.depth_snapshot = self
+        return len(self._queue)
+
+    def __call__(self, symbol: str, limit: int = 100) -> dict:
+        if not self._queue:
+            return self.original(symbol, limit)
+        kind, value = self._queue.pop(0)
+        if not self._queue:
+            del self._market.depth_snapshot   # back to the market's own method
+        if kind == 'fail':
+            raise value
+        book = value.get(symbol)
+        if book is None:
+            return self.original(symbol, limit)
+        return {'lastUpdateId': book['lastUpdateId'], 'bids': book['bids'][:limit],
+                'asks': book['asks'][:limit]}
+
+
+def _snapshot_faults(sim: Any) -> _SnapshotFaults:
+    market = sim.market
+    faults = market.__dict__.get('depth_snapshot')
+    if not isinstance(faults, _SnapshotFaults):
+        faults = _SnapshotFaults(market)
+    return faults

@@ -1,7 +1,9 @@
 """Drive the simulated market on a clock and publish market stream events.
 
 :class:`MarketFeed` advances every symbol somebody listens to, a batch of
-trades per clock tick, and pushes each stream at Binance's cadence:
+trades per clock tick, and pushes each stream at the cadence its venue's
+catalogue gives (what each stream carries comes from the venue's
+:class:`~binance.simulator.feed_streams.FeedKit`). On spot:
 
 * real time (every tick): ``@trade``, ``@aggTrade``, ``@bookTicker``
   (and ``!bookTicker`` when retired streams are live);
@@ -21,25 +23,18 @@ accepted and stay silent, as on Binance.
 """
 import collections
 import logging
-from typing import Callable, Counter, Dict, Iterable, List, Optional, Set
+from typing import Counter, Dict, List, Optional
 
 import orjson
 from twisted.internet import task
 
-from . import market_payloads as payloads
+from .feed_streams import SPOT_KIT, ChangedSymbolsStream, FeedKit, FeedStream, Listener
 from .market import Market, SymbolMarket
-from .market_streams import (
-    AGG_TRADE, ALL_BOOK_TICKERS, ALL_MINI_TICKERS, ALL_TICKERS, ALL_WINDOW_TICKERS,
-    AVG_PRICE, BOOK_TICKER, DIFF_DEPTH, KLINE, MINI_TICKER, PARTIAL_DEPTH, RETIRED_KINDS,
-    TICKER, TRADE, WINDOW_TICKER, WINDOWS, StreamSpec,
-)
+from .market_streams import AGG_TRADE, ALL_BOOK_TICKERS, BOOK_TICKER, TRADE, StreamSpec
 
 __all__ = ['MarketFeed', 'Listener']
 
 logger = logging.getLogger(__name__)
-
-#: ``listener(stream_name, payload_json_bytes)``.
-Listener = Callable[[str, bytes], None]
 
 _MIN_TICK = 0.01          # seconds; finest generation tick
 _MAX_TICK = 0.1           # seconds; coarsest generation tick
@@ -49,6 +44,8 @@ _MAX_TICK = 0.1           # seconds; coarsest generation tick
 _CATCH_UP_TICKS = 5
 _BURST_RATE = 2500.0      # trades/s per symbol per extra trade per level fill
 _MAX_BURST = 20
+#: Stream kinds published as they happen, at every generation tick.
+_REALTIME_KINDS = (TRADE, AGG_TRADE, BOOK_TICKER)
 
 
 def _to_ms(seconds: float) -> int:
@@ -59,152 +56,6 @@ def _to_ms(seconds: float) -> int:
 
 def _now_ms(clock) -> int:
     return _to_ms(clock.seconds())
-
-
-class _Stream:
-    """One subscribed stream: its listeners and, if it carries data, how to build it."""
-
-    __slots__ = ('name', 'spec', 'listeners', '_failures')
-
-    def __init__(self, name: str, spec: Optional[StreamSpec]) -> None:
-        self.name = name
-        self.spec = spec
-        self.listeners: Dict[Listener, None] = {}
-        self._failures: Dict[Listener, int] = {}
-
-    def publish(self, payload: object) -> None:
-        """Encode ``payload`` once and hand it to every listener."""
-        self.send(orjson.dumps(payload))
-
-    def send(self, data: bytes) -> None:
-        """Hand encoded ``data`` to every listener; a failing listener is logged."""
-        name = self.name
-        for listener in list(self.listeners):
-            try:
-                listener(name, data)
-            except Exception:
-                self._failed(listener)
-
-    def _failed(self, listener: Listener) -> None:
-        # A listener failing on every event of a firehose must not flood the
-        # log (and starve the reactor): the traceback once, then a count at
-        # every power of ten.
-        count = self._failures.get(listener, 0) + 1
-        self._failures[listener] = count
-        if count == 1:
-            logger.exception('listener of %s failed', self.name)
-        elif str(count).strip('0') == '1':
-            logger.error('listener of %s failed %d times', self.name, count)
-
-    def forget(self, listener: Listener) -> None:
-        """Drop ``listener`` and its failure count."""
-        self.listeners.pop(listener, None)
-        self._failures.pop(listener, None)
-
-    def poll(self, now: int) -> Iterable[object]:
-        """Payloads due at a cadence tick (periodic streams only)."""
-        return ()
-
-    def close(self) -> None:
-        """Release what the stream holds in the market."""
-
-
-class _KlineStream(_Stream):
-    __slots__ = ('_market', '_interval', '_offset', '_last_closed')
-
-    def __init__(self, name: str, spec: StreamSpec, market: SymbolMarket, now: int) -> None:
-        super().__init__(name, spec)
-        self._market = market
-        self._interval, self._offset = spec.arg
-        closed = market.stats.closed_kline(self._interval, now, self._offset)
-        # Only klines that close while subscribed are sent with x=true.
-        self._last_closed = closed[0] if closed else -1
-
-    def poll(self, now: int) -> Iterable[object]:
-        stats = self._market.stats
-        symbol = self._market.symbol
-        events = []
-        closed = stats.closed_kline(self._interval, now, self._offset)
-        if closed is not None and closed[0] > self._last_closed:
-            self._last_closed = closed[0]
-            events.append(payloads.kline_event(symbol, self._interval, closed, True, now))
-        current = stats.kline(self._interval, now, self._offset)
-        events.append(payloads.kline_event(symbol, self._interval, current, False, now))
-        return events
-
-
-class _DiffDepthStream(_Stream):
-    __slots__ = ('_market', '_recorder')
-
-    def __init__(self, name: str, spec: StreamSpec, market: SymbolMarket) -> None:
-        super().__init__(name, spec)
-        self._market = market
-        self._recorder = market.open_diff()
-
-    def poll(self, now: int) -> Iterable[object]:
-        diff = self._recorder.flush()
-        if diff is None:
-            return ()
-        return (payloads.diff_depth_event(self._market, *diff, now),)
-
-    def close(self) -> None:
-        self._market.close_diff(self._recorder)
-
-
-class _SymbolPeriodicStream(_Stream):
-    """Partial depth, tickers and average price: one payload per tick from current state."""
-
-    __slots__ = ('_market',)
-
-    def __init__(self, name: str, spec: StreamSpec, market: SymbolMarket) -> None:
-        super().__init__(name, spec)
-        self._market = market
-
-    def poll(self, now: int) -> Iterable[object]:
-        payload = _symbol_payload(self.spec, self._market, now)
-        return () if payload is None else (payload,)
-
-
-class _AllMarketStream(_Stream):
-    """All-market arrays: one entry per symbol that traded since the last push."""
-
-    __slots__ = ('_markets', 'changed')
-
-    def __init__(self, name: str, spec: StreamSpec, markets: Dict[str, SymbolMarket]) -> None:
-        super().__init__(name, spec)
-        self._markets = markets
-        self.changed: Set[str] = set()
-
-    def poll(self, now: int) -> Iterable[object]:
-        if not self.changed:
-            return ()
-        kind, arg = self.spec.kind, self.spec.arg
-        events = []
-        for symbol, market in self._markets.items():
-            if symbol in self.changed:
-                if kind == ALL_MINI_TICKERS:
-                    events.append(payloads.mini_ticker_event(market, now))
-                elif kind == ALL_TICKERS:
-                    events.append(payloads.ticker_event(market, now))
-                else:
-                    events.append(payloads.window_ticker_event(market, arg, WINDOWS[arg], now))
-        self.changed = set()
-        return (events,)
-
-
-def _symbol_payload(spec: StreamSpec, market: SymbolMarket, now: int) -> Optional[dict]:
-    kind = spec.kind
-    if kind == PARTIAL_DEPTH:
-        return payloads.partial_depth_event(market, spec.arg)
-    if kind == TICKER:
-        return payloads.ticker_event(market, now)
-    if kind == MINI_TICKER:
-        return payloads.mini_ticker_event(market, now)
-    if kind == WINDOW_TICKER:
-        return payloads.window_ticker_event(market, spec.arg, WINDOWS[spec.arg], now)
-    if kind == AVG_PRICE:
-        return payloads.avg_price_event(market, now)
-    raise AssertionError('not a periodic symbol stream: {}'.format(spec.name))
 
 
 class MarketFeed:
@@ -220,20 +71,22 @@ class MarketFeed:
         trade_rate: trades per second per symbol (may be fractional, or tens
             of thousands for a benchmark firehose).
         retired_streams_live: make ``!ticker@arr`` and ``!bookTicker`` carry
-            data, as Binance US still does.
+            data, as Binance US still does (the market's retired kinds).
+        kit: what the venue publishes (default :data:`~.feed_streams.SPOT_KIT`).
     """
 
     def __init__(self, market: Market, clock, trade_rate: float = 10.0,
-                 retired_streams_live: bool = False) -> None:
+                 retired_streams_live: bool = False, kit: Optional[FeedKit] = None) -> None:
         self.market = market
         self.clock = clock
         self.retired_streams_live = retired_streams_live
+        self.kit = kit if kit is not None else SPOT_KIT
         self._markets: Dict[str, SymbolMarket] = {s: market[s] for s in market.symbols}
-        self._streams: Dict[str, _Stream] = {}
-        self._realtime: Dict[tuple, _Stream] = {}
-        self._all_market: List[_AllMarketStream] = []
-        self._all_book_tickers: Optional[_Stream] = None
-        self._periodic: Dict[int, Dict[str, _Stream]] = {}
+        self._streams: Dict[str, FeedStream] = {}
+        self._realtime: Dict[tuple, FeedStream] = {}
+        self._all_market: List[ChangedSymbolsStream] = []
+        self._all_book_tickers: Optional[FeedStream] = None
+        self._periodic: Dict[int, Dict[str, FeedStream]] = {}
         self._cadence_loops: Dict[int, task.LoopingCall] = {}
         self._active: List[str] = []
         self._listened: Counter = collections.Counter()
@@ -263,6 +116,23 @@ class MarketFeed:
     def streams(self) -> List[str]:
         """Names of the streams that have at least one listener."""
         return list(self._streams)
+
+    @property
+    def markets(self) -> Dict[str, SymbolMarket]:
+        """Listed symbol -> its market (do not modify)."""
+        return self._markets
+
+    def symbol_market(self, symbol: Optional[str]) -> SymbolMarket:
+        """The market of a listed symbol (for stream factories).
+
+        Raises:
+            KeyError: the symbol is not listed.
+        """
+        return self._markets[symbol]  # type: ignore[index]
+
+    def now_ms(self) -> int:
+        """The clock's time in whole milliseconds."""
+        return _now_ms(self.clock)
 
     # -- subscriptions ---------------------------------------------------
 
@@ -335,31 +205,24 @@ class MarketFeed:
 
     # -- stream bookkeeping ----------------------------------------------
 
-    def _make_stream(self, name: str) -> _Stream:
+    def _make_stream(self, name: str) -> FeedStream:
         spec = self.market.parse_stream(name)
-        if spec is None or (spec.kind in RETIRED_KINDS and not self.retired_streams_live):
-            return _Stream(name, None)
-        kind = spec.kind
-        market = self._markets.get(spec.symbol) if spec.symbol else None
-        if kind == KLINE:
-            return _KlineStream(name, spec, market, _now_ms(self.clock))
-        if kind == DIFF_DEPTH:
-            return _DiffDepthStream(name, spec, market)
-        if kind in (PARTIAL_DEPTH, TICKER, MINI_TICKER, WINDOW_TICKER, AVG_PRICE):
-            return _SymbolPeriodicStream(name, spec, market)
-        if kind in (ALL_MINI_TICKERS, ALL_TICKERS, ALL_WINDOW_TICKERS):
-            return _AllMarketStream(name, spec, self._markets)
-        return _Stream(name, spec)  # real-time: trade, aggTrade, bookTicker, !bookTicker
+        if spec is None or (spec.kind in self.market.retired_kinds and not self.retired_streams_live):
+            return FeedStream(name, None)
+        factory = self.kit.streams.get(spec.kind)
+        if factory is None:
+            return FeedStream(name, spec)  # real-time: trade, aggTrade, bookTicker, !bookTicker
+        return factory(self, name, spec)
 
-    def _attach(self, entry: _Stream) -> None:
+    def _attach(self, entry: FeedStream) -> None:
         spec = entry.spec
         if spec is None:
             return
-        if spec.kind in (TRADE, AGG_TRADE, BOOK_TICKER):
+        if spec.kind in _REALTIME_KINDS:
             self._realtime[spec.symbol, spec.kind] = entry
         elif spec.kind == ALL_BOOK_TICKERS:
             self._all_book_tickers = entry
-        if isinstance(entry, _AllMarketStream):
+        if isinstance(entry, ChangedSymbolsStream):
             self._all_market.append(entry)
         if spec.cadence_ms is not None:
             group = self._periodic.setdefault(spec.cadence_ms, {})
@@ -368,7 +231,7 @@ class MarketFeed:
                 self._start_cadence(spec.cadence_ms)
         self._refresh_activity(spec, 1)
 
-    def _detach(self, entry: _Stream) -> None:
+    def _detach(self, entry: FeedStream) -> None:
         entry.close()
         spec = entry.spec
         if spec is None:
@@ -464,19 +327,20 @@ class MarketFeed:
         if not realtime and self._all_book_tickers is None:
             return
         dumps = orjson.dumps
+        kit = self.kit
         stream = realtime.get((symbol, TRADE))
         if stream is not None:
-            event = payloads.trade_event
+            event = kit.trade
             for trade in events.trades:
-                stream.send(dumps(event(symbol, trade, now)))
+                stream.send(dumps(event(market, trade, now)))
         stream = realtime.get((symbol, AGG_TRADE))
         if stream is not None:
-            event = payloads.agg_trade_event
+            event = kit.agg_trade
             for agg in events.agg_trades:
-                stream.send(dumps(event(symbol, agg, now)))
+                stream.send(dumps(event(market, agg, now)))
         targets = [s for s in (realtime.get((symbol, BOOK_TICKER)), self._all_book_tickers)
                    if s is not None]
         for update_id, bid, ask in events.tops if targets else ():
-            data = dumps(payloads.book_ticker_event(market, update_id, bid, ask))
+            data = dumps(kit.book_ticker(market, update_id, bid, ask, now))
             for stream in targets:
                 stream.send(data)

@@ -3,6 +3,9 @@
 The simulator writes most frames itself: the hot fan-out path needs only a
 header in front of bytes that were encoded once, and the fault injector needs
 frames a well-behaved server would never send (masked, fragmented, invalid).
+Every frame header the simulator writes comes from :func:`frame_header`, and
+the ``{"stream","data"}`` wrapper of combined streams from
+:func:`combined_message`.
 """
 import struct
 from typing import Optional
@@ -13,9 +16,6 @@ OP_BINARY = 0x2
 OP_CLOSE = 0x8
 OP_PING = 0x9
 OP_PONG = 0xA
-
-_SMALL_TEXT_HEADERS = [bytes((0x80 | OP_TEXT, n)) for n in range(126)]
-
 
 def frame_header(opcode: int, length: int, fin: bool = True, mask: Optional[bytes] = None,
                  rsv: int = 0) -> bytes:
@@ -46,14 +46,20 @@ def frame_header(opcode: int, length: int, fin: bool = True, mask: Optional[byte
     return head + mask if mask is not None else head
 
 
+#: Headers of the unmasked final text frames of 0 to 125 payload bytes.
+_SMALL_TEXT_HEADERS = [frame_header(OP_TEXT, n) for n in range(126)]
+
+
 def text_frame(payload: bytes) -> bytes:
-    """One complete, unmasked text frame: the fast path for every outgoing event."""
+    """One complete, unmasked text frame: the fast path for every outgoing event.
+
+    Headers of small frames (almost every market event) come from a table
+    built with :func:`frame_header`; larger ones are built by it directly.
+    """
     n = len(payload)
     if n <= 125:
         return _SMALL_TEXT_HEADERS[n] + payload
-    if n <= 0xFFFF:
-        return b'\x81\x7e' + struct.pack('!H', n) + payload
-    return b'\x81\x7f' + struct.pack('!Q', n) + payload
+    return frame_header(OP_TEXT, n) + payload
 
 
 def apply_mask(payload: bytes, mask: bytes) -> bytes:
@@ -90,3 +96,8 @@ def fragment_message(payload: bytes, parts: int, opcode: int = OP_TEXT) -> bytes
 def close_payload(code: int, reason: str = '') -> bytes:
     """The payload of a close frame: status code and UTF-8 reason."""
     return struct.pack('!H', code) + reason.encode('utf-8')
+
+
+def combined_message(stream: str, payload: bytes) -> bytes:
+    """``{"stream":<name>,"data":<payload>}`` built by byte concatenation (no re-encoding)."""
+    return b'{"stream":"' + stream.encode('utf-8') + b'","data":' + payload + b'}'

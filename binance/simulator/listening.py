@@ -188,15 +188,29 @@ class ListenKeys:
         """True while ``key`` is valid."""
         return key in self._keys
 
-    def attach(self, key: str, send: Callable[[bytes], None],
-               close: Callable[[], None]) -> Optional[Callable[[], None]]:
-        """Deliver a key's events as JSON bytes to ``send``; returns ``detach`` or None for an unknown key."""
+    def account_of(self, key: str) -> Optional[str]:
+        """The account a valid key belongs to (``scope[1]``), or None."""
+        entry = self._keys.get(key)
+        return None if entry is None else entry.scope[1]
+
+    def live_key(self, scope: Scope) -> Optional[str]:
+        """The scope's valid key, or None."""
+        key = self._live.get(scope)
+        return key if key in self._keys else None
+
+    def attach(self, key: str, send: Callable[[bytes], None], close: Callable[[], None],
+               accept: Optional[Callable[[Event], bool]] = None) -> Optional[Callable[[], None]]:
+        """Deliver a key's events as JSON bytes to ``send``; returns ``detach`` or None for an unknown key.
+
+        ``accept(event)``, if given, picks the events delivered (``listenKeyExpired`` always is).
+        """
         entry = self._keys.get(key)
         if entry is None:
             return None
 
         def deliver(event: Event) -> None:
-            send(orjson.dumps(event))
+            if accept is None or accept(event):
+                send(orjson.dumps(event))
 
         sub = self._subscribers.subscribe(entry.scope, deliver)
         attachment = (send, close, sub)

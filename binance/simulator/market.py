@@ -28,9 +28,10 @@ from .fixedpoint import E8, format_e8, parse_e8
 from .market_symbols import (
     DEFAULT_SYMBOLS, RATE_LIMITS, SymbolSpec, check_precision, exchange_info, symbol_spec,
 )
-from .market_streams import RETIRED_KINDS, StreamSpec, is_valid_stream_name, parse_stream
+from .market_streams import SPOT_STREAMS, StreamCatalogue, StreamSpec, is_valid_stream_name
 from .orderbook import ASK, BID, LevelChange, OrderBook
 from .stats import SymbolStats, Trade
+from .tape import SyntheticHistory, TradeTape
 
 __all__ = [
     'Market', 'SymbolMarket', 'SymbolSpec', 'DiffRecorder', 'AggTrade', 'MarketEvents',
@@ -140,6 +141,9 @@ class SymbolMarket:
         self.step_e8 = parse_e8(spec.step_size)
         self.book = OrderBook()
         self.stats = SymbolStats(now)
+        #: Trades and kline history for the REST endpoints.
+        self.tape = TradeTape(self.stats, now)
+        self.stats.on_minute_closed = self.tape.minute_closed
         #: Record best bid/ask changes in :meth:`drain` (set while someone listens).
         self.track_tops = False
         self._rng = random.Random('{!r}:{}'.format(seed, spec.symbol))
@@ -155,10 +159,15 @@ class SymbolMarket:
         self._aggs: List[AggTrade] = []
         self._tops: list = []
         self._last_top = (None, None)
+        #: Time in ms of the last book change (the ``T`` of futures events).
+        self.changed_ms = now
         self._build_book()
         made = 0
         while made < _WARM_UP_TRADES:
             made += self._random_taker(now)
+        first = self.tape.trades[0].price // self.tick_e8 if self.tape.trades else self._ref_price
+        self.tape.history = SyntheticHistory('{!r}:{}'.format(seed, spec.symbol), now, first,
+                                             self.tick_e8, self.step_e8, self._typical_lots)
         # The warm-up is history (it shows in the statistics), not news.
         self.drain()
 
@@ -217,6 +226,7 @@ class SymbolMarket:
                 but make aggregate trades coarser.
         """
         self._burst = max(1, burst)
+        self._last_time = max(now, self._last_time)
         made = 0
         while made < trades:
             made += self._random_operation(now)
@@ -280,7 +290,8 @@ class SymbolMarket:
     def _commit(self, changes: List[LevelChange]) -> None:
         if not changes:
             return
-        self.update_id += 1
+        self.update_id += self._id_step()
+        self.changed_ms = self._last_time
         for recorder in self._recorders:
             recorder.record(self.update_id, changes)
         if self.track_tops:
@@ -288,6 +299,10 @@ class SymbolMarket:
             if top != self._last_top:
                 self._last_top = top
                 self._tops.append((self.update_id, top[0], top[1]))
+
+    def _id_step(self) -> int:
+        """How far the book update id moves per book update (1: contiguous ids, as on spot)."""
+        return 1
 
     def _record_fills(self, fills: List[Tuple[int, int]], taker_side: str, now: int,
                       split: bool) -> List[Trade]:
@@ -299,6 +314,7 @@ class SymbolMarket:
         agg_id = self._next_agg_id
         trades = []
         aggs = self._aggs
+        first_agg = len(aggs)
         for price, lots in fills:
             first_id = trade_id
             price_e8 = price * tick
@@ -314,6 +330,7 @@ class SymbolMarket:
         self._next_agg_id = agg_id
         self.stats.add_trades(trades)
         self._trades.extend(trades)
+        self.tape.record(trades, aggs[first_agg:])
         return trades
 
     def _pieces(self, lots: int) -> Tuple[int, ...]:
@@ -418,11 +435,14 @@ class Market:
     """A deterministic simulated market over several symbols.
 
     Not thread-safe: use it from one thread (the simulator's reactor thread).
+    Subclasses for other venues set :attr:`default_symbols` and
+    :attr:`streams`, and may build their own :class:`SymbolMarket` in
+    :meth:`_symbol_market`.
 
     Args:
         seed: any hashable value; the same seed gives the same order flow.
         symbols: symbol names (upper-case) or :class:`SymbolSpec`; default
-            :data:`DEFAULT_SYMBOLS`. Unknown names get a generic spec.
+            :attr:`default_symbols`. Unknown names get a generic spec.
         now_ms: the time source, a callable returning ms since the epoch, or
             a fixed int; default the wall clock. The simulator passes its
             clock so that timestamps and event times agree.
@@ -430,6 +450,11 @@ class Market:
     Raises:
         ValueError: a malformed symbol name.
     """
+
+    #: Symbols listed when ``symbols`` is None.
+    default_symbols: Tuple[Union[str, SymbolSpec], ...] = DEFAULT_SYMBOLS
+    #: The stream names this market's venue serves.
+    streams: StreamCatalogue = SPOT_STREAMS
 
     def __init__(self, seed: object = 0,
                  symbols: Optional[Iterable[Union[str, SymbolSpec]]] = None,
@@ -442,14 +467,24 @@ class Market:
         else:
             fixed = int(now_ms)
             self._now = lambda: fixed
-        specs = [symbol_spec(s) for s in (DEFAULT_SYMBOLS if symbols is None else symbols)]
         now = self.now()
+        listed = self._default_symbols(now) if symbols is None else symbols
+        specs = [symbol_spec(s) for s in listed]
         self._markets: Dict[str, SymbolMarket] = {}
         for spec in specs:
             if spec.symbol not in self._markets:
-                self._markets[spec.symbol] = SymbolMarket(spec, seed, now)
+                self._markets[spec.symbol] = self._symbol_market(spec, seed, now)
         self._stream_symbols = {name.lower(): name for name in self._markets}
+        self._stream_groups: Dict[str, str] = {}
         self._activity_hook: Optional[Callable[[str], None]] = None
+
+    def _default_symbols(self, now: int) -> Iterable[Union[str, SymbolSpec]]:
+        """The symbols listed when none are given (a hook for venues whose list depends on time)."""
+        return self.default_symbols
+
+    def _symbol_market(self, spec: SymbolSpec, seed: object, now: int) -> SymbolMarket:
+        """The market of one listed symbol (a hook for other venues)."""
+        return SymbolMarket(spec, seed, now)
 
     def __repr__(self) -> str:
         return '<Market seed={!r} symbols={}>'.format(self.seed, ','.join(self._markets))
@@ -534,18 +569,23 @@ class Market:
     # -- streams ---------------------------------------------------------
 
     def parse_stream(self, name: str) -> Optional[StreamSpec]:
-        """What stream ``name`` carries (see :func:`~.market_streams.parse_stream`)."""
-        return parse_stream(name, self._stream_symbols)
+        """What stream ``name`` carries (see :meth:`~.market_streams.StreamCatalogue.parse`)."""
+        return self.streams.parse(name, self._stream_symbols, self._stream_groups)
 
     def is_known_stream(self, name: str, retired_live: bool = False) -> bool:
         """Whether a stream of this name carries data.
 
         True for a known stream type with a listed, lower-case symbol, or a
-        known all-market stream. The retired ``!ticker@arr`` and
-        ``!bookTicker`` count only when ``retired_live`` (Binance US).
+        known all-market stream. Retired names (spot's ``!ticker@arr`` and
+        ``!bookTicker``) count only when ``retired_live`` (Binance US).
         """
         spec = self.parse_stream(name)
-        return spec is not None and (retired_live or spec.kind not in RETIRED_KINDS)
+        return spec is not None and (retired_live or spec.kind not in self.streams.retired_kinds)
+
+    @property
+    def retired_kinds(self) -> 'frozenset[str]':
+        """Stream kinds that stay silent unless retired streams are live."""
+        return self.streams.retired_kinds
 
     @staticmethod
     def is_valid_stream_name(name: object) -> bool:

@@ -5,20 +5,25 @@ Pure code. Two questions are answered here:
 * :func:`is_valid_stream_name`: is the name well formed? Binance answers a
   ``SUBSCRIBE`` with a malformed name with ``Invalid request: invalid stream``;
   well-formed names for unknown symbols or unknown stream types are accepted
-  and then stay silent.
+  and then stay silent. The syntax is the same on every venue.
 * :func:`parse_stream`: which stream carries data, at what cadence? It returns
   a :class:`StreamSpec`, or None for a name that will never carry data (an
   unknown or upper-case symbol, an unknown type).
+
+What a venue serves is one :class:`StreamCatalogue` (name tables to kinds and
+cadences); :data:`SPOT_STREAMS` is spot's, and the module functions answer
+for it. The derivatives venues' catalogues are in
+:mod:`binance.simulator.derivative_streams`.
 """
 import re
-from typing import Mapping, NamedTuple, Optional, Tuple
+from typing import AbstractSet, Mapping, NamedTuple, Optional, Tuple
 
 from ..enums import KLINE_INTERVALS
 from .stats import TIMEZONE_OFFSETS
 
 __all__ = [
-    'StreamSpec', 'parse_stream', 'is_valid_stream_name', 'stream_names_for',
-    'all_market_stream_names',
+    'StreamSpec', 'StreamCatalogue', 'SPOT_STREAMS', 'parse_stream', 'is_valid_stream_name',
+    'stream_names_for', 'all_market_stream_names',
     'TRADE', 'AGG_TRADE', 'KLINE', 'MINI_TICKER', 'TICKER', 'WINDOW_TICKER',
     'BOOK_TICKER', 'AVG_PRICE', 'PARTIAL_DEPTH', 'DIFF_DEPTH', 'ALL_MINI_TICKERS',
     'ALL_WINDOW_TICKERS', 'ALL_TICKERS', 'ALL_BOOK_TICKERS', 'RETIRED_KINDS',
@@ -110,29 +115,86 @@ class StreamSpec(NamedTuple):
     cadence_ms: Optional[int]
 
 
+#: ``stream type -> (kind, arg, cadence_ms)``: one table of a catalogue.
+StreamTable = Mapping[str, Tuple[str, object, Optional[int]]]
+
+
+class StreamCatalogue:
+    """The stream names one venue serves.
+
+    Args:
+        symbol_types: ``<symbol>@<type>`` types.
+        all_market: whole names of the all-market streams (``!miniTicker@arr``).
+        retired_kinds: kinds that stay silent unless retired streams are live.
+        group_types: ``<group>@<type>`` types whose first part names a group
+            of symbols (an options underlying such as ``btcusdt``) instead of
+            a symbol; their spec has no symbol and the group as ``arg``.
+    """
+
+    def __init__(self, symbol_types: StreamTable, all_market: StreamTable,
+                 retired_kinds: AbstractSet[str] = frozenset(),
+                 group_types: Optional[StreamTable] = None) -> None:
+        self.symbol_types = dict(symbol_types)
+        self.all_market = dict(all_market)
+        self.retired_kinds = frozenset(retired_kinds)
+        self.group_types = dict(group_types or {})
+
+    def __repr__(self) -> str:
+        return '<StreamCatalogue {} symbol types, {} all-market names>'.format(
+            len(self.symbol_types), len(self.all_market))
+
+    def parse(self, name: str, symbols: Mapping[str, str],
+              groups: Optional[Mapping[str, str]] = None) -> Optional[StreamSpec]:
+        """Interpret a stream name; None if it will never carry data.
+
+        Args:
+            name: the stream name, e.g. ``'bnbbtc@kline_1m'`` or ``'!miniTicker@arr'``.
+            symbols: lower-case symbol -> listed symbol (``{'bnbbtc': 'BNBBTC'}``).
+                Symbols must be lower-case in stream names, as on Binance.
+            groups: lower-case group -> its name, for :attr:`group_types`.
+        """
+        if not isinstance(name, str):
+            return None
+        known = self.all_market.get(name)
+        if known is not None:
+            return StreamSpec(name, known[0], None, known[1], known[2])
+        symbol_part, sep, stream_type = name.partition('@')
+        if not sep:
+            return None
+        symbol = symbols.get(symbol_part)
+        if symbol is not None and symbol.lower() == symbol_part:
+            known = self.symbol_types.get(stream_type)
+            return None if known is None else StreamSpec(name, known[0], symbol, known[1], known[2])
+        group = (groups or {}).get(symbol_part)
+        known = self.group_types.get(stream_type)
+        if group is None or known is None:
+            return None
+        return StreamSpec(name, known[0], None, group, known[2])
+
+    def stream_names_for(self, symbol: str) -> Tuple[str, ...]:
+        """Every per-symbol stream name that carries data for ``symbol`` (lower-cased)."""
+        prefix = symbol.lower() + '@'
+        return tuple(prefix + stream_type for stream_type in self.symbol_types)
+
+    def all_market_stream_names(self, retired: bool = False) -> Tuple[str, ...]:
+        """Every all-market stream name; the retired ones only if ``retired``."""
+        return tuple(name for name, (kind, _, _) in self.all_market.items()
+                     if retired or kind not in self.retired_kinds)
+
+
+#: What binance.com's spot market streams serve.
+SPOT_STREAMS = StreamCatalogue(_SYMBOL_TYPES, _ALL_MARKET, RETIRED_KINDS)
+
+
 def parse_stream(name: str, symbols: Mapping[str, str]) -> Optional[StreamSpec]:
-    """Interpret a stream name; None if it will never carry data.
+    """Interpret a spot stream name; None if it will never carry data.
 
     Args:
         name: the stream name, e.g. ``'bnbbtc@kline_1m'`` or ``'!miniTicker@arr'``.
         symbols: lower-case symbol -> listed symbol (``{'bnbbtc': 'BNBBTC'}``).
             Symbols must be lower-case in stream names, as on Binance.
     """
-    if not isinstance(name, str):
-        return None
-    known = _ALL_MARKET.get(name)
-    if known is not None:
-        return StreamSpec(name, known[0], None, known[1], known[2])
-    symbol_part, sep, stream_type = name.partition('@')
-    if not sep:
-        return None
-    symbol = symbols.get(symbol_part)
-    if symbol is None or symbol.lower() != symbol_part:
-        return None
-    known = _SYMBOL_TYPES.get(stream_type)
-    if known is None:
-        return None
-    return StreamSpec(name, known[0], symbol, known[1], known[2])
+    return SPOT_STREAMS.parse(name, symbols)
 
 
 def is_valid_stream_name(name: object) -> bool:
@@ -156,12 +218,10 @@ def is_valid_stream_name(name: object) -> bool:
 
 
 def stream_names_for(symbol: str) -> Tuple[str, ...]:
-    """Every per-symbol stream name that carries data for ``symbol`` (lower-cased)."""
-    prefix = symbol.lower() + '@'
-    return tuple(prefix + stream_type for stream_type in _SYMBOL_TYPES)
+    """Every spot per-symbol stream name that carries data for ``symbol`` (lower-cased)."""
+    return SPOT_STREAMS.stream_names_for(symbol)
 
 
 def all_market_stream_names(retired: bool = False) -> Tuple[str, ...]:
-    """Every all-market stream name; the retired ones only if ``retired``."""
-    return tuple(name for name, (kind, _, _) in _ALL_MARKET.items()
-                 if retired or kind not in RETIRED_KINDS)
+    """Every spot all-market stream name; the retired ones only if ``retired``."""
+    return SPOT_STREAMS.all_market_stream_names(retired)

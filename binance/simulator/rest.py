@@ -1,8 +1,12 @@
-"""The simulator's REST endpoints under ``/api`` and ``/sapi``.
+"""The simulator's REST endpoints: dispatch, weights and the basic spot endpoints.
 
-Public market data (``ping``, ``time``, ``exchangeInfo``, ``depth``), signed
-account and order endpoints, the legacy listen-key trio (HTTP 410 unless
-``legacy_listen_keys``) and margin listen tokens. Every answer carries
+This module answers every REST request: it finds the route, charges its
+request weight, runs the handler and turns Binance errors into their JSON
+bodies. It serves ``ping``, ``time``, ``exchangeInfo``, ``depth``, the
+legacy listen-key trio (HTTP 410 unless ``legacy_listen_keys``) and margin
+listen tokens itself; the other endpoints live in the ``rest_*`` modules
+(market data, orders, wallet, margin, futures and options), each with a
+``ROUTES`` table. Every answer carries
 ``X-MBX-USED-WEIGHT-1M``; weight over the limit gives 429 and, for IPs that
 keep going, 418, both with ``Retry-After``. Errors are Binance's
 ``{"code", "msg"}`` bodies.
@@ -11,18 +15,18 @@ Signed requests are checked over the exact bytes received: the raw query
 string concatenated with the raw body, without the ``signature`` pair.
 """
 import logging
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 from urllib.parse import parse_qsl
 
 import orjson
 from twisted.web.resource import Resource
 
 from .. import signing
-from . import apierrors, auth
+from . import apierrors, auth, rest_listenkeys
 from .accounts import MARGIN, SPOT, isolated_scope
 from .apierrors import ApiError
-from .weights import limiter_for
+from .rest_route import Call, Handler, Route  # noqa: F401 (Call, Handler: re-exported)
+from .weights import limiter_for, order_counter_for
 
 log = logging.getLogger(__name__)
 
@@ -32,46 +36,6 @@ GONE_BODY = (b'<html>\r\n<head><title>410 Gone</title></head>\r\n<body>\r\n'
              b'</body>\r\n</html>\r\n')
 DEPTH_DEFAULT_LIMIT = 100
 DEPTH_MAX_LIMIT = 5000
-
-
-@dataclass
-class Call:
-    """One REST request as the handlers see it.
-
-    Attributes:
-        method: ``GET``, ``POST``...
-        path: e.g. ``/api/v3/depth``.
-        params: decoded parameters (query string wins over body).
-        raw_query: the query string bytes as received.
-        raw_body: the body bytes as received.
-        api_key: the ``X-MBX-APIKEY`` header, if any.
-        now_ms: server time of the request.
-    """
-
-    method: str
-    path: str
-    # parameters may hold a signature or a listen key: kept out of reprs
-    params: Dict[str, str] = field(repr=False)
-    raw_query: bytes = field(repr=False)
-    raw_body: bytes = field(repr=False)
-    api_key: Optional[str] = field(repr=False)
-    now_ms: int = 0
-
-
-Handler = Callable[[Any, Call], Any]
-
-
-@dataclass(frozen=True)
-class Route:
-    """An endpoint: its handler and its request weight (a number or ``params -> int``)."""
-
-    handler: Handler
-    weight: Any = 1
-    legacy_listen_key: bool = False
-
-    def weight_of(self, params: Mapping[str, str]) -> int:
-        """The request weight for these parameters."""
-        return int(self.weight(params) if callable(self.weight) else self.weight)
 
 
 def depth_weight(params: Mapping[str, str]) -> int:
@@ -99,10 +63,6 @@ class RestApi:
             ('GET', '/api/v3/time'): Route(RestApi.time),
             ('GET', '/api/v3/exchangeInfo'): Route(RestApi.exchange_info, 20),
             ('GET', '/api/v3/depth'): Route(RestApi.depth, depth_weight),
-            ('GET', '/api/v3/account'): Route(RestApi.account, 20),
-            ('POST', '/api/v3/order'): Route(RestApi.new_order, 1),
-            ('DELETE', '/api/v3/order'): Route(RestApi.cancel_order, 1),
-            ('GET', '/api/v3/order'): Route(RestApi.get_order, 4),
             ('POST', '/api/v3/userDataStream'): Route(RestApi.listen_key_create, 2, True),
             ('PUT', '/api/v3/userDataStream'): Route(RestApi.listen_key_keepalive, 2, True),
             ('DELETE', '/api/v3/userDataStream'): Route(RestApi.listen_key_close, 2, True),
@@ -114,7 +74,23 @@ class RestApi:
             ('DELETE', '/sapi/v1/userDataStream/isolated'): Route(RestApi.listen_key_close, 1, True),
             ('POST', '/sapi/v1/userListenToken'): Route(RestApi.listen_token, 1),
         }
+        for module in _endpoint_modules():
+            self.routes.update(module.ROUTES)
         self._paths = {path for _method, path in self.routes}
+
+    def add_routes(self, routes: Mapping[Tuple[str, str], Any]) -> None:
+        """Serve more endpoints: ``(method, path) -> Route`` (or ``(handler, weight)``).
+
+        Call before :func:`install` mounts the prefixes.
+        """
+        for key, route in routes.items():
+            self.routes[key] = route if isinstance(route, Route) else Route(*route)
+        self._paths = {path for _method, path in self.routes}
+
+    @property
+    def prefixes(self) -> Tuple[str, ...]:
+        """The first path segments served (``api``, ``sapi``, ``fapi``...)."""
+        return tuple(sorted({path.split('/')[1] for _method, path in self.routes}))
 
     def __repr__(self) -> str:
         return '<RestApi routes={}>'.format(len(self.routes))
@@ -136,26 +112,39 @@ class RestApi:
             return status, _json_headers(), orjson.dumps(err.body())
         if route.legacy_listen_key and not self.sim.config.legacy_listen_keys:
             return 410, {'Content-Type': 'text/html'}, GONE_BODY
-        limiter = limiter_for(self.sim)
         now = self.sim.clock.seconds()
         headers = _json_headers()
+        pool = 'uid' if route.per_account else _weight_pool(call.path)
+        key = (call.api_key or ip) if route.per_account else ip
+        limiter = limiter_for(self.sim, pool)
         try:
-            used = limiter.charge(ip, route.weight_of(call.params), now)
+            used = limiter.charge(key, route.weight_of(call.params), now)
         except ApiError as exc:
-            headers.update(_weight_headers(limiter.used(ip, now)))
+            headers.update(_weight_headers(pool, limiter.used(key, now)))
             headers['Retry-After'] = str(exc.retry_after)
             log.info('%s %s from %s: HTTP %d (request weight)', call.method, call.path, ip, exc.status)
             return exc.status, headers, orjson.dumps(exc.body())
-        headers.update(_weight_headers(used))
+        headers.update(_weight_headers(pool, used))
         try:
+            if route.counts_order:
+                self._count_order(call, now, headers)
             result = route.handler(self, call)
         except ApiError as exc:
+            if exc.retry_after is not None:
+                headers['Retry-After'] = str(exc.retry_after)
             return exc.status, headers, orjson.dumps(exc.body())
         except Exception:
             log.exception('%s %s failed', call.method, call.path)
             exc = apierrors.internal()
             return exc.status, headers, orjson.dumps(exc.body())
         return 200, headers, orjson.dumps(result)
+
+    def _count_order(self, call: Call, now: float, headers: Dict[str, str]) -> None:
+        """Charge the account's ORDERS limits (the key must be valid first)."""
+        auth.check_api_key(self.accounts.api_keys, call.api_key)
+        counts = order_counter_for(self.sim).charge(call.api_key or '', now)
+        for interval, count in counts.items():
+            headers['X-MBX-ORDER-COUNT-' + interval] = str(count)
 
     def _signed(self, call: Call) -> str:
         """Check the signature and timing; returns the API key."""
@@ -208,57 +197,6 @@ class RestApi:
                 raise apierrors.invalid_value('limit')
         self.accounts.assets(symbol)
         return self.sim.market.depth_snapshot(symbol, limit)
-
-    # -- account and orders -------------------------------------------------------------
-
-    def account(self, call: Call) -> Any:
-        """``GET /api/v3/account`` (signed)."""
-        return self.accounts.account_info(self._signed(call))
-
-    def new_order(self, call: Call) -> Any:
-        """``POST /api/v3/order`` (signed): LIMIT and MARKET orders."""
-        api_key = self._signed(call)
-        params = call.params
-        for name in ('symbol', 'side', 'type'):
-            if not params.get(name):
-                raise apierrors.mandatory(name)
-        order_type = params['type']
-        if not params.get('quantity'):
-            raise apierrors.mandatory('quantity')
-        if order_type == 'LIMIT':
-            for name in ('timeInForce', 'price'):
-                if not params.get(name):
-                    raise apierrors.mandatory(name)
-        return self.accounts.place_order(
-            api_key, params['symbol'], params['side'], order_type, params['quantity'],
-            price=params.get('price'), time_in_force=params.get('timeInForce'),
-            client_order_id=params.get('newClientOrderId'), resp_type=params.get('newOrderRespType'))
-
-    def cancel_order(self, call: Call) -> Any:
-        """``DELETE /api/v3/order`` (signed): ``orderId`` or ``origClientOrderId``."""
-        api_key = self._signed(call)
-        symbol, order_id = self._order_ref(call)
-        return self.accounts.cancel_order(api_key, symbol, order_id,
-                                          call.params.get('origClientOrderId'),
-                                          new_client_order_id=call.params.get('newClientOrderId'))
-
-    def get_order(self, call: Call) -> Any:
-        """``GET /api/v3/order`` (signed)."""
-        api_key = self._signed(call)
-        symbol, order_id = self._order_ref(call)
-        return self.accounts.get_order(api_key, symbol, order_id, call.params.get('origClientOrderId'))
-
-    @staticmethod
-    def _order_ref(call: Call) -> Tuple[str, Optional[int]]:
-        symbol = call.params.get('symbol')
-        if not symbol:
-            raise apierrors.mandatory('symbol')
-        raw = call.params.get('orderId')
-        if raw in (None, ''):
-            return symbol, None
-        if not raw.isdigit():
-            raise apierrors.illegal_chars('orderId')
-        return symbol, int(raw)
 
     # -- user data: listen keys and tokens --------------------------------------------
 
@@ -342,7 +280,18 @@ def _json_headers() -> Dict[str, str]:
     return {'Content-Type': 'application/json;charset=UTF-8'}
 
 
-def _weight_headers(used: int) -> Dict[str, str]:
+def _weight_pool(path: str) -> str:
+    """Which weight budget a path spends: ``api`` (shared with the WebSocket API), ``sapi``,
+    ``fapi``, ``dapi``, ``eapi``..."""
+    segment = path.split('/', 2)[1] if path.count('/') >= 1 else ''
+    return 'fapi' if segment == 'futures' else segment or 'api'
+
+
+def _weight_headers(pool: str, used: int) -> Dict[str, str]:
+    if pool == 'sapi':
+        return {'X-SAPI-USED-IP-WEIGHT-1M': str(used)}
+    if pool == 'uid':
+        return {'X-SAPI-USED-UID-WEIGHT-1M': str(used)}
     return {'X-MBX-USED-WEIGHT-1M': str(used), 'X-MBX-USED-WEIGHT': str(used)}
 
 
@@ -385,9 +334,16 @@ class RestResource(Resource):
         return body
 
 
+def _endpoint_modules() -> Tuple[Any, ...]:
+    from . import (rest_derivatives, rest_futures_market, rest_margin, rest_market, rest_orders,
+                   rest_wallet)
+    return (rest_market, rest_orders, rest_wallet, rest_margin, rest_derivatives, rest_futures_market)
+
+
 def install(root: Resource, sim: Any) -> RestApi:
-    """Mount ``/api`` and ``/sapi`` on ``root``; returns the handlers."""
+    """Mount every REST prefix (``/api``, ``/sapi``, ``/fapi``...) on ``root``; returns the handlers."""
     api = RestApi(sim)
-    root.putChild(b'api', RestResource(api, 'api'))
-    root.putChild(b'sapi', RestResource(api, 'sapi'))
+    api.add_routes(rest_listenkeys.routes())
+    for prefix in api.prefixes:
+        root.putChild(prefix.encode('ascii'), RestResource(api, prefix))
     return api

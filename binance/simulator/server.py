@@ -20,7 +20,7 @@ from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflat
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Site
 
-from .connection_rules import PingTracker, SlidingWindow
+from .connection_rules import ConnectionRules, PingTracker, SlidingWindow
 from .frames import text_frame
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,13 +39,16 @@ _ids = itertools.count(1)
 class SimulatorWebSocketProtocol(WebSocketServerProtocol):
     """Base of every simulator WebSocket: Binance's connection rules plus fault hooks.
 
-    What every connection gets: a ping every ``interval('ping')`` (payload
-    echoed by a valid pong), a drop when a ping stays unanswered for
-    ``interval('pong_timeout')``, a ``serverShutdown`` event and a close at
-    ``interval('max_connection_age')``, the limit of
-    ``config.max_incoming_messages`` incoming messages (pings, pongs, text and
-    binary) per ``interval('message_window')`` (close 1008 when exceeded), and
-    registration in ``sim.connections`` while open.
+    What every connection gets, by its venue's
+    :class:`~binance.simulator.connection_rules.ConnectionRules` (``rules``,
+    the factory's unless ``on_handshake`` picks others): a ping every
+    ``interval('ping')`` (payload echoed by a valid pong), a drop when a ping
+    stays unanswered for ``interval('pong_timeout')``, a close at
+    ``interval('max_connection_age')`` (announced by ``serverShutdown`` where
+    the venue does), the limit of ``rules.max_incoming_messages`` incoming
+    messages (pings, pongs, text and binary) per ``interval('message_window')``
+    (close 1008 when exceeded), and registration in ``sim.connections`` while
+    open.
 
     Hooks for subclasses:
 
@@ -60,7 +63,9 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
       message in this endpoint's form (default raw ``{"e":..,"E":..}``).
     * ``describe() -> dict``: what ``GET /control/connections`` lists.
     * class attribute ``rate_limited = True``: set False to disable the
-      incoming message limit; ``kind``: a short name for listings.
+      incoming message limit; ``kind``: a short name for listings; ``venue``:
+      the venue the connection belongs to (``'spot'``, ``'usdm'``, ``'coinm'``,
+      ``'options'``), which fault selection can match as well.
 
     Helpers:
 
@@ -75,11 +80,13 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
       ``send_server_shutdown()``, ``announce_shutdown(lead)``.
 
     Attributes: ``sim``, ``conn_id``, ``path``, ``params``, ``peer_host``,
-    ``opened_at``, ``frozen``.
+    ``opened_at``, ``frozen``, ``rules``, ``venue``.
     """
 
     rate_limited = True
     kind = 'ws'
+    venue = 'spot'
+    rules: ConnectionRules
 
     sim: 'Simulator'
 
@@ -125,7 +132,8 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
     def describe(self) -> Dict[str, Any]:
         """A JSON-friendly summary of this connection."""
         now = self.sim.clock.seconds()
-        return {'id': self.conn_id, 'kind': self.kind, 'path': self.path, 'peer': self.peer_host,
+        return {'id': self.conn_id, 'kind': self.kind, 'venue': self.venue, 'path': self.path,
+                'peer': self.peer_host,
                 'age': round(now - self.opened_at, 3) if self.opened_at is not None else 0.0,
                 'frozen': self.frozen}
 
@@ -133,6 +141,7 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
 
     def onConnect(self, request: Any) -> None:
         self.sim = self.factory.sim
+        self.rules = self.factory.rules
         self.path = unquote(request.path)
         self.params = request.params
         self.peer_host = _peer_host(request.peer)
@@ -141,24 +150,25 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
 
     def onOpen(self) -> None:
         sim = self.sim
-        config = sim.config
+        rules = self.rules
         clock = sim.clock
         self._is_open = True
         self._fast = self._perMessageCompress is None
         self._direct = self._fast
         self.opened_at = clock.seconds()
         # a non-positive interval turns its rule off
-        window = config.interval('message_window')
+        window = rules.interval('message_window')
         if window > 0:
-            self._window = SlidingWindow(config.max_incoming_messages, window)
+            self._window = SlidingWindow(rules.max_incoming_messages, window)
         sim.register_connection(self)
-        ping = config.interval('ping')
+        ping = rules.interval('ping')
         if ping > 0:
             self._schedule('ping', ping, self._ping_tick)
-        age = config.interval('max_connection_age')
+        age = rules.interval('max_connection_age')
         if age > 0:
-            lead = min(config.interval('shutdown_notice'), age / 2.0)
-            self._schedule('age_notice', age - lead, self._age_notice)
+            if rules.announces_shutdown:
+                lead = min(rules.interval('shutdown_notice'), age / 2.0)
+                self._schedule('age_notice', age - lead, self._age_notice)
             self._schedule('age', age, self.close_with, *CLOSE_GOING_AWAY)
         try:
             self.on_open()
@@ -221,15 +231,15 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
         self._timers[name] = self.sim.clock.callLater(max(0.0, delay), fn, *args)
 
     def _ping_tick(self) -> None:
-        config = self.sim.config
-        self._schedule('ping', config.interval('ping'), self._ping_tick)
+        rules = self.rules
+        self._schedule('ping', rules.interval('ping'), self._ping_tick)
         if self.frozen or not self._is_open:
             return
         self._ping_seq += 1
         payload = struct.pack('!Q', self._ping_seq)
         self._pings.sent(payload, self.sim.clock.seconds())
         self.sendPing(payload)
-        timeout = config.interval('pong_timeout')
+        timeout = rules.interval('pong_timeout')
         pong_check = self._timers.get('pong')
         if timeout > 0 and (pong_check is None or not pong_check.active()):
             self._schedule('pong', timeout, self._check_pong)
@@ -237,7 +247,7 @@ class SimulatorWebSocketProtocol(WebSocketServerProtocol):
     def _check_pong(self) -> None:
         if self.frozen or not self._is_open:
             return
-        timeout = self.sim.config.interval('pong_timeout')
+        timeout = self.rules.interval('pong_timeout')
         now = self.sim.clock.seconds()
         if self._pings.overdue(now, timeout):
             log.info('connection %d did not answer a ping within %g s; dropping', self.conn_id, timeout)
@@ -350,12 +360,17 @@ def _peer_host(peer: str) -> str:
 
 
 class SimulatorWebSocketFactory(WebSocketServerFactory):
-    """Builds one protocol class for one simulator; holds the shared frame cache."""
+    """Builds one protocol class for one simulator.
 
-    def __init__(self, sim: 'Simulator', protocol: Type[SimulatorWebSocketProtocol]) -> None:
+    ``rules`` are the connection rules its connections start with (spot's by default).
+    """
+
+    def __init__(self, sim: 'Simulator', protocol: Type[SimulatorWebSocketProtocol],
+                 rules: Optional[ConnectionRules] = None) -> None:
         super().__init__(server='binance-sockets-simulator')
         self.sim = sim
         self.protocol = protocol
+        self.rules = rules if rules is not None else ConnectionRules(sim.config)
         # the simulator enforces the rules itself, with its clock; autobahn only frames
         self.setProtocolOptions(autoPingInterval=0, openHandshakeTimeout=10, closeHandshakeTimeout=1,
                                 failByDrop=True, maxMessagePayloadSize=1 << 20,
@@ -434,12 +449,14 @@ def _http_error(request: Any, status: int, retry_after: Optional[int], code: int
 
 
 def websocket_resource(sim: 'Simulator', protocol: Type[SimulatorWebSocketProtocol],
-                       factory_class: Type[SimulatorWebSocketFactory] = SimulatorWebSocketFactory) -> Resource:
+                       factory_class: Type[SimulatorWebSocketFactory] = SimulatorWebSocketFactory,
+                       **factory_kwargs: Any) -> Resource:
     """A Resource serving ``protocol`` WebSockets behind the connection-attempt gate.
 
-    Use it to mount any simulator WebSocket endpoint (the WebSocket API does).
+    Use it to mount any simulator WebSocket endpoint (the WebSocket API does);
+    ``factory_kwargs`` go to ``factory_class(sim, protocol, ...)``.
     """
-    return HandshakeGate(sim, WebSocketResource(factory_class(sim, protocol)))
+    return HandshakeGate(sim, WebSocketResource(factory_class(sim, protocol, **factory_kwargs)))
 
 
 class SimulatorSite(Site):
@@ -479,16 +496,15 @@ class SimulatorSite(Site):
 
 
 def _loggable_path(path: bytes) -> str:
-    """``path`` for a log line: stream paths (which may be listen keys) are cut to their prefix."""
+    """``path`` for a log line: stream paths (which may be listen keys) are cut after ``ws``/``stream``."""
     text = path.decode('ascii', 'replace')
-    for prefix in ('/ws/', '/stream/'):
-        if text.startswith(prefix):
-            return prefix + '...'
+    parts = text.split('/')
+    for index, part in enumerate(parts):
+        if part in ('ws', 'stream') and index + 1 < len(parts):
+            return '/'.join(parts[:index + 1]) + '/...'
     return text
 
 
-def build_site(sim: 'Simulator', root: Resource) -> SimulatorSite:
-    """The Site serving ``root``, with the market-stream endpoints mounted on it."""
-    from .stream_endpoint import install
-    install(root, sim)
+def build_site(root: Resource) -> SimulatorSite:
+    """The Site serving ``root`` (every endpoint module has mounted itself on it)."""
     return SimulatorSite(root)

@@ -246,6 +246,9 @@ class SymbolStats:
         self._minutes: Deque[Tuple[int, Candle]] = collections.deque()
         self._seconds: Deque[Tuple[int, Candle]] = collections.deque()
         self._dropped_minute_close: Optional[int] = None
+        #: Called with ``(start, candle)`` for every closed minute with trades
+        #: (the REST kline history keeps them).
+        self.on_minute_closed: Optional[Callable[[int, Candle], None]] = None
         self._window_cache: Dict[int, Tuple[int, int, WindowStats]] = {}
 
     @property
@@ -391,6 +394,8 @@ class SymbolStats:
                 series.roll(start, candle.ref)
                 series.candle.merge(candle)
             self._minutes.append((start, candle))
+            if self.on_minute_closed is not None:
+                self.on_minute_closed(start, candle)
         horizon = start - _MINUTES_KEPT_MS
         minutes = self._minutes
         while minutes and minutes[0][0] < horizon:

@@ -98,15 +98,77 @@ def _seconds(delta: float) -> int:
     return max(1, int(math.ceil(delta)))
 
 
-_limiters: 'weakref.WeakKeyDictionary[Any, WeightLimiter]' = weakref.WeakKeyDictionary()
+_limiters: 'weakref.WeakKeyDictionary[Any, Dict[str, WeightLimiter]]' = weakref.WeakKeyDictionary()
+
+#: Limit of each weight pool, relative to ``request_weight_limit`` (Binance: ``/api`` 6000,
+#: ``/sapi`` 12000 per IP and 180000 per account, futures and options 2400 per IP).
+POOL_FACTORS: Dict[str, float] = {'api': 1.0, 'sapi': 2.0, 'uid': 30.0, 'fapi': 0.4, 'dapi': 0.4,
+                                  'eapi': 0.4}
 
 
-def limiter_for(sim: Any) -> WeightLimiter:
-    """The one limiter of a simulator (REST and WebSocket API share an IP's weight)."""
-    limiter = _limiters.get(sim)
+def limiter_for(sim: Any, pool: str = 'api') -> WeightLimiter:
+    """A simulator's limiter of one weight pool (REST ``/api`` and the WebSocket API share ``api``)."""
+    pools = _limiters.get(sim)
+    if pools is None:
+        pools = _limiters[sim] = {}
+    limiter = pools.get(pool)
     if limiter is None:
         config = sim.config
-        limiter = WeightLimiter(config.request_weight_limit, config.interval('request_weight_window'),
-                                config.time_scale)
-        _limiters[sim] = limiter
+        limit = max(1, int(config.request_weight_limit * POOL_FACTORS.get(pool, 1.0)))
+        limiter = WeightLimiter(limit, config.interval('request_weight_window'), config.time_scale)
+        pools[pool] = limiter
     return limiter
+
+
+class OrderCounter:
+    """Orders placed per account in fixed windows (Binance's ``ORDERS`` limits).
+
+    Args:
+        limits: ``(window_seconds, limit, header_interval)`` triples, e.g.
+            ``(10.0, 50, '10S')`` and ``(86400.0, 160000, '1D')``.
+    """
+
+    def __init__(self, limits: 'list[tuple[float, int, str]]') -> None:
+        self.limits = list(limits)
+        self._counts: Dict[tuple, int] = {}
+
+    def __repr__(self) -> str:
+        return '<OrderCounter limits={}>'.format([(n, i) for _w, n, i in self.limits])
+
+    def charge(self, account: str, now: float) -> Dict[str, int]:
+        """Count one new order of ``account``; returns ``{interval: count}`` for the headers.
+
+        Raises:
+            ApiError: 429 / -1015 when a window's limit is already reached
+                (the order is not counted).
+        """
+        keys = [(account, interval, int(now // window)) for window, _limit, interval in self.limits]
+        for key, (window, limit, interval) in zip(keys, self.limits):
+            if self._counts.get(key, 0) >= limit:
+                end = (key[2] + 1) * window
+                raise apierrors.too_many_orders(limit, interval, _seconds(end - now))
+        counts = {}
+        for key, (_window, _limit, interval) in zip(keys, self.limits):
+            self._counts[key] = self._counts.get(key, 0) + 1
+            counts[interval] = self._counts[key]
+        if len(self._counts) > 4096:   # forget closed windows
+            current = set(keys)
+            self._counts = {k: v for k, v in self._counts.items()
+                            if k in current or k[0] != account}
+        return counts
+
+
+_order_counters: 'weakref.WeakKeyDictionary[Any, OrderCounter]' = weakref.WeakKeyDictionary()
+
+
+def order_counter_for(sim: Any) -> OrderCounter:
+    """The one order counter of a simulator (REST orders; windows scaled by ``time_scale``)."""
+    counter = _order_counters.get(sim)
+    if counter is None:
+        options = getattr(sim.config, 'options', None) or {}
+        scale = sim.config.time_scale
+        limits = options.get('order_limits') or [(10.0, 50, '10S'), (86400.0, 160000, '1D')]
+        counter = OrderCounter([(window * scale, limit, interval)
+                                for window, limit, interval in limits])
+        _order_counters[sim] = counter
+    return counter

@@ -24,7 +24,16 @@ def client_for(sim, api_key=None, api_secret=None, **kwargs):
     class SimClient(Client):
         API_URL = sim.api_url
         MARGIN_API_URL = sim.margin_api_url
+        WEBSITE_URL = sim.base_url
+        simulator = sim
 
+    # The simulator serves every API on one port (see the URL layout).
+    for name, attribute, path in (('FUTURES_URL', 'futures_api_url', '/fapi'),
+                                  ('FUTURES_DATA_URL', 'futures_data_url', '/futures/data'),
+                                  ('FUTURES_COIN_URL', 'futures_coin_api_url', '/dapi'),
+                                  ('FUTURES_COIN_DATA_URL', 'futures_coin_data_url', '/futures/data'),
+                                  ('OPTIONS_URL', 'options_api_url', '/eapi')):
+        setattr(SimClient, name, getattr(sim, attribute, None) or sim.base_url + path)
     return SimClient(api_key, api_secret, **kwargs)
 
 

@@ -148,7 +148,7 @@ def test_generic_request_reaches_any_endpoint(sim_client):
         sim_client.request('GET', 'v3/noSuchThing')
     assert info.value.status_code == 404
     with pytest.raises(ValueError):
-        sim_client.request('GET', 'v3/ping', api='fapi')
+        sim_client.request('GET', 'v3/ping', api='vapi')
 
 
 def test_request_weight_limit_reports_retry_after(make_sim, make_client):

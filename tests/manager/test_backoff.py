@@ -53,7 +53,16 @@ def test_gives_up_after_five_failed_retries():
     {'jitter': 1.0}, {'jitter': -0.1}, {'max_retries': -1},
 ])
 def test_rejects_bad_parameters(kwargs):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=next(iter(kwargs)) if len(kwargs) == 1 else 'max_delay'):
+        BackoffPolicy(**kwargs)
+
+
+@pytest.mark.parametrize('kwargs', [
+    {'initial': '0.1'}, {'factor': None}, {'max_delay': [10]}, {'jitter': '0.25'},
+    {'max_retries': 5.0}, {'max_retries': True}, {'random': 0.5},
+])
+def test_rejects_parameters_of_the_wrong_type_naming_them(kwargs):
+    with pytest.raises(TypeError, match=next(iter(kwargs))):
         BackoffPolicy(**kwargs)
 
 

@@ -56,8 +56,65 @@ def test_messages_are_decoded_and_delivered_in_order(memory_reactor):
     server = FakeServer(memory_reactor).accept()
     for i in range(5):
         server.send('{"e":"trade","t":%d}' % i)
-    server.send('[{"s":"BNBBTC"},{"s":"ETHBTC"}]')
-    assert received == [{'e': 'trade', 't': i} for i in range(5)] + [[{'s': 'BNBBTC'}, {'s': 'ETHBTC'}]]
+    assert received == [{'e': 'trade', 't': i} for i in range(5)]
+
+
+ARRAY = '[{"s":"BNBBTC"},{"s":"ETHBTC"}]'
+SCALARS = ['123', '"a string"', 'null', 'true', '[]', '-1.5e3']
+
+
+def test_scalar_json_and_arrays_never_reach_the_callback_of_an_object_stream(memory_reactor,
+                                                                             caplog):
+    conn, received = make(memory_reactor)
+    server = FakeServer(memory_reactor).accept()
+    with caplog.at_level(logging.DEBUG, logger='binance'):
+        for text in SCALARS + [ARRAY]:
+            server.send(text)
+        server.send('{"e":"trade","t":1}')
+    assert received == [{'e': 'trade', 't': 1}]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, 'one warning, naming the stream'
+    assert warnings[0].startswith('ws/bnbbtc@trade: skipped a JSON number (123)')
+    assert conn.skips.counts == {'unexpected JSON': 7}
+    assert conn.state is ConnectionState.OPEN and not server.aborted
+
+
+def test_an_array_stream_delivers_arrays_and_objects_but_no_scalars(memory_reactor):
+    conn, received = make(memory_reactor, url='ws://127.0.0.1:9443/ws/!miniTicker@arr',
+                          list_messages=True)
+    server = FakeServer(memory_reactor).accept()
+    for text in [ARRAY] + SCALARS + ['{"e":"error"}']:
+        server.send(text)
+    assert received == [[{'s': 'BNBBTC'}, {'s': 'ETHBTC'}], [], {'e': 'error'}]
+    assert conn.skips.total == 5
+
+
+@pytest.mark.parametrize('big', [False, True], ids=['fast path', 'big message'])
+def test_scalars_are_skipped_on_the_general_path_too(memory_reactor, big):
+    session = StreamSession()  # a session sends every message through _dispatch
+    received = []
+    conn = StreamConnection(URL, received.append, name='user', session=session,
+                            reactor=memory_reactor)
+    conn.start()
+    server = FakeServer(memory_reactor).accept()
+    pad = ' ' * (300 * 1024 if big else 0)
+    server.send('123' + pad)
+    server.send('{"a":1}' + pad)
+    assert received == [{'a': 1}]
+    assert conn.skips.total == 1
+
+
+@pytest.mark.parametrize('garbage', [b'{"e":"trade"', b'123', b'\x00'], ids=['invalid JSON', 'scalar', 'binary'])
+def test_a_message_that_is_skipped_is_no_proof_of_a_working_connection(memory_reactor, exact_policy,
+                                                                        garbage):
+    conn, received = make(memory_reactor, exact_policy, heartbeat_timeout=None)
+    for attempt in range(6):
+        server = FakeServer(memory_reactor).accept()
+        server.send(garbage, opcode=OP_BINARY if garbage == b'\x00' else 1)
+        server.lose()
+        memory_reactor.advance(2)
+    assert received == [ERROR]
+    assert conn.state is ConnectionState.GAVE_UP
 
 
 def test_invalid_json_and_binary_are_logged_and_skipped(memory_reactor, caplog):
@@ -611,9 +668,39 @@ def test_a_message_over_max_message_size_fails_the_connection_undelivered(memory
     assert len(memory_reactor.tcpClients) == 2
 
 
-def test_max_message_size_must_be_a_positive_int(memory_reactor):
-    for bad in (0, -1, 1.5, True, '10'):
-        with pytest.raises(ValueError):
-            StreamConnection(URL, print, reactor=memory_reactor, max_message_size=bad)
-    with pytest.raises(ValueError):
-        StreamConnection(URL, print, reactor=memory_reactor, stable_after=0)
+@pytest.mark.parametrize('options, error, argument', [
+    ({'max_message_size': 0}, ValueError, 'max_message_size'),
+    ({'max_message_size': -1}, ValueError, 'max_message_size'),
+    ({'max_message_size': 1.5}, TypeError, 'max_message_size'),
+    ({'max_message_size': True}, TypeError, 'max_message_size'),
+    ({'max_message_size': '10'}, TypeError, 'max_message_size'),
+    ({'stable_after': 0}, ValueError, 'stable_after'),
+    ({'stable_after': '5'}, TypeError, 'stable_after'),
+    ({'heartbeat_timeout': '30'}, TypeError, 'heartbeat_timeout'),
+    ({'heartbeat_timeout': -1}, ValueError, 'heartbeat_timeout'),
+    ({'handshake_timeout': 0}, ValueError, 'handshake_timeout'),
+    ({'handshake_timeout': None}, TypeError, 'handshake_timeout'),
+    ({'name': 5}, TypeError, 'name'),
+    ({'name': ''}, ValueError, 'name'),
+    ({'policy': {'initial': 1}}, TypeError, 'policy'),
+    ({'session': object()}, TypeError, 'session'),
+    ({'list_messages': 'yes'}, TypeError, 'list_messages'),
+    ({'ca_file': 7}, TypeError, 'ca_file'),
+    ({'url': None}, TypeError, 'url'),
+    ({'url': b'ws://127.0.0.1:1/'}, TypeError, 'url'),
+])
+def test_every_argument_is_checked_at_construction_naming_it(memory_reactor, options, error,
+                                                             argument):
+    options.setdefault('url', URL)
+    with pytest.raises(error, match=argument):
+        StreamConnection(options.pop('url'), print, reactor=memory_reactor, **options)
+
+
+def test_a_long_name_is_cut_short_in_log_lines(memory_reactor, caplog):
+    name = 'stream?streams=' + '/'.join('s{}@trade'.format(i) for i in range(1024))
+    conn = StreamConnection(URL, print, name=name, reactor=memory_reactor)
+    assert len(conn.name) <= 120 and str(len(name)) in conn.name
+    with caplog.at_level(logging.DEBUG, logger='binance'):
+        conn.start()
+        refuse(memory_reactor)
+    assert caplog.records and all(len(r.getMessage()) < 400 for r in caplog.records)

@@ -26,7 +26,7 @@ def test_class_attributes_users_override():
 
 @pytest.mark.parametrize('name, params', [
     ('__init__', ['self', 'client', 'user_timeout', 'heartbeat_timeout', 'ca_file',
-                  'max_message_size', 'stable_after']),
+                  'max_message_size', 'stable_after', 'options']),
     ('start_depth_socket', ['self', 'symbol', 'callback', 'depth', 'interval']),
     ('start_kline_socket', ['self', 'symbol', 'callback', 'interval']),
     ('start_miniticker_socket', ['self', 'callback', 'update_time']),
@@ -79,7 +79,12 @@ def test_defaults_and_keyword_only_options():
     (lambda bm: bm.start_depth_socket('BNBBTC', print, depth=15), ValueError),
     (lambda bm: bm.start_depth_socket('BNBBTC', print, depth='1'), ValueError),
     (lambda bm: bm.start_depth_socket('BNBBTC', print, interval=1000), ValueError),
-    (lambda bm: bm.start_depth_socket('BNBBTC', print, interval=0), ValueError),
+    (lambda bm: bm.start_depth_socket('BNBBTC', print, interval=100.0), ValueError),
+    (lambda bm: bm.start_miniticker_socket(print, update_time=10 ** 20), ValueError),
+    (lambda bm: bm.start_multiplex_socket(['BNBBTC@trade'], print), ValueError),
+    (lambda bm: bm.start_multiplex_socket(['bnbbtc@trade', 'bnbbtc@nosuch'], print), ValueError),
+    (lambda bm: bm.start_multiplex_socket(['bnbbtc@depth@100.0ms'], print), ValueError),
+    (lambda bm: bm.start_trade_socket('B' * 100000, print), ValueError),
     (lambda bm: bm.start_miniticker_socket(print, update_time=0), ValueError),
     (lambda bm: bm.start_miniticker_socket(print, update_time='1s'), TypeError),
     (lambda bm: bm.start_multiplex_socket([], print), ValueError),
@@ -110,16 +115,55 @@ def test_callback_must_be_callable(bm, name, args, callback):
     assert bm._conns == {}
 
 
-def test_bad_manager_options(reactor_thread):
-    with pytest.raises(ValueError):
-        BinanceSocketManager(None, heartbeat_timeout=0)
+@pytest.mark.parametrize('options, error, argument', [
+    ({'user_timeout': 'x'}, TypeError, 'user_timeout'),
+    ({'user_timeout': 0}, ValueError, 'user_timeout'),
+    ({'user_timeout': -5}, ValueError, 'user_timeout'),
+    ({'user_timeout': float('nan')}, ValueError, 'user_timeout'),
+    ({'user_timeout': None}, TypeError, 'user_timeout'),
+    ({'heartbeat_timeout': '30'}, TypeError, 'heartbeat_timeout'),
+    ({'heartbeat_timeout': 0}, ValueError, 'heartbeat_timeout'),
+    ({'heartbeat_timeout': True}, TypeError, 'heartbeat_timeout'),
+    ({'max_message_size': 0}, ValueError, 'max_message_size'),
+    ({'max_message_size': -5}, ValueError, 'max_message_size'),
+    ({'max_message_size': 2.5}, TypeError, 'max_message_size'),
+    ({'max_message_size': True}, TypeError, 'max_message_size'),
+    ({'max_message_size': '10'}, TypeError, 'max_message_size'),
+    ({'stable_after': 0}, ValueError, 'stable_after'),
+    ({'stable_after': '5'}, TypeError, 'stable_after'),
+    ({'stable_after': float('inf')}, ValueError, 'stable_after'),
+    ({'ca_file': 3}, TypeError, 'ca_file'),
+    ({'ca_file': b'/ca.pem'}, TypeError, 'ca_file'),
+])
+def test_every_manager_option_is_checked_at_the_constructor(reactor_thread, options, error,
+                                                            argument):
+    with pytest.raises(error, match=argument):
+        BinanceSocketManager(None, **options)
+
+
+def test_user_timeout_is_positional_as_in_python_binance(reactor_thread):
+    with pytest.raises(ValueError, match='user_timeout'):
+        BinanceSocketManager(None, -5)
+    assert BinanceSocketManager(None, 60)._user_timeout == 60
+
+
+def test_an_unreadable_ca_file_fails_at_the_constructor(reactor_thread):
     with pytest.raises(OSError):
         BinanceSocketManager(None, ca_file='/nonexistent/ca.pem')
-    for bad in (0, -5, 2.5, True):
-        with pytest.raises(ValueError, match='max_message_size'):
-            BinanceSocketManager(None, max_message_size=bad)
-    with pytest.raises(ValueError, match='stable_after'):
-        BinanceSocketManager(None, stable_after=0)
+
+
+@pytest.mark.parametrize('conn_key', [[], {}, None, 42, b'ws/bnbbtc@trade'])
+def test_stop_socket_refuses_what_no_start_method_returns(bm, conn_key):
+    with pytest.raises(TypeError, match='conn_key'):
+        bm.stop_socket(conn_key)
+
+
+def test_stop_socket_of_an_unknown_key_or_false_changes_nothing(bm):
+    key = bm.start_trade_socket('BNBBTC', print)
+    assert bm.start_trade_socket('BNBBTC', print) is False
+    bm.stop_socket(False)  # what the duplicate start returned
+    bm.stop_socket('ws/nosuch@trade')
+    assert list(bm._conns) == [key]
 
 
 def test_use_application_reactor_is_public_in_websockets():

@@ -18,7 +18,7 @@ def server_paths(sim):
 
 
 def connection_of(manager, key):
-    conn = manager._connection(key)
+    conn = manager.connection(key)
     assert conn is not None, 'no connection registered under {!r}'.format(key)
     return conn
 

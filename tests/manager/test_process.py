@@ -32,6 +32,20 @@ def started_manager(sim):
     bm.start()
     assert got.wait(10), 'no message received'
     return bm
+
+
+def left_running_simulator(**options):
+    """A started simulator that is never stopped (the process ends with it).
+
+    Not ``running(...).__enter__()``: that generator would be finalised at
+    interpreter exit, when the reactor thread can no longer answer.
+    """
+    from binance import _reactor
+    from binance.simulator import Simulator
+    _reactor.ensure_running()
+    sim = Simulator(**options)
+    _reactor.blocking_call(sim.start)
+    return sim
 '''
 
 
@@ -109,8 +123,7 @@ def test_reactor_stop_alone_ends_every_manager_quietly_and_promptly():
     result = run_script('''
         import logging
         logging.basicConfig(level=logging.INFO, format='LOG %(name)s %(message)s')
-        simulator = running(seed=1, trade_rate=50)  # its stop would need the reactor
-        sim = simulator.__enter__()
+        sim = left_running_simulator(seed=1, trade_rate=50)  # its stop would need the reactor
         bm = started_manager(sim)
         depth = threading.Event()
         bm.start_depth_socket('ETHBTC', lambda msg: depth.set(), depth=5, interval=100)
@@ -144,8 +157,7 @@ def test_a_started_manager_keeps_the_program_alive_until_close():
     # The main thread ends at once; only the manager's thread keeps the process
     # running, until a callback closes the manager.
     result = run_script('''
-        simulator = running(seed=1, trade_rate=50)  # left running: the process ends anyway
-        sim = simulator.__enter__()
+        sim = left_running_simulator(seed=1, trade_rate=50)  # the process ends anyway
         BinanceSocketManager.STREAM_URL = sim.stream_url
         bm = BinanceSocketManager(None)
         count = []
@@ -271,6 +283,7 @@ def test_a_twisted_program_may_start_sockets_before_its_own_reactor_run():
         print('before run', reactor.running, _reactor.owns_reactor_thread(), flush=True)
         reactor.run()
         names = [t.name for t in threading.enumerate()]
+        bm.join(5)  # close() released the manager's thread; it ends right after
         print('after run', 'binance-reactor' in names, bm.is_alive())
     ''')
     assert_clean_exit(result, ['before run False False', 'callback on main thread True',

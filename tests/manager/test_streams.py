@@ -21,6 +21,8 @@ def test_kline_stream_accepts_every_interval():
 @pytest.mark.parametrize('depth, interval, expected', [
     (None, None, 'bnbbtc@depth'),
     (None, 100, 'bnbbtc@depth@100ms'),
+    (None, 0, 'bnbbtc@depth'),  # python-binance documented 0 for the 1000 ms stream
+    (5, 0, 'bnbbtc@depth5'),
     (5, None, 'bnbbtc@depth5'),
     ('5', None, 'bnbbtc@depth5'),
     (WEBSOCKET_DEPTH_10, None, 'bnbbtc@depth10'),
@@ -75,7 +77,7 @@ def test_bad_depth(depth):
         streams.depth_stream('BNBBTC', depth)
 
 
-@pytest.mark.parametrize('interval', [0, 1000, '100', 100.5, True])
+@pytest.mark.parametrize('interval', [1000, '100', 100.5, 100.0, 0.0, True, False, 10])
 def test_bad_depth_interval(interval):
     with pytest.raises(ValueError, match='interval'):
         streams.depth_stream('BNBBTC', None, interval)
@@ -83,7 +85,7 @@ def test_bad_depth_interval(interval):
 
 @pytest.mark.parametrize('update_time, error', [
     ('1000', TypeError), (1000.0, TypeError), (True, TypeError), (None, TypeError),
-    (0, ValueError), (-1000, ValueError),
+    (0, ValueError), (-1000, ValueError), (10 ** 20, ValueError), (1500, ValueError),
 ])
 def test_bad_miniticker_update_time(update_time, error):
     with pytest.raises(error):
@@ -98,6 +100,11 @@ def test_bad_miniticker_update_time(update_time, error):
     (['a@trade#x'], ValueError), (['a@trade?x=1'], ValueError), (['a@trade&b=1'], ValueError),
     (['a@trade%2F'], ValueError), (['a@trade=1'], ValueError), (['bnb\u00e9@trade'], ValueError),
     (['\uff42nb@trade'], ValueError), (['a@trade'] * 1025, ValueError),
+    (['BNBBTC@trade'], ValueError), (['bnbbtc@aggtrade'], ValueError),
+    (['bnbbtc@depth@100.0ms'], ValueError), (['!miniTicker@arr@100000000000000000000ms'], ValueError),
+    (['bnbbtc@kline_1x'], ValueError), (['bnbbtc@nosuchstream'], ValueError),
+    (['!allTheThings'], ValueError), (['bnbbtc'], ValueError), (['@trade'], ValueError),
+    (['bnb_btc@trade'], ValueError), (['x' * 40 + '@trade'], ValueError),
 ])
 def test_bad_stream_lists(value, error):
     with pytest.raises(error):
@@ -125,3 +132,52 @@ def test_callback_check():
     for bad in (None, 'print', 42):
         with pytest.raises(TypeError, match='callable'):
             streams.check_callback(bad)
+
+
+@pytest.mark.parametrize('name, hint', [
+    ('BNBBTC@trade', "use 'bnbbtc@trade'"),
+    ('bnbbtc@aggtrade', "did you mean 'bnbbtc@aggTrade'?"),
+    ('BNBBTC@aggtrade', "did you mean 'bnbbtc@aggTrade'?"),
+    ('bnbbtc@bookticker', "did you mean 'bnbbtc@bookTicker'?"),
+    ('bnbbtc@depth@100.0ms', "did you mean 'bnbbtc@depth@100ms'"),
+    ('bnbbtc@kline_1', "'bnbbtc@kline_1m'"),
+    ('!miniticker@arr', "did you mean '!miniTicker@arr'?"),
+    ('!miniTicker@arr@100000000000000000000ms', 'serves no all-market stream'),
+    ('bnbbtc@depth7', "serves no stream type 'depth7'"),
+])
+def test_a_name_the_venue_does_not_serve_is_refused_with_the_closest_it_does(name, hint):
+    with pytest.raises(ValueError) as error:
+        streams.SPOT.parse(name)
+    assert hint in str(error.value)
+
+
+def test_every_form_of_the_spot_catalogue_parses_to_its_type():
+    parsed = streams.SPOT.parse('bnbbtc@kline_1M@+08:00')
+    assert (parsed.symbol, parsed.type.kind, parsed.arrays) == ('bnbbtc', 'kline', False)
+    assert streams.SPOT.parse('!miniTicker@arr').arrays
+    assert streams.SPOT.parse('!ticker_1h@arr').type.kind == 'allWindowTickers'
+    assert not streams.SPOT.parse('!bookTicker').arrays
+    assert streams.SPOT.parse('bnbbtc@depth10@100ms').type.cadence_ms == 1000
+    for form in streams.SPOT.symbol_forms:
+        assert streams.SPOT.parse('ethbtc@' + form).symbol == 'ethbtc'
+    for name in streams.SPOT.market_streams:
+        assert streams.SPOT.parse(name).symbol is None
+
+
+def test_binance_us_serves_fewer_streams():
+    for name in ('bnbusd@kline_1s', 'bnbusd@avgPrice', 'bnbusd@kline_1m@+08:00'):
+        streams.SPOT.parse(name)
+        with pytest.raises(ValueError, match='Binance US'):
+            streams.SPOT_US.parse(name)
+    assert streams.SPOT_US.parse('!ticker@arr').arrays
+    assert streams.combined_path(['bnbusd@kline_1m'], streams.SPOT_US) == \
+        'stream?streams=bnbusd@kline_1m'
+
+
+def test_a_huge_symbol_is_refused_with_a_short_message():
+    huge = 'B' * 100000
+    for build in (streams.trade_stream, lambda s: streams.kline_stream(s, '1m'),
+                  lambda s: streams.combined_path([s.lower() + '@trade'])):
+        with pytest.raises(ValueError) as error:
+            build(huge)
+        assert len(str(error.value)) < 300

@@ -92,8 +92,7 @@ class LocalOrderBook:
         buffered = [e for e in self.buffer if e['u'] > last]
         if buffered:
             assert buffered[0]['U'] <= last + 1 <= buffered[0]['u'] + 1
-        self.bids = {p: q for p, q in snapshot['bids']}
-        self.asks = {p: q for p, q in snapshot['asks']}
+        self.bids, self.asks = book_from_snapshot(snapshot)
         self.update_id = last
         self.buffer = []
         for event in buffered:
@@ -105,14 +104,24 @@ class LocalOrderBook:
             return
         if event['U'] > self.update_id + 1:
             raise OrderBookGap('U={} after local id {}'.format(event['U'], self.update_id))
-        for levels, side in ((self.bids, event['b']), (self.asks, event['a'])):
-            for price, qty in side:
-                if Decimal(qty) == 0:
-                    levels.pop(price, None)
-                else:
-                    levels[price] = qty
+        apply_levels(self.bids, self.asks, event)
         self.update_id = event['u']
         self.applied += 1
+
+
+def book_from_snapshot(snapshot):
+    """``({price: qty}, {price: qty})`` of a REST depth snapshot."""
+    return {p: q for p, q in snapshot['bids']}, {p: q for p, q in snapshot['asks']}
+
+
+def apply_levels(bids, asks, event):
+    """Apply a depth event's absolute quantities (0 removes the level)."""
+    for levels, side in ((bids, event['b']), (asks, event['a'])):
+        for price, qty in side:
+            if Decimal(qty) == 0:
+                levels.pop(price, None)
+            else:
+                levels[price] = qty
 
 
 def true_book(symbol_market):

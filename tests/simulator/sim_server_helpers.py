@@ -163,3 +163,23 @@ def read_until_closed(client, timeout=5):
             return None
         if opcode == websocket.ABNF.OPCODE_CLOSE:
             return int.from_bytes(frame.data[:2], 'big') if len(frame.data) >= 2 else 1005
+
+
+def events_until_answered(client, request_id=999, timeout=5):
+    """Every message before the answer to a LIST_SUBSCRIPTIONS sent now, and that answer.
+
+    A connection sends in order, so once the answer is in, every event
+    published before the request has arrived: what did not come is silent.
+    """
+    client.send_json({'method': 'LIST_SUBSCRIPTIONS', 'id': request_id})
+    events = []
+    while True:
+        message = client.recv_json(timeout)
+        if isinstance(message, dict) and message.get('id') == request_id and 'result' in message:
+            return events, message['result']
+        events.append(message)
+
+
+def stream_names(messages):
+    """The ``stream`` of each combined message."""
+    return {m['stream'] for m in messages}

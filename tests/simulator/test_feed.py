@@ -42,15 +42,12 @@ def clock():
     return clock
 
 
-@pytest.fixture
-def make_feed(clock):
+def feeds_stopped_at_teardown(clock, build):
+    """A fixture body: yields a factory of feeds (``build(...)``), stops them all afterwards."""
     feeds = []
 
-    def factory(seed=1234, trade_rate=10.0, retired_streams_live=False, symbols=None):
-        market = Market(seed=seed, symbols=symbols,
-                        now_ms=lambda: round(clock.seconds() * 1000))
-        feed = MarketFeed(market, clock, trade_rate=trade_rate,
-                          retired_streams_live=retired_streams_live)
+    def factory(*args, **kwargs):
+        feed = build(*args, **kwargs)
         feeds.append(feed)
         return feed
 
@@ -58,6 +55,17 @@ def make_feed(clock):
     for feed in feeds:
         feed.stop()
     assert not clock.getDelayedCalls(), 'stop() must cancel every timer'
+
+
+@pytest.fixture
+def make_feed(clock):
+    def build(seed=1234, trade_rate=10.0, retired_streams_live=False, symbols=None):
+        market = Market(seed=seed, symbols=symbols,
+                        now_ms=lambda: round(clock.seconds() * 1000))
+        return MarketFeed(market, clock, trade_rate=trade_rate,
+                          retired_streams_live=retired_streams_live)
+
+    yield from feeds_stopped_at_teardown(clock, build)
 
 
 def run(clock, seconds, step=0.05):

@@ -47,8 +47,8 @@ class DiffReader:
 class TrueBooks:
     """The true book at each published diff event, recorded on the reactor thread."""
 
-    def __init__(self, sim, every=1):
-        self.market = sim.market[SYMBOL]
+    def __init__(self, symbol_market, every=1):
+        self.market = symbol_market
         self.every = every
         self.seen = 0
         self.books = {}   # u -> (market update id when published, (bids, asks))
@@ -78,7 +78,7 @@ def _run_procedure(sim, pump, events_wanted, every):
     """Open the stream, build the local book, apply ``events_wanted`` events; returns the book."""
     stale = _snapshot(sim)  # nobody listens yet: the symbol does not trade, this id stays behind
     reader = DiffReader(sim.stream_url + 'ws/' + STREAM)
-    books = TrueBooks(sim, every)
+    books = TrueBooks(sim.market[SYMBOL], every)
     _reactor.blocking_call(sim.feed.subscribe, STREAM, books)
 
     def next_event():

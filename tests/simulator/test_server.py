@@ -19,7 +19,31 @@ def test_urls_follow_the_contract(scripted_sim):
     assert sim.api_url == 'http://127.0.0.1:{}/api'.format(port)
     assert sim.margin_api_url == 'http://127.0.0.1:{}/sapi'.format(port)
     assert sim.control_url == 'http://127.0.0.1:{}/control'.format(port)
+    assert sim.fstream_url == sim.options_stream_url == 'ws://127.0.0.1:{}/fstream/'.format(port)
+    assert sim.dstream_url == 'ws://127.0.0.1:{}/dstream/'.format(port)
+    assert sim.futures_api_url == 'http://127.0.0.1:{}/fapi'.format(port)
+    assert sim.futures_data_url == 'http://127.0.0.1:{}/futures/data'.format(port)
+    assert sim.futures_coin_api_url == 'http://127.0.0.1:{}/dapi'.format(port)
+    assert sim.options_api_url == 'http://127.0.0.1:{}/eapi'.format(port)
     assert sim.ca_cert is None
+    assert [name for name, _ in sim.urls()] == [
+        'stream_url', 'ws_api_url', 'api_url', 'margin_api_url', 'fstream_url', 'options_stream_url',
+        'dstream_url', 'futures_api_url', 'futures_data_url', 'futures_coin_api_url', 'options_api_url',
+        'control_url']
+    assert dict(sim.urls())['dstream_url'] == sim.dstream_url
+
+
+def test_venues_of_a_simulator(scripted_sim):
+    sim = scripted_sim(seed=42)
+    assert list(sim.venues) == ['spot', 'usdm', 'coinm', 'options']
+    assert sim.venue('spot').market is sim.market and sim.venue('spot').feed is sim.feed
+    assert sim.venue('usdm').market.seed == 'usdm:42'
+    assert sim.venue('coinm').market.symbols == ('BTCUSD_PERP', 'ETHUSD_PERP')
+    assert sim.venue('usdm').feed.running and sim.venue('options').feed.running
+    with pytest.raises(KeyError, match='no venue'):
+        sim.venue('margin')
+    _reactor.blocking_call(sim.stop)
+    assert not any(venue.feed.running for venue in sim.venues.values())
 
 
 def test_config_intervals_scale_unless_overridden(scripted_sim):

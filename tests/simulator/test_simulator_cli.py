@@ -48,12 +48,17 @@ def child():
 
 def test_prints_urls_serves_a_live_stream_and_exits_on_sigterm(child):
     proc = child('--seed', '3', '--trade-rate', '50')
-    urls = _urls(proc, 5)
+    urls = _urls(proc, 12)
     assert urls['stream_url'].startswith('ws://127.0.0.1:') and urls['stream_url'].endswith('/')
     port = urls['stream_url'].rsplit(':', 1)[1].rstrip('/')
     assert urls['api_url'] == 'http://127.0.0.1:{}/api'.format(port)
     assert urls['ws_api_url'] == 'ws://127.0.0.1:{}/ws-api/v3'.format(port)
     assert urls['control_url'] == 'http://127.0.0.1:{}/control'.format(port)
+    base, ws_base = 'http://127.0.0.1:{}'.format(port), 'ws://127.0.0.1:{}'.format(port)
+    assert urls['fstream_url'] == urls['options_stream_url'] == ws_base + '/fstream/'
+    assert urls['dstream_url'] == ws_base + '/dstream/'
+    assert (urls['futures_api_url'], urls['futures_data_url'], urls['futures_coin_api_url'],
+            urls['options_api_url']) == (base + '/fapi', base + '/futures/data', base + '/dapi', base + '/eapi')
     ws = websocket.create_connection(urls['stream_url'] + 'ws/bnbbtc@trade', timeout=10)
     try:
         event = json.loads(ws.recv())
@@ -66,7 +71,7 @@ def test_prints_urls_serves_a_live_stream_and_exits_on_sigterm(child):
 
 def test_tls_prints_the_ca_file(child):
     proc = child('--tls', '--us')
-    urls = _urls(proc, 6)
+    urls = _urls(proc, 13)
     assert urls['stream_url'].startswith('wss://') and urls['api_url'].startswith('https://')
     assert Path(urls['ca_cert']).read_text().startswith('-----BEGIN CERTIFICATE-----')
     proc.send_signal(signal.SIGTERM)

@@ -61,15 +61,20 @@ class Credentials:
 
 
 class Manager:
+    """The public part of the manager a session uses."""
+
     STREAM_URL = 'ws://127.0.0.1:1/'
     WS_API_URL = 'ws://127.0.0.1:1/ws-api/v3'
-    _user_timeout = 60
+    user_timeout = 60
 
     def __init__(self):
-        self._client = Credentials()
+        self.client = Credentials()
 
-    def _venue_url(self, attribute):
-        return getattr(self, attribute)
+    def stream_url(self):
+        return self.STREAM_URL
+
+    def ws_api_url(self):
+        return self.WS_API_URL
 
 
 def run_now(fn, *args):

@@ -76,7 +76,7 @@ def test_missing_credentials_fail_at_the_call(user_env):
     secretless = type(env.manager)(type(env.client)('some-key'))
     with pytest.raises(ValueError, match='secret'):
         secretless.start_user_socket(print)
-    assert manager._connection('user') is None
+    assert manager.connection('user') is None
     manager.close()
     secretless.close()
 

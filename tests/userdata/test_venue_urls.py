@@ -21,20 +21,20 @@ def manager_for():
 
 def test_binance_com_uses_the_manager_defaults(manager_for):
     manager = manager_for(Client('k', 's'))
-    assert manager._venue_url('WS_API_URL') == 'wss://ws-api.binance.com:443/ws-api/v3'
-    assert manager._venue_url('STREAM_URL') == 'wss://stream.binance.com:9443/'
+    assert manager.ws_api_url() == 'wss://ws-api.binance.com:443/ws-api/v3'
+    assert manager.stream_url() == 'wss://stream.binance.com:9443/'
 
 
 def test_binance_us_client_dials_binance_us(manager_for):
     manager = manager_for(Client('k', 's', tld='us'))
-    assert manager._venue_url('STREAM_URL') == 'wss://stream.binance.us:9443/'
-    assert manager._venue_url('WS_API_URL') == 'wss://ws-api.binance.us:443/ws-api/v3'
+    assert manager.stream_url() == 'wss://stream.binance.us:9443/'
+    assert manager.ws_api_url() == 'wss://ws-api.binance.us:443/ws-api/v3'
 
 
 def test_testnet_client_dials_the_testnet(manager_for):
     manager = manager_for(Client('k', 's', testnet=True))
-    assert manager._venue_url('WS_API_URL') == 'wss://ws-api.testnet.binance.vision/ws-api/v3'
-    assert manager._venue_url('STREAM_URL') == 'wss://stream.testnet.binance.vision:9443/'
+    assert manager.ws_api_url() == 'wss://ws-api.testnet.binance.vision/ws-api/v3'
+    assert manager.stream_url() == 'wss://stream.testnet.binance.vision:9443/'
 
 
 def test_overridden_manager_urls_always_win(manager_for):
@@ -44,14 +44,14 @@ def test_overridden_manager_urls_always_win(manager_for):
 
     for client in (Client('k', 's', tld='us'), Client('k', 's', testnet=True)):
         manager = manager_for(client, Local)
-        assert manager._venue_url('STREAM_URL') == 'ws://127.0.0.1:1/'
-        assert manager._venue_url('WS_API_URL') == 'ws://127.0.0.1:1/ws-api/v3'
+        assert manager.stream_url() == 'ws://127.0.0.1:1/'
+        assert manager.ws_api_url() == 'ws://127.0.0.1:1/ws-api/v3'
 
 
 class Captured(BinanceSocketManager):
     """Records the connections it would start instead of dialing (no network)."""
 
-    def _start_connection(self, key, connection):
+    def open_socket(self, key, connection):
         self.captured = connection
         return key
 
@@ -83,9 +83,9 @@ def test_retired_stream_warning_only_where_the_socket_goes_to_binance_com(manage
     from binance.websockets import RetiredStreamWarning
     websockets._warned_streams.discard('!bookTicker')
     us = manager_for(Client('k', 's', tld='us'))
-    assert websockets.retired_stream_notice(us._venue_url('STREAM_URL'), '!bookTicker') is None
+    assert websockets.retired_stream_notice(us.stream_url(), '!bookTicker') is None
     com = manager_for(Client('k', 's'))
-    notice = websockets.retired_stream_notice(com._venue_url('STREAM_URL'), '!bookTicker')
+    notice = websockets.retired_stream_notice(com.stream_url(), '!bookTicker')
     assert notice and 'bookTicker' in notice
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')

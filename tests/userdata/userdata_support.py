@@ -89,7 +89,7 @@ class UserEnv:
         return connection
 
     def connection(self, conn_key):
-        return self.manager._connection(conn_key)
+        return self.manager.connection(conn_key)
 
     def close(self):
         self.manager.close()

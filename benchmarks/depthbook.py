@@ -1,0 +1,196 @@
+"""Scenario 7: the order book cache, ours or python-binance 0.7.11's, measured in one process.
+
+Run by ``benchmarks/run.py`` with the interpreter of the implementation under
+test (``--impl ours --repo DIR`` or ``--impl pb0711``), from a directory outside
+the repository. Prints one JSON object on stdout.
+
+Both caches start from the same 5,000-level-per-side book and apply the same
+diff events (Binance's ``depthUpdate`` shape, decoded: price and quantity
+strings, 20 levels per side per event, about a third of them removals, the
+removed levels coming back later), each the way its own manager applies
+events:
+
+* ours: ``DepthSync.on_event`` on the rules' parsed event under the cache's
+  lock (:class:`binance.depthcache.BaseDepthCacheManager._on_message` without
+  the socket);
+* 0.7.11: ``add_bid``/``add_ask`` per level and ``update_time`` (its
+  ``_process_depth_message`` without the socket).
+
+Measured (CPU time of this process, the best of a few rounds):
+
+* ``updates_per_s``: events applied per second, nothing read;
+* ``top10_read_us``: the best 10 bids and the best 10 asks, the book
+  unchanged since the previous read (0.7.11 has no top-N read: its
+  ``get_bids()[:10]``);
+* ``update_read_per_s``: events per second when the callback reads the
+  top 10 of both sides after every event, as a trading callback does;
+* ``full_read_us``: ``get_bids()`` and ``get_asks()``, whole sides.
+"""
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+LEVELS = 5000
+PER_SIDE = 20
+
+
+def _fmt(x):
+    return '%.8f' % x
+
+
+def make_book_and_events(count, seed=7):
+    """The starting book (snapshot shape) and ``count`` diff events, deterministic."""
+    rng = random.Random(seed)
+    tick = 0.01
+    bid_prices = [round(50000.0 - i * tick, 2) for i in range(LEVELS)]
+    ask_prices = [round(50000.0 + (i + 1) * tick, 2) for i in range(LEVELS)]
+    snapshot = {'lastUpdateId': 1000,
+                'bids': [[_fmt(p), _fmt(rng.uniform(0.001, 5))] for p in bid_prices],
+                'asks': [[_fmt(p), _fmt(rng.uniform(0.001, 5))] for p in ask_prices]}
+    present = {'b': set(bid_prices), 'a': set(ask_prices)}
+    universe = {'b': bid_prices + [round(50000.0 - (LEVELS + i) * tick, 2) for i in range(500)],
+                'a': ask_prices + [round(50000.0 + (LEVELS + 1 + i) * tick, 2) for i in range(500)]}
+    events = []
+    update_id = 1000
+    for n in range(count):
+        msg = {'e': 'depthUpdate', 'E': 1700000000000 + n, 's': 'BTCUSDT',
+               'U': update_id + 1, 'u': update_id + 3}
+        update_id += 3
+        for side in ('b', 'a'):
+            levels = []
+            # mostly near the touch, as real diffs are
+            for price in rng.sample(universe[side][:800], PER_SIDE):
+                if price in present[side] and rng.random() < 0.35:
+                    present[side].discard(price)
+                    levels.append([_fmt(price), '0.00000000'])
+                else:
+                    present[side].add(price)
+                    levels.append([_fmt(price), _fmt(rng.uniform(0.001, 5))])
+            msg[side] = levels
+        events.append(msg)
+    return snapshot, events
+
+
+class Ours:
+    """Our cache, fed the way DepthCacheManager feeds it."""
+
+    def __init__(self, snapshot):
+        from binance._booksync import SPOT_DIFF, DepthSync, parse_snapshot
+        from binance.depthcache import DepthCache
+        self.cache = DepthCache('BTCUSDT')
+        self.sync = DepthSync(self.cache._book, SPOT_DIFF)
+        self.parse = SPOT_DIFF.parse
+        assert self.sync.on_snapshot(parse_snapshot(snapshot)).value == 'live'
+
+    def apply(self, msg):
+        event = self.parse(msg)
+        with self.cache._lock:
+            self.sync.on_event(event)
+
+    def top10(self):
+        return self.cache.get_bids(10), self.cache.get_asks(10)
+
+    def full(self):
+        return self.cache.get_bids(), self.cache.get_asks()
+
+
+class PB0711:
+    """python-binance 0.7.11's DepthCache, fed the way its manager feeds it."""
+
+    def __init__(self, snapshot):
+        from binance.depthcache import DepthCache
+        self.cache = DepthCache('BTCUSDT')
+        for bid in snapshot['bids']:
+            self.cache.add_bid(bid)
+        for ask in snapshot['asks']:
+            self.cache.add_ask(ask)
+
+    def apply(self, msg):
+        cache = self.cache
+        for bid in msg['b']:
+            cache.add_bid(bid)
+        for ask in msg['a']:
+            cache.add_ask(ask)
+        cache.update_time = msg['E']
+
+    def top10(self):
+        return self.cache.get_bids()[:10], self.cache.get_asks()[:10]
+
+    def full(self):
+        return self.cache.get_bids(), self.cache.get_asks()
+
+
+def _best(rounds, fn):
+    """The lowest CPU time of ``rounds`` runs of ``fn`` (the steadiest figure on a busy machine)."""
+    best = None
+    for _ in range(rounds):
+        start = time.process_time()
+        fn()
+        spent = time.process_time() - start
+        best = spent if best is None else min(best, spent)
+    return best
+
+
+def measure(impl, count, rounds, reads):
+    snapshot, events = make_book_and_events(count)
+    cls = Ours if impl == 'ours' else PB0711
+
+    def updates():
+        book = cls(snapshot)
+        apply = book.apply
+        start = time.process_time()
+        for msg in events:
+            apply(msg)
+        return time.process_time() - start, book
+
+    update_times = [updates() for _ in range(rounds)]
+    update_s = min(t for t, _ in update_times)
+    book = update_times[0][1]
+    check = book.top10()
+    top10_s = _best(rounds, lambda: [book.top10() for _ in range(reads)])
+    full_s = _best(rounds, lambda: [book.full() for _ in range(max(1, reads // 50))])
+
+    def update_and_read():
+        fresh = cls(snapshot)
+        start = time.process_time()
+        for msg in events:
+            fresh.apply(msg)
+            fresh.top10()
+        return time.process_time() - start
+
+    both_s = min(update_and_read() for _ in range(rounds))
+    import binance
+    return {
+        'impl': impl,
+        'package': os.path.dirname(os.path.abspath(binance.__file__)),
+        'levels_per_side': LEVELS,
+        'levels_per_event': 2 * PER_SIDE,
+        'events': count,
+        'updates_per_s': count / update_s,
+        'top10_read_us': top10_s / reads * 1e6,
+        'update_read_per_s': count / both_s,
+        'full_read_us': full_s / max(1, reads // 50) * 1e6,
+        'book_after': [len(check[0]), len(check[1])],
+        'best_after': [check[0][0][0], check[1][0][0]],
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--impl', choices=['ours', 'pb0711'], required=True)
+    parser.add_argument('--repo', help='put this checkout first on sys.path (ours)')
+    parser.add_argument('--events', type=int, default=3000)
+    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--reads', type=int, default=2000)
+    opts, _ = parser.parse_known_args(argv)
+    if opts.repo:
+        sys.path.insert(0, opts.repo)
+    print(json.dumps(measure(opts.impl, opts.events, opts.rounds, opts.reads)))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -665,7 +665,7 @@ class Soak:
                     rec.label, 'never' if rec.last is None else '{:.0f} s ago'.format(now - rec.last)))
         reconnects = 0
         for key in recorders:
-            connection = manager._connection(key)
+            connection = manager.connection(key)
             reconnects += getattr(connection, 'reconnect_count', 0) if connection else 0
         market = sum(1 for r in recorders.values() if r.kind != 'user')
         return [Check('every market socket live', not silent,

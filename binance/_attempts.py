@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from twisted.internet import defer
 
-from . import _args
+from . import _checks
 from ._timers import cancel_call
 
 __all__ = ['AttemptBudget', 'budget_for', 'set_budget', 'forget_budgets', 'budget_key',
@@ -85,9 +85,9 @@ class AttemptBudget:
     def __init__(self, limit: int = DEFAULT_LIMIT, window: float = DEFAULT_WINDOW, *,
                  name: str = 'connections', clock: Any = None,
                  max_pause: float = MAX_PAUSE) -> None:
-        self.limit = _args.count(limit, 'limit')
-        self.window = _args.seconds(window, 'window')
-        self.max_pause = _args.seconds(max_pause, 'max_pause')
+        self.limit = _checks.positive_int('limit', limit)
+        self.window = float(_checks.positive_number('window', window))
+        self.max_pause = float(_checks.positive_number('max_pause', max_pause))
         if clock is None:
             from twisted.internet import reactor as clock
         self.name = name

@@ -49,7 +49,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Hashable, List, Optional, Set, Union
 
-from . import _args
+from . import _checks
 from .telemetry import LogHistogram
 
 __all__ = ['DeliveryPolicy', 'DeliveryOptions', 'QueuedDelivery', 'stream_key', 'INLINE',
@@ -107,7 +107,7 @@ class DeliveryOptions:
         if self.mode not in (INLINE, QUEUE):
             raise ValueError("mode must be 'inline' or 'queue', got {!r}".format(self.mode))
         object.__setattr__(self, 'policy', _policy(self.policy))
-        _args.count(self.maxsize, 'maxsize')
+        _checks.positive_int('maxsize', self.maxsize)
 
     @property
     def queued(self) -> bool:
@@ -200,12 +200,12 @@ class QueuedDelivery:
             raise TypeError('callback must be callable, got {!r}'.format(type(callback).__name__))
         if not callable(key):
             raise TypeError('key must be callable, got {!r}'.format(type(key).__name__))
-        _args.count(observe_every, 'observe_every')
+        _checks.positive_int('observe_every', observe_every)
         if call_from_thread is None:
             from twisted.internet import reactor
             call_from_thread = reactor.callFromThread
         self.policy = _policy(policy)
-        self.maxsize = _args.count(maxsize, 'maxsize')
+        self.maxsize = _checks.positive_int('maxsize', maxsize)
         self.low_water = self.maxsize // 2
         self.name = name
         self._callback = callback

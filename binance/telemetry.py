@@ -42,7 +42,7 @@ import re
 import time
 from typing import Any, Callable, Dict, Iterable, Optional, Union
 
-from . import _args
+from . import _checks
 
 __all__ = ['LogHistogram', 'ServerClock', 'StreamStats', 'SocketStats', 'Telemetry',
            'event_time', 'payload_event_time', 'payload_stream', 'DEFAULT_SAMPLE_INTERVAL']
@@ -270,7 +270,7 @@ class SocketStats:
                  sample_interval: float = DEFAULT_SAMPLE_INTERVAL,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         if sample_interval != 0:
-            _args.seconds(sample_interval, 'sample_interval')
+            float(_checks.positive_number('sample_interval', sample_interval))
         self.name = name
         self.server_clock = server_clock
         self.sample_interval = float(sample_interval)

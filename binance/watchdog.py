@@ -30,7 +30,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional
 
-from . import _args
+from . import _checks
 from ._timers import cancel_call
 
 __all__ = ['SilenceBounds', 'SilenceWatchdog', 'Silence', 'SilentStreamWarning',
@@ -112,7 +112,7 @@ def stream_type(stream: str) -> Optional[str]:
 def _bound_value(value: Any, name: str) -> Optional[float]:
     if value is None:
         return None
-    return _args.seconds(value, 'silence bound for {!r}'.format(name))
+    return float(_checks.positive_number('silence bound for {!r}'.format(name), value))
 
 
 class SilenceBounds:
@@ -207,7 +207,7 @@ class SilenceWatchdog:
         value = _bound_value(bound, 'bound')
         if value is None:
             raise TypeError('bound must be a number of seconds')
-        _args.count(checks, 'checks', minimum=2)
+        _checks.int_at_least('checks', checks, 2)
         if isinstance(max_factor, bool) or not isinstance(max_factor, (int, float)) \
                 or not max_factor >= 1:
             raise ValueError('max_factor must be a number >= 1, got {!r}'.format(max_factor))

@@ -17,9 +17,14 @@ one log line says so when the queue forms. A refused handshake that carries
 ``Retry-After`` (429, 418) pauses the venue's attempts for every socket
 (:meth:`AttemptBudget.pause`).
 
-Interface: :meth:`AttemptBudget.request` returns a Deferred that fires (with
-``None``) when the attempt may start; it has already fired when a slot was
-free. Cancelling it (``d.cancel()``, for a socket stopped while it waits)
+Interface: :meth:`AttemptBudget.request` returns a Deferred that fires with
+an :class:`AttemptGrant` when the attempt may start; it has already fired
+when a slot was free. The caller tells the grant when the attempt reached the
+server (:meth:`AttemptGrant.done`: the handshake was answered or failed):
+the attempt then counts from that moment, since the server counts it when it
+arrives, which may be a while after it was granted (hundreds of sockets
+connecting at once); counted from the grant alone, the next window's
+attempts could meet some of this window's at the server. Cancelling it (``d.cancel()``, for a socket stopped while it waits)
 takes the request out of the queue; the Deferred then fails with
 :class:`~twisted.internet.defer.CancelledError`, which the caller swallows.
 
@@ -27,10 +32,12 @@ A budget runs on the reactor thread and times everything with its injected
 clock (``IReactorTime``; ``task.Clock`` in tests). The registry functions may
 be called from any thread.
 """
+import bisect
 import collections
 import logging
 import threading
-from typing import Any, Deque, Dict, Hashable, List, Optional
+import weakref
+from typing import Any, Deque, Dict, Hashable, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from twisted.internet import defer
@@ -38,7 +45,7 @@ from twisted.internet import defer
 from . import _checks
 from ._timers import cancel_call
 
-__all__ = ['AttemptBudget', 'budget_for', 'set_budget', 'forget_budgets', 'budget_key',
+__all__ = ['AttemptBudget', 'AttemptGrant', 'budget_for', 'set_budget', 'forget_budgets', 'budget_key', 'budgets',
            'BINANCE_ATTEMPT_LIMIT', 'DEFAULT_LIMIT', 'DEFAULT_WINDOW', 'MAX_PAUSE']
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,21 @@ DEFAULT_WINDOW = 300.0
 #: Longest pause honoured for one ``Retry-After``, in seconds (Binance bans for
 #: "2 minutes to 3 days"); a larger value from a server is cut to this.
 MAX_PAUSE = 3 * 86400.0
+
+
+class AttemptGrant:
+    """One granted attempt; :meth:`done` moves its time to when it reached the server."""
+
+    __slots__ = ('_budget', 'at')
+
+    def __init__(self, budget: 'AttemptBudget', at: float) -> None:
+        self._budget = budget
+        #: When the attempt counts from (the clock's seconds).
+        self.at = at
+
+    def done(self) -> None:
+        """The attempt reached the server (answered or failed) now; idempotent, cheap."""
+        self._budget._moved(self)
 
 
 class _Waiter:
@@ -92,7 +114,7 @@ class AttemptBudget:
             from twisted.internet import reactor as clock
         self.name = name
         self._clock = clock
-        self._granted: Deque[float] = collections.deque()
+        self._granted: List[float] = []  # grant times, sorted
         self._waiting: Deque[_Waiter] = collections.deque()
         self._queued = 0  # live (not cancelled) waiters
         self._paused_until = 0.0
@@ -144,8 +166,7 @@ class AttemptBudget:
         """
         now = self._clock.seconds()
         if not self._queued and self._available(now):
-            self._grant(now)
-            return defer.succeed(None)
+            return defer.succeed(self._grant(now))
         waiter = _Waiter(now, label)
         d = defer.Deferred(canceller=lambda _d: self._cancel(waiter))
         waiter.deferred = d
@@ -211,8 +232,8 @@ class AttemptBudget:
 
     def _expire(self, now: float) -> None:
         granted, horizon = self._granted, now - self.window
-        while granted and granted[0] <= horizon:
-            granted.popleft()
+        if granted and granted[0] <= horizon:
+            del granted[:bisect.bisect_right(granted, horizon)]
 
     def _available(self, now: float) -> bool:
         if now < self._paused_until:
@@ -220,9 +241,23 @@ class AttemptBudget:
         self._expire(now)
         return len(self._granted) < self.limit
 
-    def _grant(self, now: float) -> None:
-        self._granted.append(now)
+    def _grant(self, now: float) -> AttemptGrant:
+        bisect.insort(self._granted, now)
         self.granted_total += 1
+        return AttemptGrant(self, now)
+
+    def _moved(self, grant: AttemptGrant) -> None:
+        """``grant``'s attempt reached the server now: it counts from now on."""
+        now = self._clock.seconds()
+        granted = self._granted
+        index = bisect.bisect_left(granted, grant.at)
+        if now <= grant.at or index >= len(granted) or granted[index] != grant.at:
+            return  # done already, or out of the window
+        del granted[index]
+        bisect.insort(granted, now)
+        grant.at = now
+        if self._queued:
+            self._reschedule(now)
 
     def _next_slot(self, now: float) -> float:
         """When the next attempt may be granted."""
@@ -269,10 +304,10 @@ class AttemptBudget:
                     break
                 self._waiting.popleft()
                 self._queued -= 1
-                self._grant(now)
+                grant = self._grant(now)
                 self.longest_wait = max(self.longest_wait, now - waiter.since)
                 assert waiter.deferred is not None
-                waiter.deferred.callback(None)  # may request again: it queues behind
+                waiter.deferred.callback(grant)  # may request again: it queues behind
         finally:
             self._pumping = False
         if self._queued:
@@ -311,11 +346,17 @@ class AttemptBudget:
 # -- one budget per venue, for the whole process ------------------------------------------
 
 _budgets: Dict[Hashable, AttemptBudget] = {}
+#: Budgets of other clocks than the global reactor (tests' clocks), while used.
+_clock_budgets: 'weakref.WeakValueDictionary[Tuple[int, Hashable], AttemptBudget]' = \
+    weakref.WeakValueDictionary()
 _budgets_lock = threading.Lock()
 
 
 def budget_key(url: str) -> str:
-    """The budget key of the server at ``url``: ``host:port`` (lower-case host).
+    """The budget key of the server at ``url``: its host name, lower-case.
+
+    Binance counts connection attempts per IP address, whatever the port
+    (``stream.binance.com:9443`` and ``:443`` share one limit).
 
     Args:
         url: a ``ws://`` or ``wss://`` URL.
@@ -323,28 +364,39 @@ def budget_key(url: str) -> str:
     Raises:
         ValueError: the URL has no host.
     """
-    parts = urlsplit(url)
-    host = (parts.hostname or '').lower()
+    host = (urlsplit(url).hostname or '').lower()
     if not host:
         raise ValueError('url must name a host, got {!r}'.format(url[:200]))
-    port = parts.port or (443 if parts.scheme in ('wss', 'https') else 80)
-    return '{}:{}'.format(host, port)
+    return host
 
 
-def budget_for(key: Hashable) -> AttemptBudget:
+def budget_for(key: Hashable, clock: Any = None) -> AttemptBudget:
     """The process-wide budget of venue ``key`` (created with the defaults on first use).
 
     Every manager of the process dialing that venue shares it. Thread-safe.
+
+    Args:
+        key: the venue, usually :func:`budget_key` of a URL.
+        clock: the ``IReactorTime`` of the caller. The global reactor (or
+            ``None``) shares the process-wide budgets; any other clock (a
+            test's ``task.Clock``) gets budgets of its own, kept while in use.
     """
+    from twisted.internet import reactor
     with _budgets_lock:
-        budget = _budgets.get(key)
-        if budget is None:
-            budget = _budgets[key] = AttemptBudget(name=str(key))
+        if clock is None or clock is reactor:
+            budget = _budgets.get(key)
+            if budget is None:
+                budget = _budgets[key] = AttemptBudget(name=str(key))
+            return budget
+        budget = _clock_budgets.get((id(clock), key))
+        if budget is None or budget.clock is not clock:
+            budget = AttemptBudget(name=str(key), clock=clock)
+            _clock_budgets[(id(clock), key)] = budget
         return budget
 
 
 def set_budget(key: Hashable, budget: AttemptBudget) -> None:
-    """Use ``budget`` for venue ``key`` from now on (other limits, a test clock).
+    """Use ``budget`` for venue ``key`` from now on (other limits, a test's clock).
 
     Raises:
         TypeError: ``budget`` is not an :class:`AttemptBudget`.
@@ -355,7 +407,14 @@ def set_budget(key: Hashable, budget: AttemptBudget) -> None:
         _budgets[key] = budget
 
 
+def budgets() -> Dict[Hashable, AttemptBudget]:
+    """The process-wide budgets by venue (a copy)."""
+    with _budgets_lock:
+        return dict(_budgets)
+
+
 def forget_budgets() -> None:
     """Drop every registered budget (tests)."""
     with _budgets_lock:
         _budgets.clear()
+        _clock_budgets.clear()

@@ -340,16 +340,17 @@ class QueuedDelivery:
             self._resume_now()  # a closing socket must read the server's close frame
 
     def join(self, timeout: Optional[float] = None) -> bool:
-        """Wait for the worker to end (any thread but the worker's).
+        """Wait for the worker to end.
+
+        Called on the worker's own thread (a callback closing its manager) it
+        returns at once: the worker ends after that callback.
 
         Returns:
-            True when no worker thread is left.
+            True when no worker thread is left (or the caller is the worker).
         """
         thread = self._thread
-        if thread is None:
+        if thread is None or thread is threading.current_thread():
             return True
-        if thread is threading.current_thread():
-            return False
         thread.join(timeout)
         return not thread.is_alive()
 

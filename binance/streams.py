@@ -241,8 +241,13 @@ class StreamGrammar:
                 _shown(name)))
         return StreamName(name, symbol, stream_type)
 
-    def parse_all(self, names: Any) -> List[StreamName]:
+    def parse_all(self, names: Any, per_connection: bool = True) -> List[StreamName]:
         """Check a list of stream names for one connection (a multiplex socket).
+
+        Args:
+            names: the stream names.
+            per_connection: refuse more than :attr:`max_streams` names
+                (``False`` for a socket that spreads them over connections).
 
         Raises:
             TypeError: ``names`` is not a list or tuple of strings.
@@ -255,7 +260,7 @@ class StreamGrammar:
                                 type(names).__name__))
         if not names:
             raise ValueError('streams must name at least one stream')
-        if len(names) > self.max_streams:
+        if per_connection and len(names) > self.max_streams:
             raise ValueError('one {} connection carries at most {} streams, got {}; split them '
                              'over several multiplex sockets'.format(
                                  self.venue, self.max_streams, len(names)))

@@ -146,6 +146,12 @@ class SilenceBounds:
     def __repr__(self) -> str:
         return '<SilenceBounds {} entries>'.format(len(self._table))
 
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, SilenceBounds) and other._table == self._table
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._table.items()))
+
     def bound_for(self, stream: str) -> Optional[float]:
         """Seconds of silence allowed on ``stream`` (exact name first, then its type); ``None``: unbounded."""
         table = self._table

@@ -151,7 +151,7 @@ class BinanceSocketManager(ManagerBase):
     # -- market streams ----------------------------------------------------------------
 
     def start_depth_socket(self, symbol: str, callback: Callback, depth: Optional[Any] = None,
-                           interval: Optional[int] = None) -> ConnKey:
+                           interval: Optional[int] = None, *, delivery: Any = None) -> ConnKey:
         """Diff depth (``depth=None``) or partial book (5, 10, 20) of ``symbol``.
 
         ``interval=100`` selects the 100 ms stream. Returns the ``conn_key``, or
@@ -160,50 +160,54 @@ class BinanceSocketManager(ManagerBase):
         Raises:
             TypeError, ValueError: bad symbol, depth, interval or callback.
         """
-        return self._start_raw(stream_names.depth_stream(symbol, depth, interval), callback)
+        return self._start_raw(stream_names.depth_stream(symbol, depth, interval), callback,
+                               delivery)
 
     def start_kline_socket(self, symbol: str, callback: Callback,
-                           interval: str = KLINE_INTERVAL_1MINUTE) -> ConnKey:
+                           interval: str = KLINE_INTERVAL_1MINUTE, *, delivery: Any = None) -> ConnKey:
         """Klines (candles) of ``symbol`` for ``interval`` (a ``KLINE_INTERVAL_*``).
 
         Raises:
             TypeError, ValueError: bad symbol, interval or callback.
         """
-        return self._start_raw(stream_names.kline_stream(symbol, interval), callback)
+        return self._start_raw(stream_names.kline_stream(symbol, interval), callback, delivery)
 
-    def start_miniticker_socket(self, callback: Callback, update_time: int = 1000) -> ConnKey:
+    def start_miniticker_socket(self, callback: Callback, update_time: int = 1000, *,
+                                delivery: Any = None) -> ConnKey:
         """Mini tickers of every market (``!miniTicker@arr@<update_time>ms``).
 
         Raises:
             TypeError, ValueError: bad update_time or callback.
         """
-        return self._start_raw(stream_names.miniticker_stream(update_time), callback)
+        return self._start_raw(stream_names.miniticker_stream(update_time), callback, delivery)
 
-    def start_trade_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_trade_socket(self, symbol: str, callback: Callback, *, delivery: Any = None) -> ConnKey:
         """Every trade of ``symbol`` (``<symbol>@trade``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._start_raw(stream_names.trade_stream(symbol), callback)
+        return self._start_raw(stream_names.trade_stream(symbol), callback, delivery)
 
-    def start_aggtrade_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_aggtrade_socket(self, symbol: str, callback: Callback, *,
+                              delivery: Any = None) -> ConnKey:
         """Aggregated trades of ``symbol`` (``<symbol>@aggTrade``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._start_raw(stream_names.aggtrade_stream(symbol), callback)
+        return self._start_raw(stream_names.aggtrade_stream(symbol), callback, delivery)
 
-    def start_symbol_ticker_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_symbol_ticker_socket(self, symbol: str, callback: Callback, *,
+                                   delivery: Any = None) -> ConnKey:
         """24 h rolling ticker of ``symbol`` (``<symbol>@ticker``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._start_raw(stream_names.symbol_ticker_stream(symbol), callback)
+        return self._start_raw(stream_names.symbol_ticker_stream(symbol), callback, delivery)
 
-    def start_ticker_socket(self, callback: Callback) -> ConnKey:
+    def start_ticker_socket(self, callback: Callback, *, delivery: Any = None) -> ConnKey:
         """24 h tickers of every market (``!ticker@arr``).
 
         binance.com retired this stream: against it a :class:`RetiredStreamWarning`
@@ -213,17 +217,19 @@ class BinanceSocketManager(ManagerBase):
         Raises:
             TypeError: callback not callable.
         """
-        return self._start_retired(stream_names.ALL_TICKERS, callback)
+        return self._start_retired(stream_names.ALL_TICKERS, callback, delivery)
 
-    def start_symbol_book_ticker_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_symbol_book_ticker_socket(self, symbol: str, callback: Callback, *,
+                                        delivery: Any = None) -> ConnKey:
         """Best bid and ask of ``symbol`` (``<symbol>@bookTicker``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._start_raw(stream_names.symbol_book_ticker_stream(symbol), callback)
+        return self._start_raw(stream_names.symbol_book_ticker_stream(symbol), callback,
+                               delivery)
 
-    def start_book_ticker_socket(self, callback: Callback) -> ConnKey:
+    def start_book_ticker_socket(self, callback: Callback, *, delivery: Any = None) -> ConnKey:
         """Best bid and ask of every market (``!bookTicker``).
 
         binance.com removed this stream: against it a :class:`RetiredStreamWarning`
@@ -233,9 +239,10 @@ class BinanceSocketManager(ManagerBase):
         Raises:
             TypeError: callback not callable.
         """
-        return self._start_retired(stream_names.ALL_BOOK_TICKERS, callback)
+        return self._start_retired(stream_names.ALL_BOOK_TICKERS, callback, delivery)
 
-    def start_multiplex_socket(self, streams: Sequence[str], callback: Callback) -> ConnKey:
+    def start_multiplex_socket(self, streams: Sequence[str], callback: Callback, *,
+                               delivery: Any = None) -> ConnKey:
         """One socket for several streams; messages arrive as ``{'stream': ..., 'data': ...}``.
 
         Args:
@@ -243,13 +250,22 @@ class BinanceSocketManager(ManagerBase):
                 ``['bnbbtc@aggTrade', 'neobtc@ticker']``.
             callback: called with each wrapped message.
 
+        More than 1024 streams (Binance's limit per connection) are spread
+        over several connections, delivered to the one callback; streams that
+        would make the URL too long (``options.max_url_length``) are
+        subscribed after connecting. See the "Staying up at scale" page.
+
         Raises:
-            TypeError, ValueError: bad stream list or callback; more than 1024
-                streams (Binance's limit per connection) or a name with a
-                character no stream name has.
+            TypeError, ValueError: bad stream list or callback, or a name with
+                a character no stream name has.
         """
-        path = stream_names.combined_path(streams, self._grammar())
-        return self._start_path(path, callback)
+        grammar = self._grammar()
+        names = [name.name for name in grammar.parse_all(streams, per_connection=False)]
+        stream_names.check_callback(callback)
+        _reactor.raise_if_stopped()
+        from ._multiplex import open_multiplex
+        return open_multiplex(self, 'stream?streams=' + '/'.join(names), names, callback,
+                              self._url_for, grammar.max_streams, delivery)
 
     # -- user data (implemented in binance.userstream) --------------------------------
 
@@ -296,9 +312,10 @@ class BinanceSocketManager(ManagerBase):
 
     # -- internals ---------------------------------------------------------------------
 
-    def _start_raw(self, stream: str, callback: Callback) -> ConnKey:
+    def _start_raw(self, stream: str, callback: Callback, delivery: Any = None) -> ConnKey:
         parsed = self._grammar().parse(stream)
-        return self._start_path(stream_names.raw_path(stream), callback, arrays=parsed.arrays)
+        return self._start_path(stream_names.raw_path(stream), callback, arrays=parsed.arrays,
+                                delivery=delivery)
 
     def _grammar(self) -> stream_names.StreamGrammar:
         """The stream names the venue of ``STREAM_URL`` serves."""
@@ -307,7 +324,7 @@ class BinanceSocketManager(ManagerBase):
             return stream_names.SPOT_US
         return stream_names.SPOT
 
-    def _start_retired(self, stream: str, callback: Callback) -> ConnKey:
+    def _start_retired(self, stream: str, callback: Callback, delivery: Any = None) -> ConnKey:
         stream_names.check_callback(callback)
         notice = retired_stream_notice(self.stream_url(), stream)
         if notice is not None:
@@ -317,7 +334,7 @@ class BinanceSocketManager(ManagerBase):
             if first:
                 log.warning(notice)
                 warnings.warn(notice, RetiredStreamWarning, stacklevel=3)
-        return self._start_raw(stream, callback)
+        return self._start_raw(stream, callback, delivery)
 
     def _venue_url(self, attribute: str) -> str:
         """The base URL sockets dial: the manager's, or the client's venue.
@@ -340,17 +357,22 @@ class BinanceSocketManager(ManagerBase):
             default, venue = client.VENUE_WS_API_URL.format('com'), client.ws_api_url
         return venue if url == default else url
 
-    def _start_path(self, path: str, callback: Callback, arrays: bool = False) -> ConnKey:
+    def _start_path(self, path: str, callback: Callback, arrays: bool = False,
+                    delivery: Any = None) -> ConnKey:
         stream_names.check_callback(callback)
         _reactor.raise_if_stopped()
         if self.connection(path) is not None:
             return False
+        return self.open_connection(path, self._url_for(path), callback, list_messages=arrays,
+                                    delivery=delivery)
+
+    def _url_for(self, path: str) -> str:
+        """The URL of a stream path on the manager's stream server."""
         base = self.stream_url()
         base = base if base.endswith('/') else base + '/'
         # Symbols of caseless scripts (e.g. Chinese) travel percent-encoded as UTF-8;
         # every ASCII character of a valid path is kept as it is.
-        url = base + quote(path, safe=_PATH_SAFE)
-        return self.open_connection(path, url, callback, list_messages=arrays)
+        return base + quote(path, safe=_PATH_SAFE)
 
     def _trust_urls(self) -> List[str]:
         return [self.STREAM_URL, self.WS_API_URL]

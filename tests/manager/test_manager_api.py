@@ -46,7 +46,13 @@ def test_class_attributes_users_override():
     ('run', ['self']),
 ])
 def test_method_names_and_argument_order(name, params):
-    assert list(inspect.signature(getattr(BinanceSocketManager, name)).parameters) == params
+    signature = inspect.signature(getattr(BinanceSocketManager, name)).parameters
+    assert list(signature)[:len(params)] == params
+    if name != '__init__':
+        # Anything beyond 0.7.11's arguments is keyword only (``delivery=``).
+        extra = [p for p in list(signature.values())[len(params):]]
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra), extra
+        assert [p.name for p in extra] in ([], ['delivery'])
 
 
 def test_defaults_and_keyword_only_options():

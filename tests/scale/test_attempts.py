@@ -210,9 +210,9 @@ def test_bad_pause_values():
 def test_registry_shares_one_budget_per_key():
     forget_budgets()
     try:
-        a = budget_for('stream.binance.com:9443')
-        assert budget_for('stream.binance.com:9443') is a
-        assert budget_for('fstream.binance.com:443') is not a
+        a = budget_for('stream.binance.com')
+        assert budget_for('stream.binance.com') is a
+        assert budget_for('fstream.binance.com') is not a
         assert a.limit == _attempts.DEFAULT_LIMIT < _attempts.BINANCE_ATTEMPT_LIMIT
         custom = AttemptBudget(limit=5, clock=Clock())
         set_budget('x', custom)
@@ -224,15 +224,44 @@ def test_registry_shares_one_budget_per_key():
 
 
 @pytest.mark.parametrize('url, key', [
-    ('wss://Stream.Binance.com:9443/ws/x', 'stream.binance.com:9443'),
-    ('wss://fstream.binance.com/public/ws/x', 'fstream.binance.com:443'),
-    ('ws://127.0.0.1:5000/', '127.0.0.1:5000'),
-    ('ws://[::1]:80/', '::1:80'),
+    ('wss://Stream.Binance.com:9443/ws/x', 'stream.binance.com'),
+    ('wss://stream.binance.com:443/ws/x', 'stream.binance.com'),
+    ('wss://fstream.binance.com/public/ws/x', 'fstream.binance.com'),
+    ('ws://127.0.0.1:5000/', '127.0.0.1'),
+    ('ws://[::1]:80/', '::1'),
 ])
-def test_budget_key(url, key):
+def test_budget_key_is_the_host_whatever_the_port(url, key):
     assert budget_key(url) == key
+
+
+def test_other_clocks_get_budgets_of_their_own_while_in_use():
+    forget_budgets()
+    try:
+        clock = Clock()
+        mine = budget_for('stream.binance.com', clock)
+        assert mine is budget_for('stream.binance.com', clock)
+        assert mine.clock is clock
+        assert mine is not budget_for('stream.binance.com')
+        assert budget_for('stream.binance.com', Clock()) is not mine
+    finally:
+        forget_budgets()
 
 
 def test_budget_key_needs_a_host():
     with pytest.raises(ValueError):
         budget_key('not a url')
+
+
+def test_an_attempt_counts_from_when_it_reached_the_server():
+    clock = Clock()
+    budget = AttemptBudget(limit=1, window=10.0, clock=clock)
+    grants = []
+    budget.request().addCallback(grants.append)
+    clock.advance(4)
+    grants[0].done()  # the handshake was answered 4 s after the grant
+    grants[0].done()  # idempotent
+    budget.request().addCallback(grants.append)
+    clock.advance(6.5)
+    assert len(grants) == 1, 'granted 10 s after the grant rather than after the attempt'
+    clock.advance(3.6)
+    assert len(grants) == 2 and grants[1].at == pytest.approx(14.1)

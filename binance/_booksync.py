@@ -109,28 +109,34 @@ def _event_time(msg: dict) -> Optional[int]:
 
 
 def _diff_ids(msg: dict) -> 'tuple[int, int]':
-    first = parse_update_id(msg.get('U'), "'U'")
-    last = parse_update_id(msg.get('u'), "'u'")
-    if first > last:
-        raise ValueError("'U' ({}) is after 'u' ({})".format(first, last))
-    return first, last
+    first, last = msg.get('U'), msg.get('u')
+    if type(first) is int and type(last) is int and 0 <= first <= last:
+        return first, last
+    first = parse_update_id(first, "'U'")
+    last = parse_update_id(last, "'u'")
+    raise ValueError("'U' ({}) is after 'u' ({})".format(first, last))
 
 
-def _spot_diff(msg: Any) -> DepthEvent:
-    msg = _message(msg)
+def _spot_span(msg: dict) -> 'tuple[int, int]':
     first, last = _diff_ids(msg)
-    return DepthEvent(first - 1, last, parse_levels(msg.get('b'), "'b'"),
-                      parse_levels(msg.get('a'), "'a'"), _event_time(msg))
+    return first - 1, last
 
 
-def _futures_diff(msg: Any) -> DepthEvent:
-    msg = _message(msg)
+def _futures_span(msg: dict) -> 'tuple[int, int]':
     _, last = _diff_ids(msg)
     previous = msg.get('pu')
     if type(previous) is not int or previous >= last:
         raise ValueError("'pu' must be an integer below 'u' ({}), got {!r}".format(last, previous))
-    return DepthEvent(previous, last, parse_levels(msg.get('b'), "'b'"),
-                      parse_levels(msg.get('a'), "'a'"), _event_time(msg))
+    return previous, last
+
+
+def _diff_parser(span: Callable[[dict], 'tuple[int, int]']) -> Callable[[Any], DepthEvent]:
+    def parse(msg: Any) -> DepthEvent:
+        msg = _message(msg)
+        start, end = span(msg)
+        return DepthEvent(start, end, parse_levels(msg.get('b'), "'b'"),
+                          parse_levels(msg.get('a'), "'a'"), _event_time(msg))
+    return parse
 
 
 def _partial(msg: Any) -> DepthEvent:
@@ -162,17 +168,26 @@ class Rules(NamedTuple):
         name: for logs (``'spot'``, ``'futures'``, ``'partial'``).
         parse: message -> :class:`DepthEvent`; raises ``ValueError`` on bad data.
         partial: every message is the whole top of the book (no snapshot).
+        span: diff streams: message (a dict) -> the ids ``(start, end]`` it
+            covers, raising ``ValueError`` on bad ids; ``None`` for partial depth.
     """
 
     name: str
     parse: Callable[[Any], DepthEvent]
     partial: bool
+    span: Optional[Callable[[dict], 'tuple[int, int]']] = None
 
+
+# The hot path compares with these: an Enum member looked up on its class costs more
+# than the rest of the comparison.
+_LIVE = SyncState.LIVE
+_STALE = Outcome.STALE
+_APPLIED = Outcome.APPLIED
 
 #: Spot ``@depth`` / ``@depth@100ms``: ``U == prev.u + 1``.
-SPOT_DIFF = Rules('spot', _spot_diff, False)
+SPOT_DIFF = Rules('spot', _diff_parser(_spot_span), False, _spot_span)
 #: USD-M and COIN-M futures ``@depth``: ``pu == prev.u``.
-FUTURES_DIFF = Rules('futures', _futures_diff, False)
+FUTURES_DIFF = Rules('futures', _diff_parser(_futures_span), False, _futures_span)
 #: Partial depth (spot ``@depth<n>``, futures ``@depth<n>``, options depth).
 PARTIAL = Rules('partial', _partial, True)
 
@@ -230,6 +245,39 @@ class DepthSync:
         return len(self._buffer)
 
     # -- inputs ------------------------------------------------------------------
+
+    def on_message(self, msg: Any) -> Outcome:
+        """Feed one stream message as decoded: the way a live book is kept.
+
+        A diff event that continues a live book (no refresh running) is
+        validated and applied in one step (:meth:`Book.apply_diff`), without
+        building a :class:`DepthEvent`; every other message goes through
+        ``rules.parse`` and :meth:`on_event`.
+
+        Raises:
+            ValueError: a malformed message. A live book can no longer be
+                trusted after one: it is cleared and rebuilt, as after a gap
+                (the error is raised all the same).
+        """
+        span = self.rules.span
+        if span is None or self.state is not _LIVE or self._shadow is not None \
+                or type(msg) is not dict:
+            return self.on_event(self.rules.parse(msg))
+        start, end = span(msg)
+        book = self.book
+        at = book.update_id
+        if end <= at:
+            self.stale += 1
+            return _STALE
+        if start > at:
+            return self._apply(self.rules.parse(msg))     # a gap: the event starts the rebuild
+        try:
+            book.apply_diff(msg.get('b'), msg.get('a'), end, _event_time(msg))
+        except ValueError:
+            self._lose()        # the book may hold part of the event
+            raise
+        self.applied += 1
+        return _APPLIED
 
     def on_event(self, event: DepthEvent) -> Outcome:
         """Feed one parsed stream event."""

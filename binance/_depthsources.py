@@ -10,7 +10,7 @@ from typing import Any, Callable, Optional, Tuple
 
 from . import streams as stream_names
 from ._booksync import FUTURES_DIFF, PARTIAL, SPOT_DIFF, Rules
-from ._pacing import futures_depth_weight, spot_depth_weight
+from ._weights import futures_depth_weight, spot_depth_weight
 
 __all__ = ['Source', 'SpotDiff', 'FuturesDiff', 'OptionsPartial']
 
@@ -90,19 +90,20 @@ class SpotDiff(Source):
         return client.get_order_book(symbol=symbol, limit=limit)
 
 
-def _check_derivative_symbol(symbol: Any) -> None:
-    """Futures and options symbols also hold ``_`` and ``-`` (``BTCUSD_PERP``, ``BTC-261225-90000-C``)."""
-    if not isinstance(symbol, str):
-        raise TypeError("symbol must be a string such as 'BTCUSDT', got {!r}".format(symbol))
-    if not symbol or not all(c.isascii() and (c.isalnum() or c in '_-') for c in symbol):
-        raise ValueError('symbol must contain ASCII letters, digits, _ and - only, got {!r}'
-                         .format(symbol))
+def _check_futures_symbol(symbol: Any) -> None:
+    """A futures symbol or pair holds ``_`` too (``BTCUSD_PERP``)."""
+    stream_names.normalize_symbol(symbol, punctuation='_')
+
+
+def _check_options_symbol(symbol: Any) -> None:
+    """An options symbol holds ``-`` (``BTC-261225-90000-C``)."""
+    stream_names.normalize_symbol(symbol, punctuation='-')
 
 
 class FuturesDiff(Source):
     rules = FUTURES_DIFF
     limits = (5, 10, 20, 50, 100, 500, 1000)
-    check_symbol = staticmethod(_check_derivative_symbol)
+    check_symbol = staticmethod(_check_futures_symbol)
 
     def __init__(self, interval: Optional[int], coin: bool) -> None:
         self.interval = interval
@@ -131,8 +132,8 @@ class FuturesDiff(Source):
 class OptionsPartial(Source):
     rules = PARTIAL
     venue = 'options'
-    limits = (10, 20, 50, 100)
-    check_symbol = staticmethod(_check_derivative_symbol)
+    limits = (5, 10, 20)
+    check_symbol = staticmethod(_check_options_symbol)
 
     def __init__(self, depth: int) -> None:
         self.depth = depth

@@ -19,29 +19,7 @@ from typing import Optional
 
 from .backoff import BackoffPolicy
 
-__all__ = ['WeightBudget', 'ResyncBackoff', 'spot_depth_weight', 'futures_depth_weight']
-
-
-def spot_depth_weight(limit: int) -> int:
-    """Request weight of ``GET /api/v3/depth`` for ``limit`` levels."""
-    if limit <= 100:
-        return 5
-    if limit <= 500:
-        return 25
-    if limit <= 1000:
-        return 50
-    return 250
-
-
-def futures_depth_weight(limit: int) -> int:
-    """Request weight of ``GET /fapi/v1/depth`` (and ``/dapi/v1/depth``) for ``limit`` levels."""
-    if limit <= 50:
-        return 2
-    if limit <= 100:
-        return 5
-    if limit <= 500:
-        return 10
-    return 20
+__all__ = ['WeightBudget', 'ResyncBackoff']
 
 
 class WeightBudget:

@@ -144,6 +144,15 @@ class DeliveryOptions:
         raise TypeError('{} must be None, a string such as \'queue\' or a DeliveryOptions, '
                         'got {!r}'.format(name, type(value).__name__))
 
+    def queue_for(self, callback: Callable[[Any], Any], name: str) -> Optional['QueuedDelivery']:
+        """A :class:`QueuedDelivery` of ``callback`` as these options say, ``None`` if inline.
+
+        For a socket of several connections (one queue for all of them).
+        """
+        if not self.queued:
+            return None
+        return QueuedDelivery(callback, policy=self.policy, maxsize=self.maxsize, name=name)
+
 
 def stream_key(message: Any) -> Hashable:
     """The stream a message belongs to, for ``keep_latest``: ``message['stream']``, else ``None``."""

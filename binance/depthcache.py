@@ -44,7 +44,7 @@ import logging
 import numbers
 import threading
 from operator import itemgetter
-from typing import Any, Callable, Dict, List, NamedTuple, Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from twisted.internet import threads
 
@@ -63,6 +63,9 @@ __all__ = ['DepthCache', 'BookView', 'DepthCacheState', 'BaseDepthCacheManager',
            'OptionsDepthCacheManager', 'DepthCacheError', 'DepthCacheTimeout']
 
 log = logging.getLogger(__name__)
+
+# Looked up once: an Enum member looked up on its class costs a few hundred ns.
+_APPLIED, _REFRESHED, _LIVE = Outcome.APPLIED, Outcome.REFRESHED, SyncState.LIVE
 
 #: Where a manager's book is: ``SYNCING``, ``LIVE``, ``RESYNCING`` or ``STOPPED``.
 DepthCacheState = SyncState
@@ -408,22 +411,23 @@ class BaseDepthCacheManager:
         if self._closed:
             return
         self._check_reconnect()
+        sync = self._sync
+        was_live = sync.state is _LIVE
         try:
-            event = self._source.rules.parse(msg)
+            with self._lock():      # validated and applied in one step: readers wait ~10 us
+                outcome = sync.on_message(msg)
         except ValueError as exc:
-            self._lose('a malformed depth message ({})'.format(exc))
+            self._lose('a malformed depth message ({})'.format(exc), was_live)
             return
-        with self._lock():
-            outcome = self._sync.on_event(event)
-        if outcome is Outcome.APPLIED or outcome is Outcome.REFRESHED:
+        if outcome is _APPLIED or outcome is _REFRESHED:
             if not self._ready.is_set():   # partial depth: the first message is the book
                 self._ready.set()
             self._call_back(self._cache)
         elif outcome is Outcome.BUFFERED:
             self._want_snapshot()
         elif outcome is Outcome.GAP:
-            log.info('%s: depth events were missed (gap before u=%d); rebuilding the book',
-                     self._symbol, event.end)
+            log.info('%s: depth events were missed (gap before u=%s); rebuilding the book',
+                     self._symbol, msg.get('u'))
             self._backoff.lost(_clock().seconds())
             self._want_snapshot()
 
@@ -433,7 +437,7 @@ class BaseDepthCacheManager:
             connection = self._connection = self._find_connection()
             if connection is None:
                 return
-        opened = connection.opened_count
+        opened = connection.reconnect_count      # a composite socket sums its parts
         if self._opened_seen is None:
             self._opened_seen = opened
         elif opened != self._opened_seen:
@@ -441,13 +445,18 @@ class BaseDepthCacheManager:
             self._lose('the depth socket reconnected')
 
     def _find_connection(self) -> Optional[Any]:
-        find = getattr(self._bm, 'connection', None)
-        return find(self._conn_key) if find is not None else None
+        return self._bm.connection(self._conn_key)
 
-    def _lose(self, reason: str) -> None:
-        """The book can no longer be trusted: clear it and rebuild."""
+    def _lose(self, reason: str, was_live: Optional[bool] = None) -> None:
+        """The book can no longer be trusted: clear it and rebuild.
+
+        Args:
+            was_live: whether the book was live before (the sync may have
+                begun the rebuild itself); ``None``: look now.
+        """
         with self._lock():
-            was_live = self._sync.state is SyncState.LIVE
+            if was_live is None:
+                was_live = self._sync.state is _LIVE
             self._sync.resync()
         if was_live:
             log.warning('%s: %s; rebuilding the book', self._symbol, reason)
@@ -583,11 +592,14 @@ class DepthCacheManager(BaseDepthCacheManager):
         ValueError: ``ws_interval`` is not None, 0 or 100 (and see the base class).
     """
 
+    #: ``ws_interval`` values besides ``None`` and ``0`` (the stream's default speed).
+    WS_INTERVALS: Tuple[int, ...] = (100,)
+
     def __init__(self, client: Any, symbol: str, callback: Optional[Callable[[Any], Any]] = None,
                  refresh_interval: Optional[float] = None, bm: Any = None, limit: int = 500,
                  ws_interval: Optional[int] = None, *,
                  init_timeout: float = BaseDepthCacheManager.DEFAULT_INIT_TIMEOUT) -> None:
-        self._ws_interval = _ws_interval(ws_interval)
+        self._ws_interval = _ws_interval(ws_interval, self.WS_INTERVALS)
         self._init(client, symbol, callback, refresh_interval, bm, limit, init_timeout,
                    self._make_source())
 
@@ -595,22 +607,28 @@ class DepthCacheManager(BaseDepthCacheManager):
         return SpotDiff(self._ws_interval)
 
 
-def _ws_interval(value: Any) -> Optional[int]:
-    if value is None or (value == 0 and not isinstance(value, bool)):
+def _ws_interval(value: Any, allowed: Tuple[int, ...]) -> Optional[int]:
+    if isinstance(value, bool) or not (value is None or isinstance(value, int)):
+        raise TypeError('ws_interval must be None or an int, got {!r}'.format(value))
+    if not value:
         return None
-    if value == 100 and not isinstance(value, bool):
-        return 100
-    raise ValueError('ws_interval must be None, 0 (1000 ms) or 100 (100 ms), got {!r}'.format(value))
+    if value in allowed:
+        return value
+    raise ValueError('ws_interval must be None, 0 (the default speed) or one of {} (ms), got {!r}'
+                     .format(', '.join(map(str, allowed)), value))
 
 
 class FuturesDepthCacheManager(DepthCacheManager):
     """USD-M futures order book from ``<symbol>@depth`` and ``GET /fapi/v1/depth`` (``pu`` rule).
 
     An addition to python-binance 0.7.11 (named as in later versions). The
-    arguments are :class:`DepthCacheManager`'s; ``limit`` is one of 5, 10, 20,
-    50, 100, 500 and 1000 (what ``GET /fapi/v1/depth`` serves).
+    arguments are :class:`DepthCacheManager`'s, but ``ws_interval`` is
+    ``None`` (250 ms), 100 or 500, and ``limit`` one of 5, 10, 20, 50, 100,
+    500 and 1000 (what ``GET /fapi/v1/depth`` serves). The stream is opened
+    with :meth:`~binance.websockets.BinanceSocketManager.start_futures_depth_socket`.
     """
 
+    WS_INTERVALS = (100, 500)
     _coin = False
 
     def _make_source(self) -> Source:
@@ -620,7 +638,9 @@ class FuturesDepthCacheManager(DepthCacheManager):
 class CoinFuturesDepthCacheManager(FuturesDepthCacheManager):
     """COIN-M futures order book from ``<symbol>@depth`` and ``GET /dapi/v1/depth`` (``pu`` rule).
 
-    An addition to python-binance 0.7.11; arguments as :class:`FuturesDepthCacheManager`.
+    An addition to python-binance 0.7.11; arguments as :class:`FuturesDepthCacheManager`
+    (symbols such as ``'BTCUSD_PERP'``; the stream is opened with
+    :meth:`~binance.websockets.BinanceSocketManager.start_coin_futures_depth_socket`).
     """
 
     _coin = True
@@ -629,9 +649,11 @@ class CoinFuturesDepthCacheManager(FuturesDepthCacheManager):
 class OptionsDepthCacheManager(BaseDepthCacheManager):
     """Options order book from the partial-depth stream (``start_options_depth_socket``).
 
-    Every message carries the top ``limit`` levels (10 by default: options
-    streams offer 10, 20, 50 and 100), so no snapshot is fetched and
-    ``refresh_interval`` does nothing.
+    Every message carries the top ``limit`` levels (10 by default; Binance
+    serves 5, 10 and 20, every 500 ms), so no snapshot is fetched and
+    ``refresh_interval`` does nothing. Each message replaces the book
+    (python-binance 0.7.11 merged them into it, which kept levels that had
+    left the top).
     """
 
     def _make_source(self) -> Source:

@@ -29,6 +29,7 @@ accented capital or a full-width ``Ｂ`` is a typing slip that would open a
 stream that never sends anything.
 """
 import difflib
+import re
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, \
     Tuple
 
@@ -37,7 +38,8 @@ from .enums import KLINE_INTERVALS, WEBSOCKET_DEPTHS
 __all__ = [
     'ALL_TICKERS', 'ALL_BOOK_TICKERS', 'DEPTH_INTERVALS', 'MAX_STREAMS_PER_CONNECTION',
     'MAX_SYMBOL_LENGTH', 'MAX_STREAM_NAME_LENGTH', 'MINI_TICKER_UPDATE_TIMES',
-    'StreamType', 'StreamName', 'StreamGrammar', 'SPOT', 'SPOT_US',
+    'StreamType', 'StreamName', 'StreamGrammar', 'SPOT', 'SPOT_US', 'USDM', 'COINM', 'OPTIONS',
+    'PUBLIC', 'MARKET', 'FUTURES_KLINE_INTERVALS', 'OPTIONS_KLINE_INTERVALS',
     'check_callback', 'normalize_symbol', 'check_kline_interval', 'check_depth',
     'trade_stream', 'aggtrade_stream', 'kline_stream', 'depth_stream',
     'symbol_ticker_stream', 'miniticker_stream', 'symbol_book_ticker_stream',
@@ -93,7 +95,9 @@ class StreamType(NamedTuple):
     whether the raw stream may send JSON arrays (all-market ``@arr``);
     ``route`` the route that serves it on venues with routes (``'public'``,
     ``'market'``), else ``None``; ``cadence_ms`` how often it is pushed,
-    ``None`` for real-time (event-driven) streams.
+    ``None`` for real-time (event-driven) streams; ``pattern`` a regular
+    expression for forms with a free parameter (an expiry date), matched
+    when no exact form does.
     """
 
     kind: str
@@ -102,6 +106,7 @@ class StreamType(NamedTuple):
     arrays: bool = False
     route: Optional[str] = None
     cadence_ms: Optional[int] = None
+    pattern: Optional[str] = None
 
 
 class StreamName(NamedTuple):
@@ -146,6 +151,7 @@ class StreamGrammar:
         self._punctuation = frozenset(symbol_punctuation)
         self._symbol_forms: Dict[str, StreamType] = {}
         self._market_forms: Dict[str, StreamType] = {}
+        self._patterns = [(re.compile(t.pattern), t) for t in self.types if t.pattern]
         for stream_type in self.types:
             table = self._symbol_forms if stream_type.per_symbol else self._market_forms
             for form in stream_type.forms:
@@ -178,7 +184,7 @@ class StreamGrammar:
         """
         gone = frozenset(remove)
         types = [t._replace(forms=tuple(f for f in t.forms if f not in gone)) for t in self.types]
-        return StreamGrammar(venue, [t for t in types if t.forms] + list(add),
+        return StreamGrammar(venue, [t for t in types if t.forms or t.pattern] + list(add),
                              self.max_streams if max_streams is None else max_streams,
                              ''.join(sorted(self._punctuation)))
 
@@ -224,7 +230,7 @@ class StreamGrammar:
             raise ValueError('invalid stream name {}: a stream name is \'<symbol>@<type>\' such '
                              'as \'bnbbtc@trade\', or an all-market name such as '
                              '\'!miniTicker@arr\''.format(_shown(name)))
-        stream_type = self._symbol_forms.get(form)
+        stream_type = self._symbol_forms.get(form) or self._matching(form)
         if stream_type is None:
             raise ValueError('{} serves no stream type {!r} (in {}){}'.format(
                 self.venue, form, _shown(name),
@@ -251,8 +257,9 @@ class StreamGrammar:
 
         Raises:
             TypeError: ``names`` is not a list or tuple of strings.
-            ValueError: it is empty, longer than :attr:`max_streams`, or holds
-                a name the venue does not serve (see :meth:`parse`).
+            ValueError: it is empty, longer than :attr:`max_streams`, names a
+                stream twice, or holds a name the venue does not serve (see
+                :meth:`parse`).
         """
         if not isinstance(names, (list, tuple)):
             raise TypeError('streams must be a list of stream names such as '
@@ -264,7 +271,27 @@ class StreamGrammar:
             raise ValueError('one {} connection carries at most {} streams, got {}; split them '
                              'over several multiplex sockets'.format(
                                  self.venue, self.max_streams, len(names)))
-        return [self.parse(name) for name in names]
+        parsed = [self.parse(name) for name in names]
+        seen = set()
+        for name in parsed:
+            if name.name in seen:
+                raise ValueError('streams names {!r} more than once'.format(name.name))
+            seen.add(name.name)
+        return parsed
+
+    def _matching(self, form: str) -> Optional[StreamType]:
+        for pattern, stream_type in self._patterns:
+            if pattern.fullmatch(form):
+                return stream_type
+        return None
+
+    def route_of(self, name: str) -> Optional[str]:
+        """The route that serves stream ``name`` (venues with routes), else ``None``.
+
+        Raises:
+            TypeError, ValueError: see :meth:`parse`.
+        """
+        return self.parse(name).route
 
     @staticmethod
     def _suggest(wrong: str, known: Dict[str, StreamType], prefix: str = '') -> str:
@@ -272,7 +299,8 @@ class StreamGrammar:
         lowered = {form.lower(): form for form in known}
         if wrong.lower() in lowered:
             return '; did you mean {!r}?'.format(prefix + lowered[wrong.lower()])
-        close = difflib.get_close_matches(wrong, list(known), n=3, cutoff=0.6)
+        longer = sorted(form for form in known if form.startswith(wrong + '@'))
+        close = longer[:3] or difflib.get_close_matches(wrong, list(known), n=3, cutoff=0.6)
         if close:
             return '; did you mean {}?'.format(' or '.join(repr(prefix + c) for c in close))
         return ''
@@ -318,6 +346,89 @@ SPOT = StreamGrammar('binance.com spot', _spot_types(), max_streams=MAX_STREAMS_
 SPOT_US = SPOT.with_types('Binance US', remove=(
     ['kline_1s', 'kline_1s@+08:00'] + ['kline_{}@+08:00'.format(i) for i in KLINE_INTERVALS]
     + ['avgPrice', 'referencePrice', 'blockTrade']))
+
+
+#: Kline intervals of the futures venues (no 1-second klines).
+FUTURES_KLINE_INTERVALS = tuple(i for i in KLINE_INTERVALS if i != '1s')
+#: Kline intervals of the options venue.
+OPTIONS_KLINE_INTERVALS = tuple(i for i in FUTURES_KLINE_INTERVALS if i not in ('8h', '1M'))
+#: Routes of the USD-M futures and options hosts (since 2026-04-23 for USD-M).
+PUBLIC, MARKET = 'public', 'market'
+
+
+def _futures_types(routed: bool) -> List[StreamType]:
+    public = PUBLIC if routed else None
+    market = MARKET if routed else None
+    speeds = ('', '@500ms', '@100ms')
+    klines = tuple('kline_' + i for i in FUTURES_KLINE_INTERVALS)
+    return [
+        StreamType('bookTicker', ('bookTicker',), route=public),
+        StreamType('partialDepth', tuple('depth' + levels + speed for levels in WEBSOCKET_DEPTHS
+                                         for speed in speeds), route=public, cadence_ms=250),
+        StreamType('diffDepth', tuple('depth' + speed for speed in speeds), route=public,
+                   cadence_ms=250),
+        # Not documented for futures; observed on /public (and on unrouted URLs) only.
+        StreamType('trade', ('trade',), route=public),
+        StreamType('aggTrade', ('aggTrade',), route=market),
+        StreamType('markPrice', ('markPrice', 'markPrice@1s'), route=market, cadence_ms=3000),
+        StreamType('kline', klines, route=market, cadence_ms=250),
+        StreamType('continuousKline', tuple('continuousKline_' + i
+                                            for i in FUTURES_KLINE_INTERVALS),
+                   route=market, cadence_ms=250),
+        StreamType('miniTicker', ('miniTicker',), route=market, cadence_ms=500),
+        StreamType('ticker', ('ticker',), route=market, cadence_ms=500),
+        StreamType('forceOrder', ('forceOrder',), route=market),
+        StreamType('allBookTickers', ('!bookTicker',), per_symbol=False, route=public),
+        StreamType('allMarkPrices', ('!markPrice@arr', '!markPrice@arr@1s'), per_symbol=False,
+                   arrays=True, route=market, cadence_ms=3000),
+        StreamType('allMiniTickers', ('!miniTicker@arr',), per_symbol=False, arrays=True,
+                   route=market, cadence_ms=1000),
+        StreamType('allTickers', ('!ticker@arr',), per_symbol=False, arrays=True, route=market,
+                   cadence_ms=1000),
+        StreamType('allForceOrders', ('!forceOrder@arr',), per_symbol=False, arrays=True,
+                   route=market),
+    ]
+
+
+#: USD-M futures (``fstream``): every stream has a route, ``/public`` or ``/market``.
+USDM = StreamGrammar('USD-M futures', _futures_types(routed=True) + [
+    StreamType('rpiDepth', ('rpiDepth@500ms',), route=PUBLIC, cadence_ms=500),
+    StreamType('compositeIndex', ('compositeIndex',), route=MARKET, cadence_ms=1000),
+    StreamType('assetIndex', ('assetIndex',), route=MARKET, cadence_ms=1000),
+    StreamType('contractInfo', ('!contractInfo',), per_symbol=False, route=MARKET),
+    StreamType('allAssetIndexes', ('!assetIndex@arr',), per_symbol=False, arrays=True,
+               route=MARKET, cadence_ms=1000),
+], symbol_punctuation='_')
+
+#: COIN-M futures (``dstream``): no routes; pairs such as ``btcusd_perp``.
+COINM = StreamGrammar('COIN-M futures', _futures_types(routed=False) + [
+    StreamType('indexPrice', ('indexPrice', 'indexPrice@1s'), cadence_ms=3000),
+    StreamType('indexPriceKline', tuple('indexPriceKline_' + i for i in FUTURES_KLINE_INTERVALS),
+               cadence_ms=250),
+    StreamType('markPriceKline', tuple('markPriceKline_' + i for i in FUTURES_KLINE_INTERVALS),
+               cadence_ms=250),
+], symbol_punctuation='_')
+
+#: European options, served on the ``fstream`` host's routes since 2026: symbols such as
+#: ``btc-261225-90000-c``; depth names need their update speed; 200 streams per connection.
+OPTIONS = StreamGrammar('options', [
+    StreamType('optionTrade', ('optionTrade',), route=PUBLIC),
+    StreamType('bookTicker', ('bookTicker',), route=PUBLIC),
+    StreamType('partialDepth', tuple('depth{}@{}'.format(levels, speed) for levels in WEBSOCKET_DEPTHS
+                                     for speed in ('100ms', '500ms')), route=PUBLIC,
+               cadence_ms=500),
+    StreamType('diffDepth', ('depth@100ms', 'depth@500ms'), route=PUBLIC, cadence_ms=500),
+    StreamType('optionTicker', ('optionTicker',), route=PUBLIC, cadence_ms=1000,
+               pattern=r'optionTicker@\d{6}'),
+    StreamType('kline', tuple('kline_' + i for i in OPTIONS_KLINE_INTERVALS), route=MARKET,
+               cadence_ms=1000),
+    StreamType('optionMarkPrice', ('optionMarkPrice',), route=MARKET, cadence_ms=1000),
+    StreamType('openInterest', (), route=MARKET, cadence_ms=60000,
+               pattern=r'(?:openInterest|optionOpenInterest)@\d{6}'),
+    StreamType('indexPrices', ('!index@arr',), per_symbol=False, arrays=True, route=MARKET,
+               cadence_ms=1000),
+    StreamType('optionSymbols', ('!optionSymbol',), per_symbol=False, route=MARKET),
+], max_streams=200, symbol_punctuation='-')
 
 
 # -- builders: the names python-binance's socket methods open ---------------------------

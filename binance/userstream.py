@@ -35,7 +35,7 @@ import orjson
 from twisted.internet import defer, threads
 from twisted.python.failure import Failure
 
-from . import signing
+from . import signing, venues
 from ._timers import cancel_call
 from ._userkeepers import ListenKeyKeepalive, ListenTokenRenewer, Runner
 from .connection import StreamConnection, StreamSession
@@ -636,8 +636,15 @@ def _require_credentials(manager: Any, what: str, secret: bool = True) -> Any:
 
 
 def _uses_listen_keys(client: Any) -> bool:
-    flag = getattr(client, 'uses_listen_keys', None)
-    return bool(flag)
+    """The client's venue keeps spot listen keys (Binance US), unless the client says otherwise.
+
+    ``client.use_listen_keys`` (``True``/``False``) forces either model, e.g.
+    for a simulator started with ``legacy_listen_keys``.
+    """
+    forced = getattr(client, 'use_listen_keys', None)
+    if forced is not None:
+        return bool(forced)
+    return venues.for_client(client, venues.SPOT).user_data == venues.LISTEN_KEY
 
 
 def open_user_socket(manager: Any, callback: Callable[[Any], Any]) -> str:

@@ -37,6 +37,36 @@ def make_sim(reactor_thread):
 
 
 @pytest.fixture
+def manager_for(reactor_thread):
+    """Factory: ``manager_for(sim, client=None, start=True, **options)`` -> a manager pointed at ``sim``.
+
+    ``STREAM_URL`` (and the futures and options URLs) are overridden on a
+    subclass, so the real class keeps pointing at Binance. Every manager is
+    closed after the test.
+    """
+    from binance.websockets import BinanceSocketManager
+    managers = []
+
+    def factory(sim, client=None, start=True, **options):
+        class SimManager(BinanceSocketManager):
+            STREAM_URL = sim.stream_url
+            WS_API_URL = sim.ws_api_url
+            FSTREAM_URL = sim.fstream_url
+            DSTREAM_URL = sim.dstream_url
+            VSTREAM_URL = sim.options_stream_url
+        manager = SimManager(client, **options)
+        managers.append(manager)
+        if start:
+            manager.start()
+        return manager
+
+    yield factory
+    for manager in managers:
+        manager.close()
+        manager.join(5)
+
+
+@pytest.fixture
 def sim(make_sim):
     """A simulator with default settings and a fixed seed."""
     return make_sim(seed=1234)

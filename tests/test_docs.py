@@ -167,13 +167,20 @@ API_KEY = os.environ['DOCS_API_KEY']
 API_SECRET = os.environ['DOCS_API_SECRET']
 BinanceSocketManager.STREAM_URL = os.environ['DOCS_STREAM_URL']
 BinanceSocketManager.WS_API_URL = os.environ['DOCS_WS_API_URL']
+BinanceSocketManager.FSTREAM_URL = os.environ['DOCS_FSTREAM_URL']
+BinanceSocketManager.DSTREAM_URL = os.environ['DOCS_DSTREAM_URL']
+BinanceSocketManager.VSTREAM_URL = os.environ['DOCS_VSTREAM_URL']
 Client.API_URL = os.environ['DOCS_API_URL']
 Client.MARGIN_API_URL = os.environ['DOCS_MARGIN_API_URL']
+Client.FUTURES_URL = os.environ['DOCS_FUTURES_URL']
+Client.FUTURES_COIN_URL = os.environ['DOCS_FUTURES_COIN_URL']
 
 # Market sockets that must deliver at least one message.
 EXPECTED = ('start_trade_socket', 'start_aggtrade_socket', 'start_kline_socket',
             'start_depth_socket', 'start_symbol_ticker_socket', 'start_miniticker_socket',
-            'start_symbol_book_ticker_socket', 'start_multiplex_socket')
+            'start_symbol_book_ticker_socket', 'start_multiplex_socket',
+            'start_aggtrade_futures_socket', 'start_symbol_mark_price_socket',
+            'start_futures_depth_socket', 'start_futures_multiplex_socket')
 started = []
 managers = []
 
@@ -270,7 +277,10 @@ def _environment(sim):
     env = dict(os.environ)
     env.update({
         'DOCS_STREAM_URL': sim.stream_url, 'DOCS_WS_API_URL': sim.ws_api_url,
+        'DOCS_FSTREAM_URL': sim.fstream_url, 'DOCS_DSTREAM_URL': sim.dstream_url,
+        'DOCS_VSTREAM_URL': sim.options_stream_url,
         'DOCS_API_URL': sim.api_url, 'DOCS_MARGIN_API_URL': sim.margin_api_url,
+        'DOCS_FUTURES_URL': sim.futures_api_url, 'DOCS_FUTURES_COIN_URL': sim.futures_coin_api_url,
         'DOCS_API_KEY': DEFAULT_API_KEY, 'DOCS_API_SECRET': DEFAULT_API_SECRET,
         'PYTHONPATH': os.pathsep.join([str(ROOT)] + [p for p in [env.get('PYTHONPATH')] if p]),
     })

@@ -223,16 +223,21 @@ class Faults:
 
     # -- order books -----------------------------------------------------------
 
-    def fail_depth_snapshots(self, count: int = 1, status: int = 500) -> int:
-        """Answer the next ``count`` order book snapshots (``GET /api/v3/depth``) with an error.
+    def fail_depth_snapshots(self, count: int = 1, status: int = 500, venue: str = 'spot') -> int:
+        """Answer the next ``count`` order book snapshots of a venue with an error.
 
         Args:
             count: how many requests fail.
             status: the HTTP status: 500 (Binance's ``-1000``), 503 (``-1001``),
                 429 (``-1003``, too much weight) or another (``-1001``).
+            venue: ``'spot'`` (``GET /api/v3/depth``), ``'usdm'`` (``/fapi/v1/depth``)
+                or ``'coinm'`` (``/dapi/v1/depth``).
 
         Returns:
-            How many failures are now queued.
+            How many failures are now queued for that venue.
+
+        Raises:
+            KeyError: no such venue.
         """
         status = int(status)
         if status == 500:
@@ -242,50 +247,55 @@ class Faults:
         else:
             error = apierrors.ApiError(status, -1001, 'Internal error; unable to process your '
                                                       'request. Please try again.')
-        return self._call(lambda: _snapshot_faults(self._sim).queue('fail', error, int(count)))
+        return self._call(lambda: _snapshot_faults(self._sim, venue).queue('fail', error, int(count)))
 
-    def stale_depth_snapshots(self, count: int = 1) -> int:
-        """Answer the next ``count`` snapshots with the books as they are now (stale by then).
+    def stale_depth_snapshots(self, count: int = 1, venue: str = 'spot') -> int:
+        """Answer the next ``count`` snapshots of a venue with the books as they are now (stale by then).
 
         Models a snapshot served from a lagging cache: its ``lastUpdateId`` may
         be older than the first event a client buffered.
 
         Returns:
-            How many stale answers are now queued.
+            How many stale answers are now queued for that venue.
+
+        Raises:
+            KeyError: no such venue.
         """
         def run() -> int:
-            faults = _snapshot_faults(self._sim)
-            books = {symbol: faults.original(symbol, 5000) for symbol in self._sim.market.symbols}
+            faults = _snapshot_faults(self._sim, venue)
+            market = self._sim.venue(venue).market
+            books = {symbol: faults.original(symbol, 5000) for symbol in market.symbols}
             return faults.queue('stale', books, int(count))
         return self._call(run)
 
-    def skip_depth_updates(self, symbol: str, count: int = 1) -> int:
+    def skip_depth_updates(self, symbol: str, count: int = 1, venue: str = 'spot') -> int:
         """Lose diff-depth events of ``symbol``: a gap in the update ids every client sees.
 
         What the symbol's diff-depth streams gathered since their last event
-        is thrown away (the event that would have carried it is lost), then
-        the book changes ``count`` more times under update ids no event will
-        cover. A client sees the next event's ``U`` jump and only a new
+        is thrown away, then the book changes ``count`` more times under
+        update ids no event will cover: the event carrying all that is lost
+        on its way. A client sees the next event's ``U`` jump (spot) or its
+        ``pu`` differ from the previous ``u`` (futures), and only a new
         snapshot shows the changed levels.
+
+        Args:
+            venue: ``'spot'``, ``'usdm'`` or ``'coinm'``.
 
         Returns:
             The update id after the hidden changes.
 
         Raises:
-            KeyError: ``symbol`` is not listed.
+            KeyError: ``symbol`` is not listed, or no such venue.
         """
         def run() -> int:
-            market = self._sim.market[symbol]
-            # The market offers no public view of its recorders; flushing is
-            # DiffRecorder's public API.
-            for recorder in list(getattr(market, '_recorders', ())):
-                recorder.flush()
+            market = self._sim.venue(venue).market[symbol]
             from .orderbook import BID
             for _ in range(int(count)):
                 best = market.book.best_bid()
                 price = best[0] if best is not None else market.to_ticks(market.spec.price)
                 market.book.set_level(BID, price, market.book.qty(BID, price) + 1)
                 market.update_id += 1
+            market.lose_diffs()
             return market.update_id
         return self._call(run)
 
@@ -337,8 +347,8 @@ class _SnapshotFaults:
                 'asks': book['asks'][:limit]}
 
 
-def _snapshot_faults(sim: Any) -> _SnapshotFaults:
-    market = sim.market
+def _snapshot_faults(sim: Any, venue: str = 'spot') -> _SnapshotFaults:
+    market = sim.venue(venue).market
     faults = market.__dict__.get('depth_snapshot')
     if not isinstance(faults, _SnapshotFaults):
         faults = _SnapshotFaults(market)

@@ -145,7 +145,9 @@ class DiffDepthStream(FeedStream):
     """The levels changed since the last tick, with the update ids ``[U; u]`` they span.
 
     ``pu`` handed to the builder is the ``u`` of the previous event of this
-    stream (for the first one, the book's update id when the stream opened).
+    stream (for the first one, the book's update id when the stream opened;
+    after a lost one, see :meth:`~binance.simulator.market.SymbolMarket.lose_diffs`,
+    the ``u`` of the lost event).
     """
 
     __slots__ = ('_market', '_recorder', '_build', '_last_u')
@@ -158,7 +160,10 @@ class DiffDepthStream(FeedStream):
         self._last_u = market.update_id
 
     def poll(self, now: int) -> Iterable[object]:
-        diff = self._recorder.flush()
+        recorder = self._recorder
+        diff = recorder.flush()
+        if recorder.lost_through is not None:   # an event went missing since the last one
+            self._last_u, recorder.lost_through = recorder.lost_through, None
         if diff is None:
             return ()
         first, last, bids, asks = diff

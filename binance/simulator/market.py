@@ -92,13 +92,16 @@ class DiffRecorder:
     Levels hold absolute quantities in ticks and lots; 0 means removed.
     """
 
-    __slots__ = ('first_id', 'last_id', 'bids', 'asks')
+    __slots__ = ('first_id', 'last_id', 'bids', 'asks', 'lost_through')
 
     def __init__(self) -> None:
         self.first_id: Optional[int] = None
         self.last_id: Optional[int] = None
         self.bids: Dict[int, int] = {}
         self.asks: Dict[int, int] = {}
+        #: Set by :meth:`lose`: the ``u`` of an event that was lost, not yet
+        #: taken by the stream (its next event's ``pu``).
+        self.lost_through: Optional[int] = None
 
     def record(self, update_id: int, changes: Iterable[LevelChange]) -> None:
         """Account for one book update."""
@@ -122,6 +125,11 @@ class DiffRecorder:
         self.bids = {}
         self.asks = {}
         return result
+
+    def lose(self, through_id: int) -> None:
+        """The event gathering these changes, up to ``through_id``, is lost on its way."""
+        self.flush()
+        self.lost_through = through_id
 
 
 class SymbolMarket:
@@ -250,6 +258,18 @@ class SymbolMarket:
         """Stop recording into ``recorder`` (no error if it is not open)."""
         if recorder in self._recorders:
             self._recorders.remove(recorder)
+
+    def lose_diffs(self) -> None:
+        """Lose the diff-depth event being gathered, as if it went out and never arrived.
+
+        Every diff-depth stream drops the changes it gathered since its last
+        event, and its next event follows a (lost) event ending at the
+        current update id: a later ``U`` on spot, a ``pu`` other than the
+        previous event's ``u`` on futures. A fault
+        (:meth:`~binance.simulator.faults.Faults.skip_depth_updates`).
+        """
+        for recorder in self._recorders:
+            recorder.lose(self.update_id)
 
     def execute(self, side: str, lots: int, limit: Optional[int], now: int,
                 rest: bool = False, split: bool = False) -> List[Trade]:

@@ -22,6 +22,7 @@ import orjson
 from twisted.web.resource import Resource
 
 from .. import signing
+from .._weights import spot_depth_weight
 from . import apierrors, auth, rest_listenkeys
 from .accounts import MARGIN, SPOT, isolated_scope
 from .apierrors import ApiError
@@ -44,13 +45,7 @@ def depth_weight(params: Mapping[str, str]) -> int:
         limit = int(params.get('limit') or DEPTH_DEFAULT_LIMIT)
     except ValueError:
         limit = DEPTH_DEFAULT_LIMIT
-    if limit <= 100:
-        return 5
-    if limit <= 500:
-        return 25
-    if limit <= 1000:
-        return 50
-    return 250
+    return spot_depth_weight(limit)
 
 
 class RestApi:

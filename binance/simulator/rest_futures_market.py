@@ -11,6 +11,7 @@ the venue's 24-hour volume.
 """
 from typing import Any, Callable, Dict, List, Mapping
 
+from .._weights import futures_depth_weight
 from ..enums import KLINE_INTERVALS
 from . import apierrors
 from .derivative_market import FUNDING_INTERVAL_MS, contract_usd, parse_option_symbol
@@ -434,8 +435,7 @@ def _futures_routes(prefix: str, venue: str) -> Dict[Any, Route]:
 
 
 def _depth_weight(params: Mapping[str, str]) -> int:
-    limit = optional_int(params, 'limit', 500, low=1) or 500
-    return 2 if limit <= 50 else 5 if limit <= 100 else 10 if limit <= 500 else 20
+    return futures_depth_weight(optional_int(params, 'limit', 500, low=1) or 500)
 
 
 def _kline_weight(params: Mapping[str, str]) -> int:

@@ -1,4 +1,7 @@
-"""Fixtures of the depth cache tests: a client and socket managers aimed at a simulator."""
+"""Fixtures of the depth cache tests: quick pacing and a client aimed at a simulator.
+
+Socket managers aimed at a simulator come from ``manager_for`` (tests/conftest.py).
+"""
 import pytest
 
 from binance import depthcache
@@ -24,34 +27,15 @@ def quick_pacing(monkeypatch):
 
 @pytest.fixture
 def sim_client():
-    """``sim_client(sim)``: a Client whose REST calls go to ``sim``."""
-    from binance.client import Client
+    """``sim_client(sim)``: a Client whose REST calls (spot, futures, options) go to ``sim``."""
+    from tests.client.conftest import client_for
+    made = []
 
     def factory(sim):
-        class SimClient(Client):
-            API_URL = sim.api_url
-            MARGIN_API_URL = sim.margin_api_url
-        return SimClient()
-    return factory
-
-
-@pytest.fixture
-def sim_bm(reactor_thread):
-    """``sim_bm(sim, client=None, start=True, **options)``: a socket manager aimed at ``sim``."""
-    from binance.websockets import BinanceSocketManager
-    managers = []
-
-    def factory(sim, client=None, start=True, **options):
-        class SimManager(BinanceSocketManager):
-            STREAM_URL = sim.stream_url
-            WS_API_URL = sim.ws_api_url
-        manager = SimManager(client, **options)
-        managers.append(manager)
-        if start:
-            manager.start()
-        return manager
+        client = client_for(sim)
+        made.append(client)
+        return client
 
     yield factory
-    for manager in managers:
-        manager.close()
-        manager.join(5)
+    for client in made:
+        client.close_connection()

@@ -43,10 +43,11 @@ class TrueBooks:
     recorded for ``u`` is the book after the event ending at ``u``.
     """
 
-    def __init__(self, sim, symbol, stream):
+    def __init__(self, sim, symbol, stream, venue='spot'):
         self.sim = sim
         self.stream = stream
-        self.market = sim.market[symbol]
+        self.feed = sim.venue(venue).feed
+        self.market = sim.venue(venue).market[symbol]
         self.books = {}
         self.published = 0
 
@@ -65,11 +66,11 @@ class TrueBooks:
         return None if raw is None else float_book(self.market, *raw)
 
     def __enter__(self):
-        _reactor.blocking_call(self.sim.feed.subscribe, self.stream, self)
+        _reactor.blocking_call(self.feed.subscribe, self.stream, self)
         return self
 
     def __exit__(self, *exc):
-        _reactor.blocking_call(self.sim.feed.unsubscribe, self.stream, self)
+        _reactor.blocking_call(self.feed.unsubscribe, self.stream, self)
 
 
 class BookChecker:
@@ -101,7 +102,23 @@ class BookChecker:
             self.mismatches.append(view.update_id)
 
 
-__all__ = ['TrueBooks', 'BookChecker', 'Pump', 'true_book_now', 'float_book']
+__all__ = ['TrueBooks', 'BookChecker', 'Calls', 'Pump', 'true_book_now', 'float_book']
+
+
+class Calls:
+    """A depth cache callback recording the update ids it sees and the ``None`` it may get."""
+
+    def __init__(self):
+        self.caches = []
+        self.nones = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, cache):
+        with self.lock:
+            if cache is None:
+                self.nones += 1
+            else:
+                self.caches.append(cache.update_id)
 
 
 class Pump:

@@ -1,10 +1,12 @@
-"""DepthCacheManager over real sockets against the simulator, with faults.
+"""Depth cache managers over real sockets against the simulator, with faults.
 
 The simulator runs on a ``task.Clock`` that the test advances step by step,
 so each step publishes one diff event and ten thousand events take seconds;
 the client (sockets, backoff, snapshot pacing) runs on the real reactor.
 A feed listener records the true book whenever an event is published, and
 the cache's callback compares the cache with it at the same update id.
+Spot (``U``/``u``), USD-M and COIN-M futures (``pu``) go through the same
+faults.
 """
 import itertools
 
@@ -12,51 +14,62 @@ import pytest
 from twisted.internet import task
 
 from binance import _reactor
-from binance.depthcache import DepthCacheManager, DepthCacheState
+from binance.depthcache import (CoinFuturesDepthCacheManager, DepthCacheManager,
+                                DepthCacheState, FuturesDepthCacheManager)
 from tests.conftest import wait_for
 
 from .sim_support import BookChecker, Pump, TrueBooks, true_book_now
 
-SYMBOL = 'BNBBTC'
+
+def newest_stream(sim, venue):
+    """The id of the newest market-stream connection of ``venue`` (a frozen one may linger)."""
+    return max(c['id'] for c in sim.faults.connections()
+               if c['venue'] == venue and c['kind'].endswith('stream'))   # stream, fstream, dstream
 
 
-def newest_stream(sim):
-    """The id of the newest market-stream connection (a frozen one may linger server-side)."""
-    return max(c['id'] for c in sim.faults.connections() if c['kind'] == 'stream')
-
-
-def _faults(sim):
+def _faults(sim, venue, symbol):
     """One fault after another: drops, freezes, gaps, failing and stale snapshots."""
     faults = sim.faults
     return itertools.cycle([
-        ('drop', lambda: faults.drop_one(conn_id=newest_stream(sim))),
-        ('gap', lambda: faults.skip_depth_updates(SYMBOL, 3)),
-        ('gap + failing snapshots', lambda: (faults.fail_depth_snapshots(2),
-                                             faults.skip_depth_updates(SYMBOL, 1))),
-        ('gap + stale snapshot', lambda: (faults.stale_depth_snapshots(1),
-                                          faults.skip_depth_updates(SYMBOL, 1))),
-        ('freeze', lambda: faults.freeze(conn_id=newest_stream(sim))),
-        ('gap + 503', lambda: (faults.fail_depth_snapshots(1, status=503),
-                               faults.skip_depth_updates(SYMBOL, 2))),
+        ('drop', lambda: faults.drop_one(conn_id=newest_stream(sim, venue))),
+        ('gap', lambda: faults.skip_depth_updates(symbol, 3, venue=venue)),
+        ('gap + failing snapshots', lambda: (faults.fail_depth_snapshots(2, venue=venue),
+                                             faults.skip_depth_updates(symbol, 1, venue=venue))),
+        ('gap + stale snapshot', lambda: (faults.stale_depth_snapshots(1, venue=venue),
+                                          faults.skip_depth_updates(symbol, 1, venue=venue))),
+        ('freeze', lambda: faults.freeze(conn_id=newest_stream(sim, venue))),
+        ('gap + 503', lambda: (faults.fail_depth_snapshots(1, status=503, venue=venue),
+                               faults.skip_depth_updates(symbol, 2, venue=venue))),
     ])
 
 
+#: venue, manager, symbol, ws_interval, the stream's name suffix, clock step per event, limit
+CASES = [
+    ('spot', DepthCacheManager, 'BNBBTC', None, '', 1.0, 500),
+    ('spot', DepthCacheManager, 'BNBBTC', 100, '@100ms', 0.1, 500),
+    ('usdm', FuturesDepthCacheManager, 'BTCUSDT', 100, '@100ms', 0.1, 1000),
+    ('coinm', CoinFuturesDepthCacheManager, 'BTCUSD_PERP', None, '', 0.25, 1000),
+]
+
+
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize('ws_interval, step', [(None, 1.0), (100, 0.1)],
-                         ids=['depth@1000ms', 'depth@100ms'])
+@pytest.mark.parametrize('venue, manager, symbol, ws_interval, suffix, step, limit', CASES,
+                         ids=['spot-depth@1000ms', 'spot-depth@100ms', 'usdm-depth@100ms',
+                              'coinm-depth@250ms'])
 def test_cache_equals_the_true_book_through_ten_thousand_events_and_faults(
-        make_sim, sim_client, sim_bm, ws_interval, step):
+        make_sim, sim_client, manager_for, venue, manager, symbol, ws_interval, suffix, step,
+        limit):
     clock = task.Clock()
     clock.advance(1_700_000_000)
     sim = make_sim(seed=909, trade_rate=400, clock=clock, intervals={'ping': 0})
-    stream = 'bnbbtc@depth' + ('@100ms' if ws_interval else '')
+    stream = symbol.lower() + '@depth' + suffix
     client = sim_client(sim)
-    bm = sim_bm(sim, client, heartbeat_timeout=0.5)
-    with TrueBooks(sim, SYMBOL, stream) as truth:
+    bm = manager_for(sim, client, heartbeat_timeout=0.5)
+    with TrueBooks(sim, symbol, stream, venue) as truth:
         checker = BookChecker(truth)
-        dcm = DepthCacheManager(client, SYMBOL, callback=checker, bm=bm, ws_interval=ws_interval,
-                                refresh_interval=0, init_timeout=0)
-        faults = _faults(sim)
+        dcm = manager(client, symbol, callback=checker, bm=bm, ws_interval=ws_interval,
+                      refresh_interval=0, init_timeout=0, limit=limit)
+        faults = _faults(sim, venue, symbol)
         injected = []
         with Pump(clock, step):
             for target in range(700, 10_001, 700):
@@ -66,8 +79,8 @@ def test_cache_equals_the_true_book_through_ten_thousand_events_and_faults(
                 injected.append(name)
             wait_for(lambda: truth.published >= 10_000, timeout=60, message='10,000 events')
         # trading stops; the feed still flushes what changed since the last event
-        _reactor.blocking_call(sim.feed.set_trade_rate, 0)
-        market = sim.market[SYMBOL]
+        _reactor.blocking_call(sim.venue(venue).feed.set_trade_rate, 0)
+        market = sim.venue(venue).market[symbol]
 
         def caught_up():
             _reactor.blocking_call(clock.advance, step)

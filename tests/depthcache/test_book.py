@@ -8,11 +8,13 @@ from binance._book import Book, BookSide, Levels, levels_of, parse_levels, parse
 
 def test_levels_parse_binance_strings_and_numbers_to_floats():
     assert parse_levels([['0.00194600', '45.00000000'], ['0.0019', '0']]) == \
-        Levels([0.001946, 0.0019], [45.0, 0.0])
-    assert parse_levels([[1, 2], (3.5, 4)]) == Levels([1.0, 3.5], [2.0, 4.0])
-    assert parse_levels([['5', '6', []]]) == Levels([5.0], [6.0]), 'a legacy third element is ignored'
+        Levels(['0.00194600', '0.0019'], [0.001946, 0.0019], [45.0, 0.0]), \
+        'the price as received is kept as the key of its level'
+    assert parse_levels([[1, 2], (3.5, 4)]) == Levels([1.0, 3.5], [1.0, 3.5], [2.0, 4.0])
+    assert parse_levels([['5', '6', []]]) == Levels(['5'], [5.0], [6.0]), \
+        'a legacy third element is ignored'
     assert all(type(x) is float for x in parse_levels([['5', '6']]).prices)
-    assert parse_levels([]) == Levels([], [])
+    assert parse_levels([]) == Levels([], [], [])
 
 
 @pytest.mark.parametrize('raw', [

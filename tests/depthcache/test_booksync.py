@@ -180,6 +180,34 @@ def test_malformed_diff_messages_raise_value_error(msg):
         SPOT_DIFF.parse(msg)
 
 
+def test_a_malformed_message_rebuilds_a_live_book():
+    sync = new_sync()
+    sync.on_snapshot(snap(100, [('1', '1')]))
+    good = {'e': 'depthUpdate', 'E': 7, 'U': 101, 'u': 102, 'b': [['2.0', '2.0']], 'a': []}
+    assert sync.on_message(good) is Outcome.APPLIED
+    assert book_as_dicts(sync.book) == ({1.0: 1.0, 2.0: 2.0}, {}) and sync.book.update_time == 7
+    bad = dict(good, U=103, u=103, b=[['3.0', '1.0']], a=[['4.0', 'x']])
+    with pytest.raises(ValueError, match="'a'"):
+        sync.on_message(bad)
+    assert sync.state is SyncState.RESYNCING and sync.book.bids.top() == [], \
+        'no book holding half of a malformed event'
+    with pytest.raises(ValueError, match="'U'"):
+        sync.on_message(dict(good, U='104'))
+    assert sync.on_message(dict(good, U=90, u=99)) is Outcome.BUFFERED
+
+
+def test_on_message_sorts_out_stale_events_and_gaps_like_on_event():
+    sync = new_sync()
+    sync.on_snapshot(snap(100))
+    msg = {'e': 'depthUpdate', 'E': 1, 'U': 101, 'u': 105, 'b': [['1.0', '1.0']], 'a': []}
+    assert sync.on_message(msg) is Outcome.APPLIED
+    assert sync.on_message(msg) is Outcome.STALE and sync.stale == 1
+    assert sync.on_message(dict(msg, U=107, u=108)) is Outcome.GAP
+    assert sync.buffered == 1 and sync.book.update_id is None
+    with pytest.raises(ValueError):
+        sync.on_message('not a message')
+
+
 # -- refresh --------------------------------------------------------------------------------
 
 def test_refresh_rebuilds_beside_the_live_book():
@@ -257,7 +285,10 @@ def _run(market, rules, actions):
             elif held is not None:
                 deliveries, held = deliveries + [held], None
             for delivered in deliveries:
-                sync.on_event(rules.parse(delivered))
+                if market.rng.random() < 0.8:
+                    sync.on_message(delivered)      # the manager's path
+                else:
+                    sync.on_event(rules.parse(delivered))
         if sync.state is SyncState.LIVE:
             assert book_as_dicts(sync.book) == market.history[sync.book.update_id], \
                 'the live book differs from the true book at its update id'
@@ -289,7 +320,7 @@ def test_an_intact_stream_never_reports_a_gap_and_stays_live(seed, futures, step
     sync.on_event(rules.parse(_next_event(market, 1)))
     assert sync.on_snapshot(parse_snapshot(market.snapshot())) is Outcome.LIVE
     for count in steps:
-        outcome = sync.on_event(rules.parse(_next_event(market, count)))
+        outcome = sync.on_message(_next_event(market, count))
         assert outcome is Outcome.APPLIED
         assert book_as_dicts(sync.book) == market.history[market.update_id]
     assert sync.gaps == 0

@@ -1,7 +1,8 @@
 """Pacing of snapshots (binance._pacing): the shared weight budget and the per-book backoff."""
 import pytest
 
-from binance._pacing import ResyncBackoff, WeightBudget, futures_depth_weight, spot_depth_weight
+from binance._pacing import ResyncBackoff, WeightBudget
+from binance._weights import futures_depth_weight, spot_depth_weight
 from binance.backoff import BackoffPolicy
 
 

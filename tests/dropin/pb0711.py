@@ -81,6 +81,22 @@ class ModuleSurface:
     constants: Dict[str, Any]
 
 
+def listed_differences(page: str, language: str = 'en') -> List[str]:
+    """The names a documentation page lists as deliberate differences from 0.7.11.
+
+    The list sits between the RST comments ``.. deliberate-differences`` and
+    ``.. end-deliberate-differences`` of ``docs/<language>/<page>.rst``, one
+    ````name```` term per entry.
+    """
+    import re
+    root = Path(__file__).resolve().parents[2]
+    lines = (root / 'docs' / language / (page + '.rst')).read_text(encoding='utf-8').splitlines()
+    start = lines.index('.. deliberate-differences')
+    end = lines.index('.. end-deliberate-differences')
+    term = re.compile(r'^``([^`]+)``\s*$')
+    return [m.group(1) for m in map(term.match, lines[start + 1:end]) if m]
+
+
 def _cache_dir() -> Path:
     base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
     return Path(base) / 'binance-sockets' / 'pb0711'

@@ -22,27 +22,10 @@ def exact_policy():
     return BackoffPolicy(random=lambda: 0.5)
 
 
-@pytest.fixture
-def manager_for(reactor_thread):
-    """Factory: ``manager_for(sim, **options)`` -> a started manager pointed at ``sim``.
-
-    ``STREAM_URL`` is overridden on a subclass, so the real class keeps
-    pointing at Binance. Every manager is closed after the test.
-    """
-    from binance.websockets import BinanceSocketManager
-    managers = []
-
-    def factory(sim, start=True, **options):
-        class SimManager(BinanceSocketManager):
-            STREAM_URL = sim.stream_url
-            WS_API_URL = sim.ws_api_url
-        manager = SimManager(None, **options)
-        managers.append(manager)
-        if start:
-            manager.start()
-        return manager
-
-    yield factory
-    for manager in managers:
-        manager.close()
-        manager.join(5)
+@pytest.fixture(autouse=True)
+def retired_stream_warnings_afresh():
+    """Each test sees the once-per-process retired-stream warnings as if it came first."""
+    from binance import websockets
+    with websockets._warned_lock:
+        websockets._warned_streams.clear()
+    yield

@@ -6,7 +6,7 @@ import pytest
 from twisted.python import threadable
 
 from binance.connection import ConnectionState
-from binance.websockets import BinanceSocketManager
+from binance.websockets import BinanceSocketManager, RetiredStreamWarning
 from manager_support import Inbox
 from tests.conftest import wait_for
 
@@ -27,29 +27,33 @@ def test_every_market_method_opens_its_path_on_the_server(make_sim, manager_for)
     sim = make_sim(seed=7, trade_rate=20)
     bm = manager_for(sim)
     inbox = Inbox()
-    keys = [
-        bm.start_trade_socket('BNBBTC', inbox),
-        bm.start_aggtrade_socket('BNBBTC', inbox),
-        bm.start_kline_socket('ETHBTC', inbox),
-        bm.start_kline_socket('ETHBTC', inbox, interval='30m'),
-        bm.start_depth_socket('BNBBTC', inbox),
-        bm.start_depth_socket('BNBBTC', inbox, depth=BinanceSocketManager.WEBSOCKET_DEPTH_5),
-        bm.start_depth_socket('NEOBTC', inbox, depth=20, interval=100),
-        bm.start_depth_socket('NEOBTC', inbox, interval=100),
-        bm.start_symbol_ticker_socket('BTCUSDT', inbox),
-        bm.start_ticker_socket(inbox),
-        bm.start_miniticker_socket(inbox),
-        bm.start_miniticker_socket(inbox, update_time=3000),
-        bm.start_symbol_book_ticker_socket('ETHUSDT', inbox),
-        bm.start_book_ticker_socket(inbox),
-    ]
+    with pytest.warns(RetiredStreamWarning):
+        keys = [
+            bm.start_trade_socket('BNBBTC', inbox),
+            bm.start_aggtrade_socket('BNBBTC', inbox),
+            bm.start_kline_socket('ETHBTC', inbox),
+            bm.start_kline_socket('ETHBTC', inbox, interval='30m'),
+            bm.start_depth_socket('BNBBTC', inbox),
+            bm.start_depth_socket('BNBBTC', inbox, depth=BinanceSocketManager.WEBSOCKET_DEPTH_5),
+            bm.start_depth_socket('NEOBTC', inbox, depth=20, interval=100),
+            bm.start_depth_socket('NEOBTC', inbox, interval=100),
+            bm.start_symbol_ticker_socket('BTCUSDT', inbox),
+            bm.start_ticker_socket(inbox),
+            bm.start_miniticker_socket(inbox),
+            bm.start_miniticker_socket(inbox, update_time=3000),
+            bm.start_symbol_book_ticker_socket('ETHUSDT', inbox),
+            bm.start_book_ticker_socket(inbox),
+        ]
     expected = ['ws/bnbbtc@trade', 'ws/bnbbtc@aggTrade', 'ws/ethbtc@kline_1m',
                 'ws/ethbtc@kline_30m', 'ws/bnbbtc@depth', 'ws/bnbbtc@depth5',
                 'ws/neobtc@depth20@100ms', 'ws/neobtc@depth@100ms', 'ws/btcusdt@ticker',
                 'ws/!ticker@arr', 'ws/!miniTicker@arr@1000ms', 'ws/!miniTicker@arr@3000ms',
                 'ws/ethusdt@bookTicker', 'ws/!bookTicker']
     assert keys == expected
-    want = sorted('/' + k for k in expected)
+    # The simulator, like binance.com, no longer serves the two retired names: they are
+    # rebuilt from '!miniTicker@arr' and per-symbol streams on a connection each.
+    dialled = [k for k in expected if k not in ('ws/!ticker@arr', 'ws/!bookTicker')]
+    want = sorted(['/' + k for k in dialled] + ['/ws/!miniTicker@arr'] * 2)
     wait_for(lambda: server_paths(sim) == want, timeout=10, message='every path on the server')
     inbox.wait(lambda msgs: any(isinstance(m, dict) and m.get('e') == 'trade' for m in msgs))
 
@@ -331,10 +335,10 @@ def test_half_open_connection_is_detected_and_replaced(make_sim, manager_for):
 
 
 def test_a_quiet_stream_answering_pings_is_not_dropped(make_sim, manager_for):
-    # '!ticker@arr' is silent on the simulator by default: only pongs keep it alive.
+    # A well-formed stream of a symbol that is not listed stays silent: only pongs keep it alive.
     sim = make_sim(seed=12)
     bm = manager_for(sim, heartbeat_timeout=1.5)
-    key = bm.start_ticker_socket(Inbox())
+    key = bm.start_trade_socket('NOTLISTED', Inbox())
     wait_for(lambda: len(sim.faults.connections()) == 1, message='the socket to open')
     conn = connection_of(bm, key)
     wait_for(lambda: conn.protocol is not None and conn.protocol.heartbeat is not None,
@@ -410,33 +414,14 @@ def test_tls_with_the_simulator_ca_works(make_sim, manager_for):
     assert all(m['e'] == 'trade' for m in messages)
 
 
-def test_retired_streams_are_silent_by_default_and_live_like_binance_us(make_sim, manager_for):
-    silent = make_sim(seed=14)
-    live = make_sim(seed=14, retired_streams_live=True)
-    quiet_inbox, tickers, book = Inbox(), Inbox(), Inbox()
-    with _no_retired_stream_warning():
-        manager_for(silent).start_ticker_socket(quiet_inbox)
-        bm = manager_for(live)
-        bm.start_ticker_socket(tickers)
-        bm.start_book_ticker_socket(book)
-    assert isinstance(tickers.wait_count(1)[0], list)
-    assert 'u' in book.wait_count(1)[0]
-    assert quiet_inbox.snapshot() == []
-
-
-class _no_retired_stream_warning:
-    """Assert that the block issues no RetiredStreamWarning (not binance.com)."""
-
-    def __enter__(self):
-        import warnings
-        self._catcher = warnings.catch_warnings(record=True)
-        self._caught = self._catcher.__enter__()
-        warnings.simplefilter('always')
-
-    def __exit__(self, *exc):
-        from binance.websockets import RetiredStreamWarning
-        self._catcher.__exit__(*exc)
-        assert not [w for w in self._caught if issubclass(w.category, RetiredStreamWarning)]
+def test_retired_streams_in_a_multiplex_stay_silent_and_are_warned_about(make_sim, manager_for):
+    sim = make_sim(seed=14)
+    quiet = Inbox()
+    with pytest.warns(RetiredStreamWarning, match='multiplex socket receives nothing'):
+        key = manager_for(sim).start_multiplex_socket(['!bookTicker'], quiet)
+    assert key == 'stream?streams=!bookTicker'
+    wait_for(lambda: len(sim.faults.connections()) == 1, message='the socket to open')
+    assert not quiet.arrives(lambda msgs: msgs, 1.5)
 
 
 def test_symbols_of_caseless_scripts_are_dialled_percent_encoded(sim, manager_for):

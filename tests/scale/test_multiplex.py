@@ -3,7 +3,8 @@ import time
 
 import pytest
 
-from binance._multiplex import SubscribeSession, connection_plan
+from binance._multiplex import connection_plan
+from binance._rebuild import Subscriptions
 from binance.options import ConnectionOptions
 from manager_support import Inbox
 from tests.conftest import wait_for
@@ -53,7 +54,7 @@ def test_a_1024_stream_multiplex_connects_and_subscribes_within_the_message_rate
     key = bm.start_multiplex_socket(streams, inbox)
     conn = bm.connection(key)
     session = conn._session
-    assert isinstance(session, SubscribeSession) and session.streams[-1] == 'ethbtc@trade'
+    assert isinstance(session, Subscriptions) and session.streams[-1] == 'ethbtc@trade'
     # ethbtc@trade is the last one subscribed: its data proves every SUBSCRIBE went through.
     inbox.wait(lambda items: any(m.get('stream') == 'ethbtc@trade' for m in items),
                what='data of the last subscribed stream')

@@ -305,9 +305,13 @@ class RebuiltAllMarket(CompositeSocket):
         session = Subscriptions(per_second=self._per_second, capacity=capacity)
         self._sessions.append(session)
         index = len(self._sessions)
+        # The discovery stream sends every second: the watchdog watches it. The other
+        # parts' streams change as symbols are found (a quiet symbol is no sign of trouble).
+        streams = [_DISCOVERY] if path.endswith(_DISCOVERY) else []
         self.add_part(self._new_connection(
             self._base + path, self._on_message, name='{} ({}/{})'.format(self.name, index, path),
-            session=session, list_messages=True, on_give_up=self.part_gave_up, delivery=INLINE))
+            session=session, list_messages=True, on_give_up=self.part_gave_up, delivery=INLINE,
+            streams=streams))
         return session
 
     def _on_message(self, message: Any) -> None:

@@ -161,3 +161,20 @@ def test_subscribing_is_paced(make_sim, manager_for):
     messages = session.sent
     # n messages at 2 per second: the last one at least (n - 1) / 2 s after the first.
     assert messages >= 3 and time.monotonic() - start >= (messages - 1) / 2.0
+
+
+def test_an_options_multiplex_beyond_200_streams_spreads_over_connections(reactor_thread):
+    from binance.websockets import BinanceSocketManager
+    bm = BinanceSocketManager(None)
+    bm.VSTREAM_URL = 'ws://127.0.0.1:1/'  # never reached: the socket is inspected, not started
+    streams = ['btc-261225-{}-c@optionTicker'.format(90000 + i) for i in range(201)]
+    plans = []
+
+    def open_socket(key, socket):
+        plans.append(socket)
+        return key
+    bm.open_socket = open_socket
+    key = bm.start_options_multiplex_socket(streams, print)
+    socket, = plans
+    assert key.startswith('options/stream?streams=') and len(socket.parts) == 2
+    assert [len(part.streams) for part in socket.parts] == [200, 1]

@@ -36,11 +36,15 @@ _GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 CHUNK = 1 << 16
 
 
-def open_protocol(kind, callback):
-    """A StreamConnection's protocol in the OPEN state, on an in-memory transport."""
+def open_protocol(kind, callback, **connection_args):
+    """A StreamConnection's protocol in the OPEN state, on an in-memory transport.
+
+    ``connection_args`` go to the StreamConnection (e.g. ``stats=`` for telemetry).
+    """
     path = 'stream?streams=bnbbtc@trade' if kind == 'combined' else 'ws/bnbbtc@trade'
     reactor = MemoryReactorClock()
-    conn = StreamConnection('ws://127.0.0.1:9/' + path, callback, reactor=reactor)
+    conn = StreamConnection('ws://127.0.0.1:9/' + path, callback, reactor=reactor,
+                            **connection_args)
     conn.start()
     proto = reactor.tcpClients[-1][2].buildProtocol(None)
     transport = StringTransport()

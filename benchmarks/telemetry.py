@@ -1,128 +1,61 @@
-"""What telemetry costs per message on the data path, on versus off, side by side.
+"""What telemetry costs, on versus off, side by side in the same run.
 
-Same set-up as ``benchmarks.hotpath`` (a real StreamConnection's protocol on
-an in-memory transport, 64 KiB chunks of pre-framed messages fed to
-``dataReceived``), measured two ways in rounds of four runs (off, on, on, off):
+Two measurements:
 
-* ``off``: the protocol as it is;
-* ``on``: telemetry wired as :mod:`binance.telemetry` proposes: per chunk
-  ``SocketStats.on_chunk`` (bytes, messages, time) and ``sampling_due``; on a
-  sampled chunk (at most one per ``--sample-interval``, 10 ms) the first
-  message's event-time latency from its bytes; for combined streams an exact per-stream count, one
-  dict update per message, in a copy of the protocol's payload handler with
-  that one line added.
+* **the data path** (default): the set-up of ``benchmarks.hotpath`` (a real
+  StreamConnection's protocol on an in-memory transport, 64 KiB chunks of
+  pre-framed messages fed to ``dataReceived``), once with the connection's
+  telemetry off (``stats=None``, what ``ConnectionOptions(telemetry=False)``
+  gives) and once on (a :class:`~binance.telemetry.SocketStats`, as every
+  socket of a manager gets by default: per chunk bytes, messages and time,
+  a sampled event-time latency at most every 10 ms, and on combined streams
+  an exact count per stream when it carries several: kind ``multiplex``).
+  Rounds of four runs (off, on, on, off): a run
+  later in a round tends to be slower, the symmetric order cancels that; the
+  figure is the median of the rounds' ratios (on + on) / (off + off), CPU
+  microseconds per message.
+* **the benchmark scenarios 1 and 2** (``--scenarios``): the loopback server
+  of ``python -m benchmarks`` and our client process, with telemetry on and
+  off alternately (``--no-telemetry``), ``--rounds`` times each; the median
+  ratios on/off of messages per second and CPU per message.
 
-Prints CPU microseconds per message and the ratio on/off (the issue's bar:
-within 5 %), and, because on a shared machine two whole runs differ by more
-than that, also the added cost timed piece by piece (:func:`isolated_cost`)
-as a share of the best ``off`` run. Usage: python -m benchmarks.telemetry [--seconds 0.3] [--rounds 7]
+Usage: python -m benchmarks.telemetry [--seconds 0.3] [--rounds 7] [--scenarios]
 """
 import argparse
 import gc
+import os
 import statistics
-import timeit
+import sys
 
-import orjson
-
-from benchmarks import hotpath, messages
-from binance import protocol as protocol_module
+from benchmarks import hotpath
 from binance.telemetry import DEFAULT_SAMPLE_INTERVAL, ServerClock, SocketStats
 
 
-def counting_handler(proto, counts):
-    """``StreamClientProtocol._payload_handler``'s closure plus an exact count per stream.
-
-    The protocol's own code, with one line more (marked): what wiring
-    per-stream counts into it would cost. Only for combined streams; raw
-    sockets keep the protocol's handler.
-    """
-    connection = proto.connection
-    callback = connection._callback
-    general = proto._on_payload
-    reject = proto._reject
-    loads = orjson.loads
-    large = protocol_module.LARGE_MESSAGE_SIZE
-    log = protocol_module.log
-    name = connection.name
-
-    def on_payload(payload, is_binary):
-        if is_binary or len(payload) >= large:
-            general(payload, is_binary)
-            return
-        try:
-            message = loads(payload)
-        except orjson.JSONDecodeError as exc:
-            reject(payload, exc)
-            return
-        if type(message) is dict:
-            stream = message.get('stream')
-            if stream == '!serverShutdown':
-                connection.reconnect_now('the server announced a shutdown')
-                return
-            counts[stream] = counts.get(stream, 0) + 1  # the line telemetry adds
-        try:
-            callback(message)
-        except Exception:
-            log.exception('%s: the callback raised; the socket keeps running', name)
-    return on_payload
+#: ``multiplex``: combined messages on a socket said to carry two streams, so that
+#: telemetry counts each message per stream (a socket of one stream does not need to).
+MULTIPLEX_STREAMS = ['bnbbtc@trade', 'ethbtc@trade']
 
 
-class Instrumented:
-    """Per-chunk telemetry around one protocol's fast path (the wiring proposed for the protocol)."""
-
-    def __init__(self, proto, stats):
-        self.proto = proto
-        self.stats = stats
-        self.receive = proto._fp_receive
-        self.handler = proto._on_payload
-        self.pending = False
-        proto._fp_receive = self.fp_receive
-
-    def sampled(self, payload, is_binary):
-        """The payload handler during a sampled chunk: the first message's latency, then on."""
-        if self.pending:
-            self.pending = False
-            self.stats.sample_payload(payload)
-        self.handler(payload, is_binary)
-
-    def fp_receive(self, reader, data):
-        """``_fp_receive`` with the chunk counted (and sampled when ``sampling_due`` says so)."""
-        before = reader.messages
-        if self.stats.sampling_due():
-            self.pending = True
-            self.proto._on_payload = self.sampled
-            try:
-                self.receive(reader, data)
-            finally:
-                self.proto._on_payload = self.handler
-        else:
-            self.receive(reader, data)
-        self.stats.on_chunk(len(data), reader.messages - before)
-
-
-def make(kind, telemetry, sample_interval):
-    """A protocol fed by the benchmark, with telemetry wired in or not."""
+def make(kind, telemetry, sample_interval=DEFAULT_SAMPLE_INTERVAL):
+    """``(protocol, count, stats)``: a connection's open protocol, counted or not."""
     callback, count = hotpath.counting_callback()
-    proto = hotpath.open_protocol(kind, callback)
-    stats = None
-    if telemetry:
-        stats = SocketStats(proto.connection.name, server_clock=ServerClock(0),
-                            sample_interval=sample_interval)
-        if 'streams' in proto.factory.params:
-            proto._on_payload = counting_handler(proto, stats.stream_counts)
-        Instrumented(proto, stats)
+    stats = (SocketStats('bnbbtc@trade', server_clock=ServerClock(0),
+                         sample_interval=sample_interval) if telemetry else None)
+    if kind == 'multiplex':
+        proto = hotpath.open_protocol('combined', callback, stats=stats,
+                                      streams=MULTIPLEX_STREAMS)
+    else:
+        proto = hotpath.open_protocol(kind, callback, stats=stats)
     return proto, count, stats
 
 
 def measure(kind, seconds, rounds, sample_interval=DEFAULT_SAMPLE_INTERVAL):
-    """CPU us/msg off and on, over ``rounds`` rounds of four runs: off, on, on, off.
+    """CPU us/msg off and on over ``rounds`` rounds of (off, on, on, off).
 
-    A run that comes later in a round tends to be slower (the heap grows,
-    the machine drifts); the symmetric order cancels that, so each round's
-    ratio is (on + on) / (off + off). Returns the median per mode, the median
-    of the per-round ratios (``'on/off'``) and the stats of the last ``on`` run.
+    Returns the median per mode, the median of the per-round ratios
+    (``'on/off'``) and the stats of the last ``on`` run.
     """
-    chunks = hotpath.chunks_for(kind)
+    chunks = hotpath.chunks_for('combined' if kind == 'multiplex' else kind)
     results = {'off': [], 'on': []}
     ratios = []
     stats = None
@@ -139,78 +72,74 @@ def measure(kind, seconds, rounds, sample_interval=DEFAULT_SAMPLE_INTERVAL):
         ratios.append(this_round['on'] / this_round['off'])
     medians = {mode: statistics.median(values) for mode, values in results.items()}
     medians['on/off'] = statistics.median(ratios)
-    medians['best_off'] = min(results['off'])
     return medians, stats
 
 
-def _best(stmt, namespace, number=20000, repeat=7):
-    """Seconds per execution of ``stmt`` with the names of ``namespace`` as local variables.
+def measure_scenarios(keys, rounds, duration, warmup):
+    """Scenarios ``keys`` of ``python -m benchmarks`` with our client, telemetry on and off.
 
-    The best of ``repeat`` timings, less the cost of the timing loop itself.
+    Returns ``{key: {'on/off msgs/s': ..., 'on/off cpu/msg': ..., 'on': [...], 'off': [...]}}``
+    (medians of per-round ratios; each round runs off, on, on, off).
     """
-    setup = '; '.join('{0} = _ns[{0!r}]'.format(name) for name in namespace)
-
-    def timed(statement):
-        return min(timeit.repeat(statement, setup=setup, globals={'_ns': namespace},
-                                 number=number, repeat=repeat)) / number
-    return max(0.0, timed(stmt) - timed('pass'))
-
-
-def isolated_cost(kind, us_per_message, sample_interval=DEFAULT_SAMPLE_INTERVAL):
-    """Nanoseconds per message that telemetry adds, from timings of each added operation.
-
-    A sum of tiny, separately timed pieces (best of several repeats) is far
-    steadier on a shared machine than the difference of two whole runs: the
-    per-chunk calls spread over the messages of a 64 KiB chunk; a sampled
-    chunk's wrapper (on each of its messages) and latency reading, once per
-    ``sample_interval`` at the message rate ``1 / us_per_message``; the
-    per-stream count on every message of a combined stream.
-    """
-    block, per_block = messages.framed_block(kind)
-    per_chunk = per_block * hotpath.CHUNK / len(block)
-    payload = messages.combined(messages.trade(1)) if kind == 'combined' else messages.trade(1)
-    stats = SocketStats('x', server_clock=ServerClock(0), sample_interval=sample_interval)
-
-    class Proto:
-        _fp_receive = _on_payload = staticmethod(lambda *a: None)
-
-    inst = Instrumented(Proto(), stats)
-    space = {'stats': stats, 'sampled': inst.sampled, 'noop': inst.handler, 'payload': payload,
-             'counts': {}, 'stream': 'bnbbtc@trade'}
-    chunk = _best('stats.on_chunk(65536, 600); stats.sampling_due()', space)
-    wrapper = _best('sampled(payload, False)', space) - _best('noop(payload, False)', space)
-    sample = _best('stats.sample_payload(payload)', space, number=2000)
-    count = (_best('counts[stream] = counts.get(stream, 0) + 1', space)
-             if kind == 'combined' else 0.0)
-    per_interval = max(per_chunk, sample_interval / (us_per_message * 1e-6))
-    per_message = (chunk / per_chunk + (wrapper * per_chunk + sample) / per_interval + count)
-    return {'ns_per_message': per_message * 1e9, 'chunk_ns': chunk * 1e9,
-            'wrapper_ns': wrapper * 1e9, 'sample_ns': sample * 1e9, 'count_ns': count * 1e9,
-            'messages_per_chunk': per_chunk}
+    from benchmarks import run
+    scenarios = {sc.key: sc for sc in run.SCENARIOS}
+    out = {}
+    for key in keys:
+        sc = scenarios[key]
+        rates, cpus, runs = [], [], {'on': [], 'off': []}
+        for _ in range(rounds):
+            this_round = {'on': [], 'off': []}
+            for mode in ('off', 'on', 'on', 'off'):
+                server, port = run.start_server(sc.server)
+                try:
+                    opts = dict(sc.client, duration=duration, warmup=warmup,
+                                no_telemetry=(mode == 'off'))
+                    result = run.run_client(sys.executable, 'ours', port, opts, dict(os.environ))
+                finally:
+                    run.stop_server(server)
+                this_round[mode].append(result)
+                runs[mode].append(result)
+            rates.append(sum(r['msgs_per_s'] for r in this_round['on'])
+                         / sum(r['msgs_per_s'] for r in this_round['off']))
+            cpus.append(sum(r['cpu_us_per_msg'] for r in this_round['on'])
+                        / sum(r['cpu_us_per_msg'] for r in this_round['off']))
+        out[key] = {'title': sc.title, 'on/off msgs/s': statistics.median(rates),
+                    'on/off cpu/msg': statistics.median(cpus),
+                    'msgs/s': {mode: statistics.median(r['msgs_per_s'] for r in results)
+                               for mode, results in runs.items()},
+                    'cpu us/msg': {mode: statistics.median(r['cpu_us_per_msg'] for r in results)
+                                   for mode, results in runs.items()}}
+    return out
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--seconds', type=float, default=0.3, help='per run')
+    parser.add_argument('--seconds', type=float, default=0.3, help='per data-path run')
     parser.add_argument('--rounds', type=int, default=7)
-    parser.add_argument('--kinds', default='trade,combined')
+    parser.add_argument('--kinds', default='trade,combined,multiplex')
     parser.add_argument('--sample-interval', type=float, default=DEFAULT_SAMPLE_INTERVAL)
+    parser.add_argument('--scenarios', nargs='?', const='1,2', default=None, metavar='KEYS',
+                        help='measure these scenarios of python -m benchmarks instead (1,2)')
+    parser.add_argument('--duration', type=float, default=2.0, help='per scenario run')
+    parser.add_argument('--warmup', type=float, default=0.5)
     args = parser.parse_args(argv)
+    if args.scenarios:
+        results = measure_scenarios(args.scenarios.split(','), args.rounds, args.duration,
+                                    args.warmup)
+        for key, r in results.items():
+            print('scenario %s (%s): msgs/s off %.0f on %.0f, ratio on/off %.3f;   '
+                  'CPU us/msg off %.3f on %.3f, ratio on/off %.3f   (medians of %d rounds)'
+                  % (key, r['title'], r['msgs/s']['off'], r['msgs/s']['on'],
+                     r['on/off msgs/s'], r['cpu us/msg']['off'], r['cpu us/msg']['on'],
+                     r['on/off cpu/msg'], args.rounds))
+        return
     for kind in args.kinds.split(','):
         med, stats = measure(kind, args.seconds, args.rounds, args.sample_interval)
         snap = stats.snapshot()
-        best_off = med['best_off']
-        cost = isolated_cost(kind, best_off, args.sample_interval)
-        print('%-9s off %.3f  on %.3f us/msg   median ratio on/off %.3f   '
+        print('%-9s data path: CPU us/msg off %.3f  on %.3f   median ratio on/off %.3f   '
               '(%d latency samples of %d messages)'
               % (kind, med['off'], med['on'], med['on/off'],
                  snap['latency_ms']['count'] if snap['latency_ms'] else 0, snap['messages']))
-        print('%-9s added, timed piece by piece: %.1f ns/msg = %.2f %% of the best off run '
-              '(%.3f us/msg; per chunk %.0f ns over %.0f messages, sampled-chunk wrapper %.0f ns, '
-              'latency read %.0f ns, per-stream count %.0f ns)'
-              % ('', cost['ns_per_message'], cost['ns_per_message'] / (best_off * 10.0), best_off,
-                 cost['chunk_ns'], cost['messages_per_chunk'], cost['wrapper_ns'],
-                 cost['sample_ns'], cost['count_ns']))
 
 
 if __name__ == '__main__':

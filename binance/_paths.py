@@ -112,7 +112,9 @@ class MessagePaths:
                 self.reconnect_now('the server announced a shutdown', label='server shutdown')
 
         combined = 'streams' in protocol.factory.params
-        counts = self.stats.stream_counts if self.stats is not None and combined else None
+        stats = self.stats
+        counts = stats.stream_counts if stats is not None and combined and stats.counts_streams \
+            else None
         return payload_path(callback, name=self.name, general=_general_path(protocol),
                             reject=protocol._reject, combined=combined, on_shutdown=on_shutdown,
                             lists=self.list_messages, skip=self._skipped, counts=counts)

@@ -320,6 +320,9 @@ class StreamConnection(MessagePaths):
         self.streams: Tuple[str, ...] = tuple(streams or ())
         #: The :class:`~binance.telemetry.SocketStats` counted into, or ``None``.
         self.stats = stats
+        if stats is not None:
+            # A session may carry streams its URL does not name: count those per message.
+            stats.expect_streams(self.streams if session is None else ())
         self._market = session is None or session.market_data
         self._queue: Optional[QueuedDelivery] = queue
         self._owns_queue = queue is None

@@ -289,6 +289,8 @@ class SocketStats:
         #: Exact messages per stream of a combined socket (see :meth:`count_stream`).
         self.stream_counts: Dict[Any, int] = {}
         self._counted: Dict[Any, int] = {}
+        self._expected: Dict[str, None] = {}
+        self._unknown = False
         self.queue: Optional[Callable[[], Dict[str, Any]]] = None
         self._next_sample = float('-inf')
 
@@ -316,6 +318,24 @@ class SocketStats:
             return False
         self._next_sample = now + self.sample_interval
         return self.server_clock is not None
+
+    def expect_streams(self, names: Iterable[str]) -> None:
+        """A connection of the socket carries the streams ``names`` (empty: not known in
+        advance, e.g. subscribed as they are found).
+
+        Called when a connection is built, before it opens.
+        """
+        names = list(names)
+        if not names:
+            self._unknown = True
+        for name in names:
+            self._expected[name] = None
+
+    @property
+    def counts_streams(self) -> bool:
+        """True when messages must be counted per stream: the socket carries several
+        streams (or unknown ones); one stream's count is the socket's :attr:`messages`."""
+        return self._unknown or len(self._expected) != 1
 
     def count_stream(self, stream: Any) -> None:
         """Count one message of ``stream`` (a combined socket's ``message['stream']``).
@@ -405,9 +425,18 @@ class SocketStats:
             'clock_skewed_samples': self.skewed,
             'queue': self.queue() if self.queue is not None else None,
         }
+        only = None if self.counts_streams else next(iter(self._expected))
+        if only is not None and self.messages:
+            # One stream: its count and age are the socket's.
+            entry = self.streams.get(only)
+            if entry is None:
+                entry = self.streams[only] = StreamStats()
+            entry.last_seen = self.last_message
         if self.stream_counts or self.streams:
             self.refresh_stream_ages()
             counts = self.stream_counts.copy()
+            if only is not None:
+                counts[only] = self.messages
             result['streams'] = {name: entry.snapshot(now, counts.get(name))
                                  for name, entry in self.streams.copy().items()}
         return result

@@ -29,12 +29,13 @@ def rss_bytes():
     return 0
 
 
-def make_ours(url):
+def make_ours(url, telemetry=True):
     import logging
     logging.basicConfig(level=logging.WARNING)
+    from binance.options import ConnectionOptions
     from binance.websockets import BinanceSocketManager
     BinanceSocketManager.STREAM_URL = url
-    return BinanceSocketManager(None)
+    return BinanceSocketManager(None, options=ConnectionOptions(telemetry=telemetry))
 
 
 def open_ours(bm, paths, callbacks):
@@ -150,6 +151,8 @@ def main(argv=None):
     p.add_argument('--limit-seconds', type=float, default=2.0)
     p.add_argument('--orjson-baseline', action='store_true',
                    help='also time orjson.loads alone on the large payload, in this process')
+    p.add_argument('--no-telemetry', action='store_true',
+                   help='ours: ConnectionOptions(telemetry=False) (bm.stats() counts nothing)')
     args = p.parse_args(argv)
     if args.impl == 'ours' and args.repo:
         sys.path.insert(0, args.repo)
@@ -183,7 +186,7 @@ def main(argv=None):
     # The manager object is made before the baseline: what it holds once per
     # process (ours parses the CA bundle for wss:// in its constructor) is not
     # memory per connection. Starting it (the reactor thread) is counted.
-    bm = make(args.url)
+    bm = make(args.url, telemetry=False) if args.no_telemetry else make(args.url)
     baseline_rss = rss_bytes()
     t0 = time.perf_counter()
     opener(bm, paths, callbacks)

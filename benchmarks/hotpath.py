@@ -36,11 +36,15 @@ _GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 CHUNK = 1 << 16
 
 
-def open_protocol(kind, callback):
-    """A StreamConnection's protocol in the OPEN state, on an in-memory transport."""
+def open_protocol(kind, callback, **connection_args):
+    """A StreamConnection's protocol in the OPEN state, on an in-memory transport.
+
+    ``connection_args`` go to the StreamConnection (e.g. ``stats=`` for telemetry).
+    """
     path = 'stream?streams=bnbbtc@trade' if kind == 'combined' else 'ws/bnbbtc@trade'
     reactor = MemoryReactorClock()
-    conn = StreamConnection('ws://127.0.0.1:9/' + path, callback, reactor=reactor)
+    conn = StreamConnection('ws://127.0.0.1:9/' + path, callback, reactor=reactor,
+                            **connection_args)
     conn.start()
     proto = reactor.tcpClients[-1][2].buildProtocol(None)
     transport = StringTransport()
@@ -53,17 +57,18 @@ def open_protocol(kind, callback):
     return proto
 
 
-def measure(kind, seconds):
-    """CPU microseconds per message through ``dataReceived`` for one kind of message."""
-    count = [0]
-
-    def callback(message, _c=count):
-        _c[0] += 1
-
-    proto = open_protocol(kind, callback)
-    block, n = messages.framed_block(kind)
+def chunks_for(kind):
+    """64 KiB chunks of pre-framed messages of ``kind``, at least four of them."""
+    block, _n = messages.framed_block(kind)
     data = block * max(1, (4 * CHUNK) // len(block))
-    chunks = [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)]
+    return [data[i:i + CHUNK] for i in range(0, len(data), CHUNK)]
+
+
+def run(proto, count, chunks, seconds):
+    """CPU microseconds per message feeding ``chunks`` to ``proto`` for ``seconds``.
+
+    ``count`` is the one-element list the callback increments.
+    """
     for chunk in chunks:  # warm up
         proto.dataReceived(chunk)
     count[0] = 0
@@ -73,6 +78,21 @@ def measure(kind, seconds):
             proto.dataReceived(chunk)
     cpu = time.process_time() - c0
     return cpu / count[0] * 1e6
+
+
+def counting_callback():
+    """``(callback, count)``: a callback that only counts, into ``count[0]``."""
+    count = [0]
+
+    def callback(message, _c=count):
+        _c[0] += 1
+    return callback, count
+
+
+def measure(kind, seconds):
+    """CPU microseconds per message through ``dataReceived`` for one kind of message."""
+    callback, count = counting_callback()
+    return run(open_protocol(kind, callback), count, chunks_for(kind), seconds)
 
 
 def _measure_in(checkout, kind, seconds):

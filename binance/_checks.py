@@ -10,7 +10,8 @@ import math
 import os
 from typing import Any, Optional
 
-__all__ = ['positive_number', 'optional_positive_number', 'positive_int', 'non_negative_int', 'fraction', 'flag', 'optional_path', 'text']
+__all__ = ['positive_number', 'optional_positive_number', 'positive_int', 'non_negative_int',
+           'int_at_least', 'fraction', 'flag', 'optional_path', 'text']
 
 
 def _number(name: str, value: Any) -> float:
@@ -46,11 +47,7 @@ def positive_int(name: str, value: Any) -> int:
         TypeError: not an int (floats and bools included).
         ValueError: not greater than 0.
     """
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError('{} must be an int, got {}'.format(name, _got(value)))
-    if value <= 0:
-        raise ValueError('{} must be greater than 0, got {!r}'.format(name, value))
-    return value
+    return int_at_least(name, value, 1)
 
 
 def non_negative_int(name: str, value: Any) -> int:
@@ -60,10 +57,24 @@ def non_negative_int(name: str, value: Any) -> int:
         TypeError: not an int.
         ValueError: negative.
     """
+    return int_at_least(name, value, 0)
+
+
+def int_at_least(name: str, value: Any, minimum: int) -> int:
+    """``value`` if it is an int of at least ``minimum`` (bools are refused).
+
+    Raises:
+        TypeError: not an int (floats and bools included).
+        ValueError: smaller than ``minimum``.
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError('{} must be an int, got {}'.format(name, _got(value)))
-    if value < 0:
-        raise ValueError('{} must be 0 or more, got {!r}'.format(name, value))
+    if value < minimum:
+        if minimum == 1:
+            raise ValueError('{} must be greater than 0, got {!r}'.format(name, value))
+        if minimum == 0:
+            raise ValueError('{} must be 0 or more, got {!r}'.format(name, value))
+        raise ValueError('{} must be at least {}, got {!r}'.format(name, minimum, value))
     return value
 
 

@@ -28,7 +28,7 @@ Pure Python, no Twisted: tests drive it with plain values.
 """
 import gc
 import logging
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Optional
 
 import orjson
 
@@ -109,7 +109,8 @@ class Skips:
 def payload_path(callback: Callable[[Any], Any], *, name: str, general: PayloadHandler,
                  reject: Callable[[bytes, Exception], None], combined: bool,
                  on_shutdown: Callable[[], None], lists: bool,
-                 skip: Callable[[str, str], None]) -> PayloadHandler:
+                 skip: Callable[[str, str], None],
+                 counts: Optional[Dict[Any, int]] = None) -> PayloadHandler:
     """Build the handler of one open socket without a session.
 
     Args:
@@ -122,6 +123,8 @@ def payload_path(callback: Callable[[Any], Any], *, name: str, general: PayloadH
         lists: the stream sends JSON arrays (``!miniTicker@arr``), which are
             delivered; otherwise only objects are.
         skip: ``skip(kind, detail)`` for a message that is not delivered.
+        counts: for a combined stream, a dict counting the messages of each
+            ``stream`` (telemetry); ``None`` counts nothing (one test per message).
 
     Returns:
         ``handler(payload, is_binary)``.
@@ -144,9 +147,12 @@ def payload_path(callback: Callable[[Any], Any], *, name: str, general: PayloadH
             reject(payload, exc)
             return
         if type(message) is dict:
-            if message.get(key) == shutdown:
+            value = message.get(key)
+            if value == shutdown:
                 on_shutdown()
                 return
+            if counts is not None:
+                counts[value] = counts.get(value, 0) + 1
         elif not lists or type(message) is not list:
             skip('unexpected JSON', describe_unexpected(message))
             return

@@ -11,7 +11,9 @@ raw payload. Options stream names changed on Binance's side; the methods
 open today's (``@optionTicker``, ``@optionTrade``, ``@depth10@500ms``).
 
 Added here, not in 0.7.11: futures diff and partial depth sockets for USD-M
-and COIN-M (the depth cache needs them) and futures multiplex sockets.
+and COIN-M (the depth cache needs them) and futures multiplex sockets; every
+method takes ``delivery=`` (keyword only) as the spot sockets do (see
+:meth:`~binance.websockets.BinanceSocketManager.start_multiplex_socket`).
 """
 from typing import Any, List, Optional, Sequence
 
@@ -72,71 +74,81 @@ class DerivativeSockets:
     """Futures and options sockets (see the module docstring)."""
 
     def _open_streams(self, market: str, names: Sequence[str], callback: Callback, *,
-                      combined: bool) -> ConnKey:  # pragma: no cover - BinanceSocketManager's
+                      combined: bool,
+                      delivery: Any = None) -> ConnKey:  # pragma: no cover - the manager's
         raise NotImplementedError
 
-    def _futures(self, name: str, callback: Callback, market: str = USDM) -> ConnKey:
-        return self._open_streams(market, [name], callback, combined=True)
+    def _futures(self, name: str, callback: Callback, market: str = USDM,
+                 delivery: Any = None) -> ConnKey:
+        return self._open_streams(market, [name], callback, combined=True, delivery=delivery)
 
     # -- USD-M futures (python-binance 0.7.11) -------------------------------------------
 
-    def start_aggtrade_futures_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_aggtrade_futures_socket(self, symbol: str, callback: Callback, *,
+                                      delivery: Any = None) -> ConnKey:
         """USD-M aggregated trades of ``symbol`` (``<symbol>@aggTrade``, route ``market``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._futures(_futures_symbol(symbol) + '@aggTrade', callback)
+        return self._futures(_futures_symbol(symbol) + '@aggTrade', callback, delivery=delivery)
 
     def start_symbol_mark_price_socket(self, symbol: str, callback: Callback,
-                                       fast: bool = True) -> ConnKey:
+                                       fast: bool = True, *,
+                                       delivery: Any = None) -> ConnKey:
         """Mark price and funding rate of ``symbol``: every second if ``fast``, else every 3 s.
 
         Raises:
             TypeError, ValueError: bad symbol, ``fast`` or callback.
         """
         suffix = '@markPrice@1s' if _checks.flag('fast', fast) else '@markPrice'
-        return self._futures(_futures_symbol(symbol) + suffix, callback)
+        return self._futures(_futures_symbol(symbol) + suffix, callback, delivery=delivery)
 
-    def start_all_mark_price_socket(self, callback: Callback, fast: bool = True) -> ConnKey:
+    def start_all_mark_price_socket(self, callback: Callback, fast: bool = True, *,
+                                    delivery: Any = None) -> ConnKey:
         """Mark prices of every USD-M symbol (``!markPrice@arr``, ``@1s`` if ``fast``).
 
         Raises:
             TypeError: bad ``fast`` or callback.
         """
         return self._futures('!markPrice@arr@1s' if _checks.flag('fast', fast)
-                             else '!markPrice@arr', callback)
+                             else '!markPrice@arr', callback, delivery=delivery)
 
-    def start_symbol_ticker_futures_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_symbol_ticker_futures_socket(self, symbol: str, callback: Callback, *,
+                                           delivery: Any = None) -> ConnKey:
         """Best bid and ask of ``symbol`` (``<symbol>@bookTicker``, route ``public``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._futures(_futures_symbol(symbol) + '@bookTicker', callback)
+        return self._futures(_futures_symbol(symbol) + '@bookTicker', callback,
+                             delivery=delivery)
 
     def start_individual_symbol_ticker_futures_socket(self, symbol: str,
-                                                      callback: Callback) -> ConnKey:
+                                                      callback: Callback, *,
+                                                      delivery: Any = None) -> ConnKey:
         """24-hour ticker of ``symbol`` (``<symbol>@ticker``, route ``market``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._futures(_futures_symbol(symbol) + '@ticker', callback)
+        return self._futures(_futures_symbol(symbol) + '@ticker', callback, delivery=delivery)
 
-    def start_all_ticker_futures_socket(self, callback: Callback) -> ConnKey:
+    def start_all_ticker_futures_socket(self, callback: Callback, *,
+                                        delivery: Any = None) -> ConnKey:
         """Best bid and ask of every USD-M symbol (``!bookTicker``, route ``public``).
 
         Raises:
             TypeError: callback not callable.
         """
-        return self._futures(stream_names.ALL_BOOK_TICKERS, callback)
+        return self._futures(stream_names.ALL_BOOK_TICKERS, callback, delivery=delivery)
 
     # -- futures depth and multiplex (additions) ---------------------------------------
 
     def start_futures_depth_socket(self, symbol: str, callback: Callback,
                                    depth: Optional[Any] = None,
-                                   interval: Optional[int] = None) -> ConnKey:
+                                   interval: Optional[int] = None, *,
+                                   delivery: Any = None) -> ConnKey:
         """USD-M diff depth (``depth=None``) or partial book (5, 10, 20) of ``symbol``.
 
         Args:
@@ -148,11 +160,13 @@ class DerivativeSockets:
         Raises:
             TypeError, ValueError: bad symbol, depth, interval or callback.
         """
-        return self._futures(_futures_depth(symbol, depth, interval), callback)
+        return self._futures(_futures_depth(symbol, depth, interval), callback,
+                             delivery=delivery)
 
     def start_coin_futures_depth_socket(self, symbol: str, callback: Callback,
                                         depth: Optional[Any] = None,
-                                        interval: Optional[int] = None) -> ConnKey:
+                                        interval: Optional[int] = None, *,
+                                        delivery: Any = None) -> ConnKey:
         """COIN-M diff depth or partial book of ``symbol`` (e.g. ``'BTCUSD_PERP'``).
 
         Arguments as :meth:`start_futures_depth_socket`.
@@ -160,9 +174,11 @@ class DerivativeSockets:
         Raises:
             TypeError, ValueError: bad symbol, depth, interval or callback.
         """
-        return self._futures(_futures_depth(symbol, depth, interval), callback, COINM)
+        return self._futures(_futures_depth(symbol, depth, interval), callback, COINM,
+                             delivery=delivery)
 
-    def start_futures_multiplex_socket(self, streams: Sequence[str], callback: Callback) -> ConnKey:
+    def start_futures_multiplex_socket(self, streams: Sequence[str], callback: Callback, *,
+                                       delivery: Any = None) -> ConnKey:
         """One socket for several USD-M streams, delivered as ``{'stream', 'data'}``.
 
         Streams of the ``public`` and ``market`` routes may be mixed: each
@@ -172,23 +188,27 @@ class DerivativeSockets:
             TypeError, ValueError: bad stream list (a name USD-M futures do not
                 serve, more than 1024) or callback.
         """
-        return self._open_streams(USDM, streams, callback, combined=True)
+        return self._open_streams(USDM, streams, callback, combined=True,
+                                  delivery=delivery)
 
     def start_coin_futures_multiplex_socket(self, streams: Sequence[str],
-                                            callback: Callback) -> ConnKey:
+                                            callback: Callback, *,
+                                            delivery: Any = None) -> ConnKey:
         """One socket for several COIN-M streams, delivered as ``{'stream', 'data'}``.
 
         Raises:
             TypeError, ValueError: bad stream list or callback.
         """
-        return self._open_streams(COINM, streams, callback, combined=True)
+        return self._open_streams(COINM, streams, callback, combined=True,
+                                  delivery=delivery)
 
     # -- options (python-binance 0.7.11) -------------------------------------------------
 
-    def _option(self, name: str, callback: Callback) -> ConnKey:
-        return self._open_streams(OPTIONS, [name], callback, combined=False)
+    def _option(self, name: str, callback: Callback, delivery: Any = None) -> ConnKey:
+        return self._open_streams(OPTIONS, [name], callback, combined=False, delivery=delivery)
 
-    def start_options_multiplex_socket(self, streams: Sequence[str], callback: Callback) -> ConnKey:
+    def start_options_multiplex_socket(self, streams: Sequence[str], callback: Callback, *,
+                                       delivery: Any = None) -> ConnKey:
         """One socket for several options streams, delivered as ``{'stream', 'data'}``.
 
         Symbols are lower-cased for you (the stream type keeps its case).
@@ -198,26 +218,30 @@ class DerivativeSockets:
             TypeError, ValueError: bad stream list (a name the options venue does
                 not serve, more than 200) or callback.
         """
-        return self._open_streams(OPTIONS, _lower_symbols(streams), callback, combined=True)
+        return self._open_streams(OPTIONS, _lower_symbols(streams), callback, combined=True,
+                                  delivery=delivery)
 
-    def start_options_ticker_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_options_ticker_socket(self, symbol: str, callback: Callback, *,
+                                    delivery: Any = None) -> ConnKey:
         """24-hour ticker of the option ``symbol`` (today ``<symbol>@optionTicker``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._option(_options_symbol(symbol) + '@optionTicker', callback)
+        return self._option(_options_symbol(symbol) + '@optionTicker', callback, delivery)
 
-    def start_options_recent_trades_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_options_recent_trades_socket(self, symbol: str, callback: Callback, *,
+                                           delivery: Any = None) -> ConnKey:
         """Trades of the option ``symbol`` (today ``<symbol>@optionTrade``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._option(_options_symbol(symbol) + '@optionTrade', callback)
+        return self._option(_options_symbol(symbol) + '@optionTrade', callback, delivery)
 
     def start_options_kline_socket(self, symbol: str, callback: Callback,
-                                   interval: str = KLINE_INTERVAL_1MINUTE) -> ConnKey:
+                                   interval: str = KLINE_INTERVAL_1MINUTE, *,
+                                   delivery: Any = None) -> ConnKey:
         """Klines of the option ``symbol`` (``<symbol>@kline_<interval>``, route ``market``).
 
         Raises:
@@ -226,10 +250,11 @@ class DerivativeSockets:
         """
         name = _options_symbol(symbol) + '@kline_' + stream_names.check_kline_interval(
             interval, OPTIONS_KLINE_INTERVALS)
-        return self._option(name, callback)
+        return self._option(name, callback, delivery)
 
     def start_options_depth_socket(self, symbol: str, callback: Callback,
-                                   depth: str = '10') -> ConnKey:
+                                   depth: str = '10', *,
+                                   delivery: Any = None) -> ConnKey:
         """Top ``depth`` (5, 10, 20) levels of the option ``symbol`` (``<symbol>@depth10@500ms``).
 
         Raises:
@@ -237,5 +262,5 @@ class DerivativeSockets:
         """
         name = '{}@depth{}@{}'.format(_options_symbol(symbol), stream_names.check_depth(depth),
                                       OPTIONS_DEPTH_SPEED)
-        return self._option(name, callback)
+        return self._option(name, callback, delivery)
 

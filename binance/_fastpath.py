@@ -20,7 +20,7 @@ switched on use Autobahn's path only.
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Any, Optional
 
 from autobahn.websocket.protocol import WebSocketProtocol
 
@@ -50,6 +50,14 @@ class FastPathMixin:
     _fp_reader: Optional[FrameReader] = None
     #: Set to False (class or instance) to use Autobahn's path only.
     fast_path_enabled = True
+    #: Counters told about every chunk read on the fast path, or None:
+    #: ``on_chunk(nbytes, nmessages)``, ``sampling_due()`` and
+    #: ``sample_payload(payload)`` (see :class:`binance.telemetry.SocketStats`).
+    _fp_stats: Optional[Any] = None
+    #: Whether the first message of a chunk is sampled when ``sampling_due()`` says so.
+    _fp_sampling = False
+    #: Set when a chunk held a complete data message; read and cleared by its owner.
+    _data_seen = False
 
     # -- Autobahn hooks -----------------------------------------------------
 
@@ -132,9 +140,18 @@ class FastPathMixin:
             if not data:
                 return
         before = reader.messages
-        rest = reader.feed(data, self._on_payload)  # type: ignore[attr-defined]
-        if reader.messages != before:
-            self._fp_data_frames(reader.messages - before)
+        stats = self._fp_stats
+        if stats is None:
+            rest = reader.feed(data, self._on_payload)  # type: ignore[attr-defined]
+        elif self._fp_sampling and stats.sampling_due():
+            rest = reader.feed(data, self._fp_sampler(stats))
+        else:
+            rest = reader.feed(data, self._on_payload)  # type: ignore[attr-defined]
+        count = reader.messages - before
+        if count:
+            self._fp_data_frames(count)
+        if stats is not None:
+            stats.on_chunk(len(data), count)
         if rest is not None:
             # Autobahn keeps an incomplete frame in self.data; the next call
             # takes it back (see _fp_finish_autobahn_frame).
@@ -184,8 +201,20 @@ class FastPathMixin:
             self.data = b''
         return data
 
+    def _fp_sampler(self, stats: Any) -> Any:
+        """The payload handler of one sampled chunk: its first message is sampled, then as usual."""
+        pending = [True]
+
+        def sampled(payload: bytes, is_binary: bool) -> None:
+            if pending:
+                pending.clear()
+                stats.sample_payload(payload)
+            self._on_payload(payload, is_binary)  # type: ignore[attr-defined]
+        return sampled
+
     def _fp_data_frames(self, count: int) -> None:
         """Autobahn's per-frame bookkeeping, once per received chunk."""
+        self._data_seen = True
         stats = self.trafficStats  # type: ignore[attr-defined]
         stats.incomingWebSocketFrames += count
         stats.incomingWebSocketMessages += count

@@ -26,9 +26,11 @@ import weakref
 from typing import Any, Callable, Dict, List, Optional, Union
 
 from . import _checks, _reactor
+from ._attempts import budgets
 from .connection import StreamConnection, StreamSession
 from .options import (DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_STABLE_AFTER, MAX_MESSAGE_SIZE,
                       ConnectionOptions)
+from .telemetry import ServerClock, SocketStats, Telemetry
 
 __all__ = ['ManagerBase', 'ConnKey', 'Callback']
 
@@ -117,6 +119,7 @@ class ManagerBase(threading.Thread):
         self._ca_file = ca_file
         self._load_trust_root()
         self._conns: Dict[str, Any] = {}
+        self._telemetry = Telemetry(ServerClock(self._clock_offset)) if options.telemetry else None
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._keeper: Optional[threading.Thread] = None
@@ -147,26 +150,63 @@ class ManagerBase(threading.Thread):
 
     def new_connection(self, url: str, callback: Callback, *, name: str,
                        session: Optional[StreamSession] = None, list_messages: bool = False,
-                       on_give_up: Optional[Callable[[], None]] = None,
-                       options: Optional[ConnectionOptions] = None) -> StreamConnection:
+                       on_give_up: Optional[Callable[[], None]] = None, delivery: Any = None,
+                       streams: Optional[List[str]] = None, queue: Any = None,
+                       telemetry_key: Optional[str] = None) -> StreamConnection:
         """A :class:`~binance.connection.StreamConnection` with this manager's options and trust.
 
         Not registered nor started; see :meth:`open_socket` (or
-        :meth:`~binance.composite.CompositeSocket.add_part`). ``options``
-        replaces the manager's for this connection (user data sockets use
-        their own heartbeat).
+        :meth:`~binance.composite.CompositeSocket.add_part`).
+
+        Args:
+            delivery: the socket's delivery option (``None``: the manager's).
+            streams: the stream names it carries, when not in its URL.
+            queue: a queued delivery shared by the parts of one socket.
+            telemetry_key: the ``conn_key`` its counters belong to (``name`` by default).
+            The others: see :class:`~binance.connection.StreamConnection`.
 
         Raises:
             TypeError, ValueError: see :class:`~binance.connection.StreamConnection`.
         """
-        return StreamConnection(url, callback, name=name, options=options or self._options,
+        return StreamConnection(url, callback, name=name, options=self._options,
                                 session=session, list_messages=list_messages,
-                                on_give_up=on_give_up, ca_file=self._ca_file)
+                                on_give_up=on_give_up, ca_file=self._ca_file,
+                                delivery=delivery, streams=streams, queue=queue,
+                                stats=self.socket_stats(telemetry_key or name))
+
+    def socket_stats(self, conn_key: str) -> Optional[SocketStats]:
+        """The telemetry counters of ``conn_key`` (created on first use); ``None`` when off."""
+        return self._telemetry.socket(conn_key) if self._telemetry is not None else None
+
+    def stats(self) -> Dict[str, Any]:
+        """A snapshot of every socket's telemetry, as plain dicts (any thread).
+
+        ``{'sockets': {conn_key: {...}}, 'totals': {...}, 'budgets': {host: {...}}}``:
+        per socket its state, messages, bytes, connects, reconnects by reason,
+        last message age, event-time latency percentiles (ms) and queue
+        counters; per stream of a multiplex the same; per venue host the
+        connection-attempt budget. See the "Staying up at scale" page.
+        """
+        if self._telemetry is None:
+            snapshot: Dict[str, Any] = {'sockets': {}, 'totals': None}
+        else:
+            snapshot = self._telemetry.snapshot()
+        with self._lock:
+            conns = dict(self._conns)
+        for key, socket in conns.items():
+            entry = snapshot['sockets'].setdefault(key, {})
+            entry['state'] = socket.state.value
+        snapshot['budgets'] = {str(key): budget.snapshot() for key, budget in budgets().items()}
+        return snapshot
+
+    def _clock_offset(self) -> float:
+        """Server minus local time in ms, as the client last measured it (0 without a client)."""
+        offset = getattr(self._client, 'timestamp_offset', 0)
+        return offset if isinstance(offset, (int, float)) and not isinstance(offset, bool) else 0
 
     def open_connection(self, conn_key: str, url: str, callback: Callback, *,
                         session: Optional[StreamSession] = None,
-                        list_messages: bool = False,
-                        options: Optional[ConnectionOptions] = None) -> ConnKey:
+                        list_messages: bool = False, delivery: Any = None) -> ConnKey:
         """Open a connection (with a session, for user data) under ``conn_key``.
 
         Args:
@@ -176,7 +216,7 @@ class ManagerBase(threading.Thread):
             callback: called with each message, on the reactor thread.
             session: a :class:`~binance.connection.StreamSession`.
             list_messages: the stream sends JSON arrays.
-            options: this connection's options instead of the manager's.
+            delivery: the socket's delivery option (``None``: the manager's).
 
         Returns:
             ``conn_key``, or False if a socket with that key is already open.
@@ -189,7 +229,7 @@ class ManagerBase(threading.Thread):
         if self.connection(conn_key) is not None:
             return False
         connection = self.new_connection(url, callback, name=conn_key, session=session,
-                                         list_messages=list_messages, options=options)
+                                         list_messages=list_messages, delivery=delivery)
         return self.open_socket(conn_key, connection)
 
     def open_socket(self, conn_key: str, socket: Any) -> ConnKey:
@@ -244,6 +284,8 @@ class ManagerBase(threading.Thread):
             socket = self._conns.pop(conn_key, None)
         if socket is not None:
             self._call(socket.stop)
+            if self._telemetry is not None:
+                self._telemetry.remove(conn_key)
 
     def close(self) -> None:
         """Close every socket of this manager and end its thread, so the program may exit.
@@ -254,6 +296,16 @@ class ManagerBase(threading.Thread):
         sockets, closed = self._take_all()
         if sockets and not _reactor.has_stopped():
             self._call(self._stop_all, sockets)
+        if self._telemetry is not None:
+            for name in self._telemetry.names():
+                self._telemetry.remove(name)
+        if not _reactor.in_reactor_thread():
+            # Queued sockets' workers end after the message they are delivering.
+            for socket in sockets:
+                join = getattr(socket, 'join_delivery', None)
+                if join is not None and not join(5.0):
+                    log.warning('%s: the delivery worker is still in the callback after 5 s; '
+                                'not waiting for it', getattr(socket, 'name', socket))
         closed.set()
 
     def start(self) -> None:

@@ -26,9 +26,11 @@ thread.
 import logging
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from . import _checks
 from ._timers import cancel_call
 from .composite import CompositeSocket
-from .connection import StreamSession
+from .connection import StreamSession, log_name
+from .delivery import INLINE, DeliveryOptions
 from .streams import ALL_BOOK_TICKERS, ALL_TICKERS
 
 __all__ = ['TickerArray', 'Subscriptions', 'RebuiltAllMarket', 'rebuild_notice', 'REBUILT']
@@ -43,6 +45,8 @@ TICKER_CADENCE = 1.0
 FIRST_GATHER = 0.25
 #: The stream that names the symbols.
 _DISCOVERY = '!miniTicker@arr'
+#: Seconds a ``SUBSCRIBE`` may stay unanswered before the attempt counts as failed.
+SUBSCRIBE_TIMEOUT = 10.0
 
 
 def rebuild_notice(stream: str, fact: str) -> str:
@@ -88,32 +92,64 @@ class Subscriptions(StreamSession):
     Requests go out in batches of :attr:`BATCH` streams, at most
     ``per_second`` requests a second (Binance counts them against its limit of
     incoming messages per connection). Their answers (``{"result": null,
-    "id": N}``) are swallowed; an error answer is logged.
+    "id": N}``) are swallowed. A request left unanswered for ``timeout``
+    seconds fails the attempt (the socket reconnects with backoff); a refused
+    one is logged, and with ``strict`` fails the attempt too (streams the user
+    named, as opposed to streams found on the way).
+
+    When :meth:`~binance.connection.StreamConnection.reconnect_now` replaces
+    the socket (a rotation, a silent stream), the old socket keeps delivering
+    until every request of the new one is answered, so nothing published in
+    between is missed.
 
     Args:
         streams: the streams to subscribe.
         per_second: requests per second at most.
         capacity: most streams this connection takes (:meth:`room` says how
             many more fit); ``None`` for no limit.
+        strict: a refused request fails the attempt.
+        timeout: seconds a request may stay unanswered.
+
+    Raises:
+        TypeError, ValueError: an argument of the wrong type or out of range (named).
     """
 
     #: Streams per ``SUBSCRIBE`` request.
     BATCH = 200
+    market_data = True
+    holds_outgoing = True
 
     def __init__(self, streams: Sequence[str] = (), per_second: float = 2.0,
-                 capacity: Optional[int] = None) -> None:
+                 capacity: Optional[int] = None, *, strict: bool = False,
+                 timeout: float = SUBSCRIBE_TIMEOUT) -> None:
+        if not isinstance(streams, (list, tuple)) or not all(isinstance(n, str) for n in streams):
+            raise TypeError('streams must be a list of stream names')
         self._streams: List[str] = list(streams)
-        self.capacity = capacity
-        self._interval = 1.0 / per_second
-        self._sent = 0
+        self.capacity = None if capacity is None else _checks.positive_int('capacity', capacity)
+        self.strict = _checks.flag('strict', strict)
+        self.timeout = _checks.positive_number('timeout', timeout)
+        self._interval = 1.0 / _checks.positive_number('per_second', per_second)
+        self._done = 0
         self._next_id = 1
         self._open = False
+        self._protocol: Optional[Any] = None
         self._timer: Optional[Any] = None
+        self._waiting: Dict[int, Any] = {}
+        #: ``SUBSCRIBE`` requests sent so far (every reconnect sends them again).
+        self.sent = 0
+
+    def __repr__(self) -> str:
+        return '<Subscriptions {} streams>'.format(len(self._streams))
 
     @property
     def streams(self) -> List[str]:
         """Every stream of this connection."""
         return list(self._streams)
+
+    @property
+    def subscribed(self) -> bool:
+        """True once the socket is open and every request on it was answered."""
+        return self._open and self._done >= len(self._streams) and not self._waiting
 
     def __len__(self) -> int:
         return len(self._streams)
@@ -130,45 +166,89 @@ class Subscriptions(StreamSession):
 
     def on_open(self, protocol: Any) -> None:
         """The socket opened: subscribe everything, batch by batch."""
-        self._open = True
-        self._sent = 0
         self._cancel()
+        self._open = True
+        self._protocol = protocol
+        self._done = 0
         self._send()
 
     def on_message(self, message: Any) -> Any:
         """Swallow the answers to our requests; pass everything else on."""
         if (type(message) is dict and 'id' in message
                 and ('result' in message or 'error' in message) and len(message) <= 3):
-            if 'error' in message and self.connection is not None:
-                log.warning('%s: a subscription was refused: %s', self.connection.name,
-                            message.get('error'))
+            self._answered(message)
             return None
         return message
 
     def on_close(self) -> None:
-        """The socket closed: its subscriptions are gone (sent again on the next socket)."""
-        self._open = False
-        self._cancel()
+        """A socket closed: if it was the current one, its subscriptions are gone (sent
+        again on the next socket); a replaced one closing changes nothing."""
+        connection = self.connection
+        if connection is None or connection.protocol is not self._protocol:
+            self._closed()
 
     def on_stop(self) -> None:
-        """Release the pacing timer."""
-        self.on_close()
+        """Release the timers."""
+        self._closed()
+
+    def _closed(self) -> None:
+        self._open = False
+        self._protocol = None
+        self._cancel()
 
     def _send(self) -> None:
         self._timer = None
         connection = self.connection
-        if not self._open or connection is None or self._sent >= len(self._streams):
+        if not self._open or connection is None:
             return
-        batch = self._streams[self._sent:self._sent + self.BATCH]
-        if connection.send({'method': 'SUBSCRIBE', 'params': batch, 'id': self._next_id}):
+        if self._done >= len(self._streams):
+            self._settled()
+            return
+        batch = self._streams[self._done:self._done + self.BATCH]
+        request_id = self._next_id
+        if connection.send({'method': 'SUBSCRIBE', 'params': batch, 'id': request_id}):
             self._next_id += 1
-            self._sent += len(batch)
-        if self._sent < len(self._streams):
+            self._done += len(batch)
+            self.sent += 1
+            self._waiting[request_id] = connection.clock.callLater(
+                self.timeout, self._unanswered, request_id)
+        if self._done < len(self._streams):
             self._timer = connection.clock.callLater(self._interval, self._send)
+
+    def _answered(self, message: Dict[str, Any]) -> None:
+        cancel_call(self._waiting.pop(message.get('id'), None))
+        connection = self.connection
+        if connection is None:
+            return
+        error = message.get('error')
+        if error is not None:
+            text = error.get('msg') if isinstance(error, dict) else error
+            if self.strict:
+                self._closed()
+                connection.fail_attempt('the server refused a SUBSCRIBE: {}'.format(text))
+                return
+            log.warning('%s: a subscription was refused: %s', connection.name, text)
+        self._settled()
+
+    def _settled(self) -> None:
+        connection = self.connection
+        if self.subscribed and connection is not None:
+            connection.release_outgoing()
+
+    def _unanswered(self, request_id: int) -> None:
+        self._waiting.pop(request_id, None)
+        connection = self.connection
+        if connection is not None and self._open:
+            self._closed()
+            connection.fail_attempt('a SUBSCRIBE stayed unanswered for {:g} s'.format(
+                self.timeout))
 
     def _cancel(self) -> None:
         cancel_call(self._timer)
         self._timer = None
+        for deadline in self._waiting.values():
+            cancel_call(deadline)
+        self._waiting.clear()
 
 
 class RebuiltAllMarket(CompositeSocket):
@@ -186,13 +266,18 @@ class RebuiltAllMarket(CompositeSocket):
         per_second: ``SUBSCRIBE`` requests per second per connection.
         clock: the reactor (for the cadence timer).
         cadence: seconds between two ``!ticker@arr`` messages.
+        delivery: how the rebuilt messages reach ``callback``
+            (:class:`~binance.delivery.DeliveryOptions`; inline if ``None``).
+            The parts always deliver inline to the rebuild.
     """
 
     def __init__(self, name: str, callback: Callable[[Any], Any], *, stream: str,
                  new_connection: Callable[..., Any], base_url: str, max_streams: int = 1024,
                  per_second: float = 2.0, clock: Any = None,
-                 cadence: float = TICKER_CADENCE) -> None:
-        super().__init__(name, callback, clock)
+                 cadence: float = TICKER_CADENCE,
+                 delivery: Optional[DeliveryOptions] = None) -> None:
+        queue = delivery.queue_for(callback, log_name(name)) if delivery is not None else None
+        super().__init__(name, callback, clock, queue=queue)
         if stream not in REBUILT:
             raise ValueError('only {} can be rebuilt, not {!r}'.format(' and '.join(REBUILT), stream))
         self.stream = stream
@@ -226,9 +311,13 @@ class RebuiltAllMarket(CompositeSocket):
         session = Subscriptions(per_second=self._per_second, capacity=capacity)
         self._sessions.append(session)
         index = len(self._sessions)
+        # The discovery stream sends every second: the watchdog watches it. The other
+        # parts' streams change as symbols are found (a quiet symbol is no sign of trouble).
+        streams = [_DISCOVERY] if path.endswith(_DISCOVERY) else []
         self.add_part(self._new_connection(
             self._base + path, self._on_message, name='{} ({}/{})'.format(self.name, index, path),
-            session=session, list_messages=True, on_give_up=self.part_gave_up))
+            session=session, list_messages=True, on_give_up=self.part_gave_up, delivery=INLINE,
+            streams=streams))
         return session
 
     def _on_message(self, message: Any) -> None:

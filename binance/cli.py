@@ -513,11 +513,41 @@ class _JsonLinesWriter:
         self.out.flush()
 
 
+def format_stats(snapshot: Dict[str, Any]) -> str:
+    """One line of a manager's :meth:`~binance._manager.ManagerBase.stats` snapshot.
+
+    ``stats: 1 socket, 1234 messages, 180.2 kB, 0 reconnects, latency ms p50 0.8 p99 3.1
+    max 5.2`` and, for queued sockets, ``, queued 1234 dropped 0 high 12``. Latency is
+    Binance's event time to the moment the message was read (``-`` before the first
+    sample; it includes the clock difference to Binance's servers).
+    """
+    totals = snapshot.get('totals')
+    if not totals:
+        return 'stats: telemetry is off'
+    latency = totals.get('latency_ms')
+    parts = ['{} socket{}'.format(totals['sockets'], '' if totals['sockets'] == 1 else 's'),
+             '{} messages'.format(totals['messages']),
+             '{:.1f} kB'.format(totals['bytes'] / 1000.0),
+             '{} reconnect{}'.format(totals['reconnects'],
+                                     '' if totals['reconnects'] == 1 else 's')]
+    parts.append('latency ms -' if not latency else 'latency ms p50 {:.1f} p99 {:.1f} max {:.1f}'
+                 .format(latency['p50'], latency['p99'], latency['max']))
+    queues = [entry['queue'] for entry in snapshot.get('sockets', {}).values()
+              if entry.get('queue')]
+    if queues:
+        parts.append('queued {} dropped {} high {}'.format(
+            sum(q.get('queued', 0) for q in queues), sum(q.get('dropped', 0) for q in queues),
+            max(q.get('high_water', 0) for q in queues)))
+    return 'stats: ' + ', '.join(parts)
+
+
 def run_stream(args: argparse.Namespace, out: Optional[IO[bytes]] = None, err: Optional[IO[str]] = None) -> int:
     """``stream``: every message of the named streams to ``out`` as one JSON line each.
 
     Messages come in Binance's combined form ``{"stream": name, "data": payload}``
     whatever the number of streams, so a reader always knows which stream a line is from.
+    With ``--stats S`` a :func:`format_stats` line goes to stderr every ``S`` seconds, and
+    the whole final snapshot (``bm.stats()``) as one JSON line ``stats {...}`` at the end.
     """
     out = sys.stdout.buffer if out is None else out
     err = sys.stderr if err is None else err
@@ -547,7 +577,15 @@ def run_stream(args: argparse.Namespace, out: Optional[IO[bytes]] = None, err: O
                     err.write('error: {}\n'.format(exc))
                     return EXIT_USAGE
                 bm.start()
-                status = _stream_loop(args, inbox, writer, stop, err)
+                report = None
+                if args.stats is not None:
+                    def report() -> None:
+                        err.write(format_stats(bm.stats()) + '\n')
+                        err.flush()
+                status = _stream_loop(args, inbox, writer, stop, err, report)
+                if report is not None:
+                    import orjson
+                    err.write('stats ' + orjson.dumps(bm.stats()).decode() + '\n')
             except BrokenPipeError:
                 _silence_stdout()
             finally:
@@ -562,12 +600,19 @@ _BATCH = 1000
 
 
 def _stream_loop(args: argparse.Namespace, inbox: 'queue.Queue[Any]', writer: _JsonLinesWriter,
-                 stop: _Stop, err: IO[str]) -> int:
+                 stop: _Stop, err: IO[str], report: Optional[Callable[[], None]] = None) -> int:
     deadline = None if args.seconds is None else time.monotonic() + args.seconds
+    every = getattr(args, 'stats', None)
+    next_report = None if report is None or every is None else time.monotonic() + every
     while not stop.event.is_set():
-        timeout = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
-        if timeout <= 0:
+        if next_report is not None and time.monotonic() >= next_report:
+            assert report is not None and every is not None
+            report()
+            next_report += every
+        now = time.monotonic()
+        if deadline is not None and deadline <= now:
             return 0
+        timeout = min([0.5] + [t - now for t in (deadline, next_report) if t is not None])
         try:
             batch = [inbox.get(timeout=timeout)]
         except queue.Empty:
@@ -661,7 +706,8 @@ def build_parser() -> argparse.ArgumentParser:
                     'to stdout, one JSON object {"stream": ..., "data": ...} per line.',
         epilog='examples:\n'
                '  python -m binance stream bnbbtc@trade --simulator --count 5\n'
-               '  python -m binance stream btcusdt@aggTrade ethusdt@depth5 --seconds 60 > ticks.jsonl\n\n'
+               '  python -m binance stream btcusdt@aggTrade ethusdt@depth5 --seconds 60 > ticks.jsonl\n'
+               '  python -m binance stream bnbbtc@trade --simulator --seconds 20 --stats 5\n\n'
                'exit status: 0 when --count or --seconds is reached, Ctrl-C or the reader closes the\n'
                'pipe; 1 when the server stays unreachable (the socket gave up); 2 for bad arguments.',
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -678,6 +724,9 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument('-v', '--verbose', action='store_true', help='log the library\'s info messages too')
     stream.add_argument('--buffer', type=_positive_int, default=100000, metavar='N',
                         help='messages held while the output is slow; more are dropped (default 100000)')
+    stream.add_argument('--stats', type=_positive_float, nargs='?', const=5.0, default=None, metavar='S',
+                        help='every S seconds (default 5) a line of the socket\'s counters on stderr '
+                             '(messages, bytes, reconnects, latency), and the final snapshot as JSON')
     _add_simulator_options(stream)
     stream.set_defaults(run=lambda args: run_stream(args))
     return parser

@@ -25,6 +25,12 @@ cost per message), or a subclass's method that transforms or merges
 messages before calling :meth:`CompositeSocket.deliver` (the rebuilt
 all-market streams). Subclasses may add timers in :meth:`on_start` and
 release them in :meth:`on_stop`. Everything runs on the reactor thread.
+
+A socket with a queued delivery (``delivery='block'`` and the like) has one
+:class:`~binance.delivery.QueuedDelivery` for the whole socket, given as
+``queue=``: parts built with it put their messages in it, :meth:`deliver`
+does too, so the callback runs on one worker thread whatever part a message
+came from.
 """
 import logging
 from typing import Any, Callable, List, Optional
@@ -32,6 +38,7 @@ from typing import Any, Callable, List, Optional
 from twisted.internet import defer
 
 from .connection import MAX_RETRIES_MESSAGE, ConnectionState, StreamConnection
+from .delivery import QueuedDelivery
 
 __all__ = ['CompositeSocket']
 
@@ -46,19 +53,27 @@ class CompositeSocket:
         callback: the user's callback; receives the error message once if a
             part gives up, and whatever parts or a subclass deliver.
         clock: the ``IReactorTime`` for a subclass's timers (the reactor).
+        queue: the socket's queued delivery (started and stopped with it), or
+            ``None`` to call ``callback`` on the reactor thread.
 
     Raises:
-        TypeError: ``callback`` is not callable.
+        TypeError: ``callback`` is not callable, ``queue`` not a QueuedDelivery.
     """
 
-    def __init__(self, name: str, callback: Callable[[Any], Any], clock: Any = None) -> None:
+    def __init__(self, name: str, callback: Callable[[Any], Any], clock: Any = None,
+                 queue: Optional[QueuedDelivery] = None) -> None:
         if not callable(callback):
             raise TypeError('callback must be callable')
+        if queue is not None and not isinstance(queue, QueuedDelivery):
+            raise TypeError('queue must be a QueuedDelivery or None, got {}'.format(
+                type(queue).__name__))
         if clock is None:
             from twisted.internet import reactor as clock
         self.name = name
         self.clock = clock
         self._callback = callback
+        #: The socket's queued delivery, if any.
+        self.queue = queue
         self._parts: List[StreamConnection] = []
         self._started = False
         self._stopped = False
@@ -106,7 +121,12 @@ class CompositeSocket:
             if part.state is not ConnectionState.GAVE_UP:
                 part.stop()
         self.on_stop()
-        self.deliver({'e': 'error', 'm': MAX_RETRIES_MESSAGE})
+        error = {'e': 'error', 'm': MAX_RETRIES_MESSAGE}
+        if self.queue is not None:
+            self.queue.put_notice(error)
+            self.queue.stop(drain=True)
+        else:
+            self.deliver(error)
 
     # -- the socket interface the manager uses ------------------------------------------
 
@@ -141,6 +161,8 @@ class CompositeSocket:
         """Start every part (reactor thread); a socket stopped before it started stays stopped."""
         if self._started or self._stopped:
             return
+        if self.queue is not None:
+            self.queue.start()
         self.on_start()  # may add parts; they start below
         self._started = True
         for part in list(self._parts):
@@ -156,14 +178,28 @@ class CompositeSocket:
             self._stopped = True
             if not self._gave_up:
                 self.on_stop()
+            if self.queue is not None:
+                self.queue.stop()
         return defer.gatherResults([part.stop() for part in self._parts], consumeErrors=True)
 
     def deliver(self, message: Any) -> None:
-        """Call the user's callback; an exception is logged, never raised."""
+        """Call the user's callback (or queue the message for it); an exception is logged,
+        never raised."""
+        if self.queue is not None:
+            self.queue.put(message)
+            return
         try:
             self._callback(message)
         except Exception:
             log.exception('%s: the callback raised; the socket keeps running', self.name)
+
+    def join_delivery(self, timeout: Optional[float] = None) -> bool:
+        """Wait for the queued delivery's worker to end (any thread but the reactor's).
+
+        Returns:
+            True when no worker is left (always without a queue).
+        """
+        return True if self.queue is None else self.queue.join(timeout)
 
     # -- for subclasses ------------------------------------------------------------------
 

@@ -73,24 +73,29 @@ URLs a session returns are never logged (they may carry a listen key); logs
 name the connection by its ``name``.
 """
 import enum
-import functools
 import logging
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Union
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 import orjson
 from autobahn.websocket.util import parse_url
 from twisted.internet import defer
 
 from . import _checks
-from ._delivery import PayloadHandler, Skips, describe_unexpected, payload_path
+from ._attempts import AttemptBudget, budget_for, budget_key
+from ._delivery import Skips
+from ._handoff import Handoff
+from ._paths import MessagePaths, _ReadingSwitch
 from ._timers import cancel_call
+from ._upkeep import Upkeep
 from .backoff import BackoffPolicy
+from .delivery import DeliveryOptions, QueuedDelivery
 from .options import (DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_STABLE_AFTER,
                       MAX_MESSAGE_SIZE, ConnectionOptions)
 from .protocol import AttemptOutcome, StreamClientFactory, StreamClientProtocol
+from .streams import url_streams
 from .tls import client_tls_options, load_trust_root
 
-__all__ = ['ConnectionState', 'StreamConnection', 'StreamSession', 'TRANSITIONS',
+__all__ = ['ConnectionState', 'StreamConnection', 'StreamSession', 'TRANSITIONS', 'url_streams',
            'MAX_RETRIES_MESSAGE', 'DEFAULT_HEARTBEAT_TIMEOUT', 'DEFAULT_STABLE_AFTER',
            'DEFAULT_HANDSHAKE_TIMEOUT']
 
@@ -106,7 +111,7 @@ MAX_RETRY_AFTER = 300.0
 _MAX_LOG_NAME = 120
 
 
-def _log_name(name: str) -> str:
+def log_name(name: str) -> str:
     """``name`` as log lines show it: cut short when long, with its length."""
     if len(name) <= _MAX_LOG_NAME:
         return name
@@ -149,6 +154,10 @@ class StreamSession:
     connection: Optional['StreamConnection'] = None
     #: Keep a replaced socket until :meth:`StreamConnection.release_outgoing`.
     holds_outgoing = False
+    #: The socket carries market streams (a session that subscribes them):
+    #: the silent-stream watchdog, the market heartbeat and the de-duplication
+    #: of a switch apply as without a session. False for user data.
+    market_data = False
 
     def attach(self, connection: 'StreamConnection') -> None:
         """Called once by the owning connection."""
@@ -172,7 +181,7 @@ class StreamSession:
         """The connection stopped for good or gave up."""
 
 
-class StreamConnection:
+class StreamConnection(MessagePaths):
     """Keeps one stream key connected and delivers its messages to a callback.
 
     Args:
@@ -202,6 +211,16 @@ class StreamConnection:
         on_give_up: called once, instead of delivering the error message to
             the callback, when the connection gives up (a composite socket
             reports for all its parts).
+        delivery: how messages reach the callback (``'inline'``, ``'queue'``,
+            a policy name or a :class:`~binance.delivery.DeliveryOptions`);
+            the options' ``delivery`` if ``None``.
+        streams: the stream names the socket carries, for the silent-stream
+            watchdog; read from ``url`` if ``None`` (none with a session).
+        stats: the :class:`~binance.telemetry.SocketStats` to count into, or
+            ``None``.
+        queue: a :class:`~binance.delivery.QueuedDelivery` shared with other
+            connections (the parts of one socket), which its owner starts and
+            stops; ``delivery`` is then ignored.
         reactor: provides ``connectTCP``, ``connectSSL`` and ``callLater``;
             the global reactor if ``None``.
 
@@ -221,7 +240,9 @@ class StreamConnection:
                  max_message_size: int = MAX_MESSAGE_SIZE,
                  ca_file: Optional[str] = None, session: Optional[StreamSession] = None,
                  list_messages: bool = False,
-                 on_give_up: Optional[Callable[[], None]] = None, reactor: Any = None) -> None:
+                 on_give_up: Optional[Callable[[], None]] = None, delivery: Any = None,
+                 streams: Optional[Sequence[str]] = None, stats: Any = None,
+                 queue: Optional[QueuedDelivery] = None, reactor: Any = None) -> None:
         if not callable(callback):
             raise TypeError('callback must be callable')
         url = _checks.text('url', url)
@@ -246,6 +267,21 @@ class StreamConnection:
             options = options.replace(retry=policy)
         ca_file = _checks.optional_path('ca_file', ca_file)
         list_messages = _checks.flag('list_messages', list_messages)
+        delivery = options.delivery if delivery is None else DeliveryOptions.coerce(delivery)
+        if streams is not None:
+            if not isinstance(streams, (list, tuple)) or not all(
+                    isinstance(name, str) for name in streams):
+                raise TypeError('streams must be a list of stream names or None')
+        elif session is None:
+            streams = url_streams(url)
+        if stats is not None and not callable(getattr(stats, 'on_chunk', None)):
+            raise TypeError('stats must be a SocketStats or None, got {}'.format(
+                type(stats).__name__))
+        if queue is not None:
+            if not isinstance(queue, QueuedDelivery):
+                raise TypeError('queue must be a QueuedDelivery or None, got {}'.format(
+                    type(queue).__name__))
+            delivery = DeliveryOptions('queue', queue.policy, queue.maxsize)
         if session is None:
             parse_url(url)  # raises ValueError now rather than on the reactor thread
         if ca_file is not None:
@@ -253,7 +289,7 @@ class StreamConnection:
         if reactor is None:
             from twisted.internet import reactor
         self.url = url
-        self.name = _log_name(name or 'stream')
+        self.name = log_name(name or 'stream')
         #: The :class:`~binance.options.ConnectionOptions` every attempt uses.
         self.options = options
         self.ca_file = ca_file
@@ -278,6 +314,27 @@ class StreamConnection:
         self._session_stopped = False
         self._outgoing: Optional[StreamClientProtocol] = None
         self._stop_waiters: List[defer.Deferred] = []
+        #: How messages reach the callback (a :class:`~binance.delivery.DeliveryOptions`).
+        self.delivery = delivery
+        #: The stream names this socket carries (for the watchdog; empty for user data).
+        self.streams: Tuple[str, ...] = tuple(streams or ())
+        #: The :class:`~binance.telemetry.SocketStats` counted into, or ``None``.
+        self.stats = stats
+        if stats is not None:
+            # A session may carry streams its URL does not name: count those per message.
+            stats.expect_streams(self.streams if session is None else ())
+        self._market = session is None or session.market_data
+        self._queue: Optional[QueuedDelivery] = queue
+        self._owns_queue = queue is None
+        self._sink: Callable[[Any], Any] = callback if queue is None else queue.put
+        self._budget_wait: Optional[defer.Deferred] = None
+        self._grant: Optional[Any] = None
+        self._attempt_budget: Optional[AttemptBudget] = None
+        self._handoff: Optional[Handoff] = None
+        bounds = options.silence_bounds
+        bound = (bounds.bound_for_streams(self.streams)
+                 if bounds is not None and self._market and self.streams else None)
+        self._upkeep = Upkeep(self, bound, options.rotate_after, options.rotate_jitter)
         if session is not None:
             session.attach(self)
 
@@ -303,8 +360,27 @@ class StreamConnection:
 
     @property
     def heartbeat_timeout(self) -> Optional[float]:
-        """Seconds of silence before the socket is replaced (``options.heartbeat_timeout``)."""
-        return self.options.heartbeat_timeout
+        """Seconds of silence before the socket is replaced: ``options.heartbeat_timeout``,
+        or ``options.user_heartbeat_timeout`` for user data."""
+        if self._market:
+            return self.options.heartbeat_timeout
+        return self.options.user_heartbeat_timeout
+
+    @property
+    def samples_on_receive(self) -> bool:
+        """True when latency is sampled as messages are read (inline delivery with telemetry);
+        a queued socket samples as its worker calls the callback."""
+        return self.stats is not None and not self.delivery.queued
+
+    @property
+    def upkeep(self) -> Upkeep:
+        """The silent-stream watchdog and planned rotation of this connection."""
+        return self._upkeep
+
+    @property
+    def queue(self) -> Optional[QueuedDelivery]:
+        """The queue and worker of a queued socket (once started), else ``None``."""
+        return self._queue
 
     @property
     def stable_after(self) -> float:
@@ -346,6 +422,10 @@ class StreamConnection:
             return
         if self._state is not ConnectionState.NEW:
             raise RuntimeError('{!r} was already started'.format(self))
+        if self.delivery.queued and self._owns_queue:
+            self._start_queue()
+        elif self._queue is not None and self.stats is not None:
+            self.stats.queue = self._queue.counters
         self._connect()
 
     def stop(self) -> defer.Deferred:
@@ -359,9 +439,14 @@ class StreamConnection:
         self._generation += 1
         self._cancel_timer()
         self._cancel_stable_timer()
+        self._cancel_budget_wait()
         self._set_state(ConnectionState.STOPPED)
+        self._handoff = None
         self._retire_outgoing()
+        self._upkeep.stop()
         self._stop_session()
+        if self._queue is not None and self._owns_queue:
+            self._queue.stop()
         if self._factory is None:
             return defer.succeed(None)
         waiter = self._stopped_deferred()
@@ -386,21 +471,20 @@ class StreamConnection:
         self._protocol.sendMessage(message, isBinary=False)
         return True
 
-    def deliver(self, message: Any) -> None:
-        """Call the user's callback; an exception is logged, never raised."""
-        try:
-            self._callback(message)
-        except Exception:
-            log.exception('%s: the callback raised; the socket keeps running', self.name)
-
-    def reconnect_now(self, reason: str) -> None:
+    def reconnect_now(self, reason: str, label: str = 'switch') -> None:
         """Replace the open socket with a new one at once; not counted as a failure.
 
         Make before break: the old socket keeps delivering until the new one
         is open, then it is closed with a closing handshake, still delivering
         what the server sent on it before it saw the close; so a server
-        rotation loses no message (one published during the switch may
-        arrive twice, and the two sockets' messages may interleave then).
+        rotation loses no message. On market sockets what the new socket
+        receives meanwhile is held and, once the old one is gone, delivered
+        without what the old one already delivered (:mod:`binance._handoff`):
+        no message twice, none lost, in order.
+
+        Args:
+            reason: for the log.
+            label: the short reason telemetry counts (``'rotation'``...).
         """
         old = self._protocol
         if old is None or self._state is not ConnectionState.OPEN:
@@ -408,6 +492,10 @@ class StreamConnection:
         log.info('%s: %s; opening a new socket now', self.name, reason)
         self._retire_outgoing()  # a socket still held from an earlier switch
         self._outgoing = old
+        if self._market:
+            self._begin_handoff(old)
+        if self.stats is not None:
+            self.stats.on_reconnect(label)
         self._cancel_stable_timer()
         self._forget_attempt(was_open=False)
         self._connect()
@@ -457,7 +545,7 @@ class StreamConnection:
         generation = self._generation
         self._set_state(ConnectionState.CONNECTING)
         if self._session is None:
-            self._open(self.url)
+            self._when_allowed(self.url, generation)
             return
         d = defer.maybeDeferred(self._session.connect_url, self.url)
         d.addCallbacks(self._url_ready, self._url_failed,
@@ -465,12 +553,50 @@ class StreamConnection:
 
     def _url_ready(self, url: str, generation: int) -> None:
         if generation == self._generation and self._state is ConnectionState.CONNECTING:
-            try:
-                self._open(url)
-            except Exception as exc:
-                # Only the exception type: the URL may carry a listen key.
-                log.warning('%s: cannot connect (%s)', self.name, type(exc).__name__)
-                self._retry_or_give_up()
+            self._when_allowed(url, generation)
+
+    def _when_allowed(self, url: str, generation: int) -> None:
+        """Dial ``url`` once the venue's attempt budget grants an attempt."""
+        try:
+            budget = self.options.attempt_budget or budget_for(budget_key(url), self._reactor)
+        except ValueError:
+            budget = None  # no host: _open fails below and says so
+        self._attempt_budget = budget
+        if budget is None:
+            self._open_checked(url, generation)
+            return
+        self._budget_wait = wait = budget.request(self.name)
+        wait.addCallbacks(self._attempt_granted, self._attempt_cancelled,
+                          callbackArgs=(url, generation))
+
+    def _attempt_granted(self, grant: Any, url: str, generation: int) -> None:
+        self._budget_wait = None
+        if generation == self._generation and self._state is ConnectionState.CONNECTING:
+            self._grant = grant
+            self._open_checked(url, generation)
+
+    def _attempt_reached_server(self) -> None:
+        """The handshake was answered (or failed): the budget counts the attempt from now."""
+        grant, self._grant = self._grant, None
+        if grant is not None:
+            grant.done()
+
+    def _attempt_cancelled(self, failure: Any) -> None:
+        self._budget_wait = None
+        failure.trap(defer.CancelledError)
+
+    def _cancel_budget_wait(self) -> None:
+        wait, self._budget_wait = self._budget_wait, None
+        if wait is not None and not wait.called:
+            wait.cancel()
+
+    def _open_checked(self, url: str, generation: int) -> None:
+        try:
+            self._open(url)
+        except Exception as exc:
+            # Only the exception type: the URL may carry a listen key.
+            log.warning('%s: cannot connect (%s)', self.name, type(exc).__name__)
+            self._retry_or_give_up()
 
     def _url_failed(self, failure: Any, generation: int) -> None:
         if generation == self._generation and self._state is ConnectionState.CONNECTING:
@@ -495,6 +621,7 @@ class StreamConnection:
             protocol.detach()
             protocol.dropConnection(abort=True)
             return
+        self._attempt_reached_server()
         if self._session is None or not self._session.holds_outgoing:
             # Not _retire_outgoing(): detaching would drop what is still in
             # flight on the old socket, published before the new one subscribed.
@@ -512,74 +639,13 @@ class StreamConnection:
             log.info('%s: reconnected', self.name)
         else:
             log.debug('%s: connected', self.name)
+        if self.stats is not None:
+            self.stats.on_open()
+        if self._queue is not None:
+            self._queue.add_producer(_ReadingSwitch(self, protocol))
+        self._upkeep.opened(protocol)
         if self._session is not None:
             self._call_session('on_open', protocol)
-
-    def _delivery_path(self, protocol: StreamClientProtocol) -> PayloadHandler:
-        """The function that takes the messages of ``protocol``, built when it opens.
-
-        Without a session: :func:`binance._delivery.payload_path` around the
-        callback. Until the socket delivered its first message the callback
-        is wrapped so that this delivery proves the connection a success
-        (see :meth:`_proven_by`); then the socket switches to a handler
-        around the bare callback, so later messages pay nothing for it.
-        With a session every message takes the protocol's general path to
-        :meth:`_dispatch`, since the session sees each one first.
-        """
-        general = protocol._on_payload
-        if self._session is not None:
-            return general
-        callback = self._callback
-
-        def on_shutdown() -> None:
-            self.reconnect_now('the server announced a shutdown')
-
-        build = functools.partial(
-            payload_path, name=self.name, general=general, reject=protocol._reject,
-            combined='streams' in protocol.factory.params, on_shutdown=on_shutdown,
-            lists=self.list_messages, skip=self._skipped)
-        steady = build(callback)
-
-        def first_delivery(message: Any) -> None:
-            if protocol._on_payload is proving:
-                protocol._on_payload = steady
-            self._proven_by(protocol)
-            callback(message)
-
-        proving = build(first_delivery)
-        return proving
-
-    def _dispatch(self, message: Any, protocol: Optional[StreamClientProtocol] = None) -> None:
-        """Route one decoded message of the general path: shutdown notice, session, callback.
-
-        Args:
-            message: the decoded message.
-            protocol: the socket it came on; its first delivered message
-                proves it a success.
-        """
-        if type(message) is dict and (message.get('e') == 'serverShutdown'
-                                      or message.get('stream') == '!serverShutdown'):
-            self.reconnect_now('the server announced a shutdown')
-            return
-        session = self._session
-        if session is not None:
-            try:
-                message = session.on_message(message)
-            except Exception:
-                log.exception('%s: the session failed on a message; skipped', self.name)
-                return
-            if message is None:
-                return
-        if type(message) is not dict and not (self.list_messages and type(message) is list):
-            self._skipped('unexpected JSON', describe_unexpected(message))
-            return
-        if not self._proven and protocol is not None:
-            self._proven_by(protocol)
-        self.deliver(message)
-
-    def _skipped(self, kind: str, detail: str) -> None:
-        """A message was not delivered (see :class:`binance._delivery.Skips`)."""
-        self.skips.skip(kind, detail)
 
     def _proven_by(self, protocol: StreamClientProtocol) -> None:
         """The open socket delivered data or lasted stable_after seconds: a success."""
@@ -593,14 +659,20 @@ class StreamConnection:
         """An attempt's factory reports how it ended (once per attempt)."""
         outgoing = self._outgoing
         if outgoing is not None and factory is outgoing.factory:
-            # The socket being replaced ended before its successor opened.
+            # The socket being replaced is gone (drained after our close, or lost).
             self._outgoing = None
+            self._remove_producer(outgoing)
+            self._finish_handoff()
+            self._upkeep.switched()
             if self._session is not None:
                 self._call_session('on_close')
             return
         if factory is not self._factory:
             return  # a replaced attempt finishing late
+        self._attempt_reached_server()
         was_open = self._protocol is not None
+        if was_open:
+            self._remove_producer(self._protocol)
         self._cancel_stable_timer()
         self._forget_attempt(was_open)
         if self._state is ConnectionState.STOPPED:
@@ -611,7 +683,17 @@ class StreamConnection:
         if self._state is ConnectionState.GAVE_UP:
             return
         self._log_end(was_open, outcome)
-        self._retry_or_give_up(outcome.retry_after)
+        status = outcome.status
+        budget = self._attempt_budget
+        retry_after = outcome.retry_after
+        if status in (429, 418) and retry_after is not None and budget is not None:
+            # Binance counts attempts per IP address: every socket of the venue waits,
+            # in the budget's queue (a 418 ban may last days: no cap of one socket's).
+            budget.pause(retry_after, 'HTTP {} (connection attempts limited)'.format(status))
+            retry_after = None
+        if self.stats is not None:
+            self.stats.on_reconnect(_end_label(was_open, outcome))
+        self._retry_or_give_up(retry_after)
 
     def _retry_or_give_up(self, retry_after: Optional[float] = None) -> None:
         if self.policy.exhausted(self._retry):
@@ -633,8 +715,11 @@ class StreamConnection:
     def _give_up(self) -> None:
         self._cancel_timer()
         self._cancel_stable_timer()
+        self._cancel_budget_wait()
         self._set_state(ConnectionState.GAVE_UP)
+        self._handoff = None
         self._retire_outgoing()
+        self._upkeep.stop()
         self._stop_session()
         if self._on_give_up is not None:
             try:
@@ -673,6 +758,9 @@ class StreamConnection:
         if old is not None:
             old.detach()
             old.sendClose(code=1000)
+            self._remove_producer(old)
+            self._finish_handoff()
+            self._upkeep.switched()
             if self._session is not None:
                 self._call_session('on_close')
 
@@ -680,6 +768,7 @@ class StreamConnection:
         self._factory = None
         self._connector = None
         self._protocol = None
+        self._upkeep.closed()
         if was_open and self._session is not None:
             self._call_session('on_close')
 
@@ -711,3 +800,14 @@ class StreamConnection:
             log.warning('%s: connection lost (%s); reconnecting', self.name, outcome.reason)
         else:
             log.warning('%s: connection failed (%s)', self.name, outcome.reason)
+
+
+def _end_label(was_open: bool, outcome: AttemptOutcome) -> str:
+    """The short reason telemetry counts for an attempt that ended."""
+    if outcome.status is not None and outcome.status != 101:
+        return 'refused (HTTP {})'.format(outcome.status)
+    if outcome.tls_failure is not None:
+        return 'TLS failure'
+    if 'heartbeat' in (outcome.reason or ''):
+        return 'heartbeat'
+    return 'lost' if was_open else 'failed'

@@ -134,13 +134,15 @@ class AttemptOutcome(NamedTuple):
     ``opened`` says whether the WebSocket handshake completed; ``reason`` is
     the text for the log (the close reason, or the error); ``tls_failure``
     is set when the server's certificate was not accepted; ``retry_after``
-    holds a refused handshake's ``Retry-After`` seconds (HTTP 429, 418, 503).
+    holds a refused handshake's ``Retry-After`` seconds (HTTP 429, 418, 503)
+    and ``status`` its HTTP status code.
     """
 
     opened: bool = False
     reason: str = ''
     tls_failure: Optional[str] = None
     retry_after: Optional[float] = None
+    status: Optional[int] = None
 
     @classmethod
     def of_failure(cls, failure: Any, opened: bool = False,
@@ -151,6 +153,14 @@ class AttemptOutcome(NamedTuple):
             tls_failure = failure.getErrorMessage() or type(failure.value).__name__
         text = close_reason or (failure.getErrorMessage() if failure is not None else '')
         return cls(opened, text, tls_failure)
+
+
+def http_status(status_line: Optional[str]) -> Optional[int]:
+    """The status code of an HTTP status line (``'HTTP/1.1 429 Too Many Requests'``), if any."""
+    parts = (status_line or '').split()
+    if len(parts) >= 2 and parts[1].isdigit():
+        return int(parts[1])
+    return None
 
 
 def _discard(payload: bytes, is_binary: bool) -> None:
@@ -168,6 +178,9 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
     #: Set whenever anything arrives; read and cleared by the heartbeat.
     _rx_seen = False
     _opened = False
+    #: When the socket opened (the clock's seconds), or None.
+    opened_at: Optional[float] = None
+    _reading_paused = False
     _close_reason: Optional[str] = None
 
     @property
@@ -178,9 +191,13 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
     def onOpen(self) -> None:
         """The handshake succeeded: start delivering and watching the connection."""
         self._opened = True
+        self.opened_at = self.factory.reactor.seconds()
+        connection = self.connection
+        self._fp_stats = connection.stats
+        self._fp_sampling = connection.samples_on_receive
         # An instance attribute in front of the method: both the fast path
         # and onMessage look the name up per chunk or message.
-        self._on_payload = self.connection._delivery_path(self)
+        self._on_payload = connection._delivery_path(self)
         timeout = self.factory.heartbeat_timeout
         if timeout:
             self.heartbeat = Heartbeat(self.factory.reactor, timeout, self._poll_activity,
@@ -195,6 +212,12 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
 
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
         """A complete message from Autobahn; see :meth:`_on_payload`."""
+        self._data_seen = True
+        stats = self._fp_stats
+        if stats is not None:
+            stats.on_chunk(len(payload), 1)
+            if self._fp_sampling and stats.sampling_due():
+                stats.sample_payload(payload)
         self._on_payload(payload, isBinary)
 
     def _on_payload(self, payload: bytes, is_binary: bool) -> None:
@@ -258,6 +281,40 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
         self._rx_seen = False
         return seen
 
+    def poll_data(self) -> bool:
+        """True if a complete data message arrived since the previous call (pings do not count)."""
+        seen = self._data_seen
+        self._data_seen = False
+        return seen
+
+    @property
+    def reading_paused(self) -> bool:
+        """True while :meth:`pause_reading` holds the socket's reading."""
+        return self._reading_paused
+
+    def pause_reading(self) -> None:
+        """Stop reading from the socket (TCP pushes back on the server) and the heartbeat with it.
+
+        While nothing is read nothing arrives, not even pings, so the
+        heartbeat must not take the quiet for a dead peer.
+        """
+        if self._reading_paused or self.transport is None:
+            return
+        self._reading_paused = True
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
+        self.transport.pauseProducing()
+
+    def resume_reading(self) -> None:
+        """Read again; the heartbeat counts the moment as traffic."""
+        if not self._reading_paused:
+            return
+        self._reading_paused = False
+        if self.transport is not None:
+            self.transport.resumeProducing()
+        if self.heartbeat is not None and self.state == self.STATE_OPEN:
+            self.heartbeat.start()
+
     def detach(self) -> None:
         """Stop delivering messages; used when a new socket replaces this one."""
         self._on_payload = _discard
@@ -290,7 +347,8 @@ class StreamClientProtocol(FastPathMixin, WebSocketClientProtocol):
                                             close_reason=self._close_reason)
         if not self._opened:  # a refused handshake may say when to come back
             outcome = outcome._replace(
-                retry_after=retry_after_seconds(getattr(self, 'http_headers', None)))
+                retry_after=retry_after_seconds(getattr(self, 'http_headers', None)),
+                status=http_status(getattr(self, 'http_status_line', None)))
         self.factory.report(outcome)
 
     def _release_buffers(self) -> None:
@@ -363,7 +421,7 @@ class StreamClientFactory(WebSocketClientFactory):
                  options: ConnectionOptions) -> None:
         super().__init__(url, reactor=reactor)
         self.connection = connection
-        self.heartbeat_timeout = options.heartbeat_timeout
+        self.heartbeat_timeout = getattr(connection, 'heartbeat_timeout', options.heartbeat_timeout)
         #: The protocol of this attempt, while it lives (a stop aborts it).
         self.last_protocol: Optional[StreamClientProtocol] = None
         self._reported = False

@@ -36,6 +36,8 @@ import re
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, \
     Tuple
 
+from urllib.parse import parse_qs, unquote, urlsplit
+
 from .enums import KLINE_INTERVALS, WEBSOCKET_DEPTHS
 from .helpers import interval_to_milliseconds
 
@@ -44,7 +46,8 @@ __all__ = [
     'MAX_SYMBOL_LENGTH', 'MAX_STREAM_NAME_LENGTH', 'MINI_TICKER_UPDATE_TIMES',
     'StreamType', 'StreamName', 'StreamGrammar', 'SPOT', 'SPOT_US', 'USDM', 'COINM', 'OPTIONS',
     'PUBLIC', 'MARKET', 'FUTURES_KLINE_INTERVALS', 'OPTIONS_KLINE_INTERVALS',
-    'well_formed', 'check_callback', 'normalize_symbol', 'check_kline_interval', 'check_depth',
+    'well_formed', 'check_callback', 'normalize_symbol', 'url_streams', 'check_kline_interval',
+    'check_depth',
     'trade_stream', 'aggtrade_stream', 'kline_stream', 'depth_stream',
     'symbol_ticker_stream', 'miniticker_stream', 'symbol_book_ticker_stream',
     'raw_path', 'combined_path',
@@ -284,13 +287,19 @@ class StreamGrammar:
                 _shown(name)))
         return StreamName(name, symbol, stream_type)
 
-    def parse_all(self, names: Any) -> List[StreamName]:
+    def parse_all(self, names: Any, per_connection: bool = True) -> List[StreamName]:
         """Check a list of stream names for one connection (a multiplex socket).
+
+        Args:
+            names: the stream names.
+            per_connection: refuse more than :attr:`max_streams` names
+                (``False`` for a socket that spreads them over connections).
 
         Raises:
             TypeError: ``names`` is not a list or tuple of strings.
-            ValueError: it is empty, longer than :attr:`max_streams`, or holds
-                a name the venue does not serve (see :meth:`parse`).
+            ValueError: it is empty, longer than :attr:`max_streams`, names a
+                stream twice, or holds a name the venue does not serve (see
+                :meth:`parse`).
         """
         if not isinstance(names, (list, tuple)):
             raise TypeError('streams must be a list of stream names such as '
@@ -298,11 +307,17 @@ class StreamGrammar:
                                 type(names).__name__))
         if not names:
             raise ValueError('streams must name at least one stream')
-        if len(names) > self.max_streams:
+        if per_connection and len(names) > self.max_streams:
             raise ValueError('one {} connection carries at most {} streams, got {}; split them '
                              'over several multiplex sockets'.format(
                                  self.venue, self.max_streams, len(names)))
-        return [self.parse(name) for name in names]
+        parsed = [self.parse(name) for name in names]
+        seen = set()
+        for name in parsed:
+            if name.name in seen:
+                raise ValueError('streams names {!r} more than once'.format(name.name))
+            seen.add(name.name)
+        return parsed
 
     def _matching(self, form: str) -> Optional[StreamType]:
         for pattern, stream_type in self._patterns:
@@ -655,3 +670,18 @@ def combined_path(streams: Sequence[str], grammar: StreamGrammar = SPOT) -> str:
             :meth:`StreamGrammar.parse`).
     """
     return 'stream?streams=' + '/'.join(s.name for s in grammar.parse_all(streams))
+
+
+def url_streams(url: str) -> Tuple[str, ...]:
+    """The stream names in a stream URL: ``.../ws/<stream>`` or ``.../stream?streams=a/b``.
+
+    Empty when the URL names none (a listen key's ``/ws?listenKey=...``).
+    """
+    parts = urlsplit(url)
+    names = parse_qs(parts.query).get('streams')
+    if names:
+        return tuple(name for name in unquote(names[0]).split('/') if name)
+    head, sep, tail = parts.path.rpartition('/ws/')
+    if sep and tail and '/' not in tail:
+        return (unquote(tail),)
+    return ()

@@ -724,11 +724,6 @@ def _register(manager: Any, conn_key: str, session: StreamSession,
 
     The URL given here is only the default; the session computes the real
     one at each connect (``connect_url``). The connection's heartbeat is the
-    manager's ``options.user_heartbeat_timeout``.
+    manager's ``options.user_heartbeat_timeout`` (user data sockets).
     """
-    options = getattr(manager, 'options', None)
-    if options is not None and options.user_heartbeat_timeout != options.heartbeat_timeout:
-        options = options.replace(heartbeat_timeout=options.user_heartbeat_timeout)
-        return manager.open_connection(conn_key, manager.WS_API_URL, callback, session=session,
-                                       options=options)
     return manager.open_connection(conn_key, manager.WS_API_URL, callback, session=session)

@@ -45,6 +45,7 @@ What changed underneath:
   Binance serves those streams today, routed by stream category
   (:mod:`binance._derivative_sockets`, :mod:`binance.venues`).
 """
+import functools
 import logging
 import threading
 import warnings
@@ -55,10 +56,11 @@ from . import _reactor, venues
 from . import streams as stream_names
 from ._derivative_sockets import DerivativeSockets
 from ._manager import Callback, ConnKey, ManagerBase
+from ._multiplex import RouteStreams, open_multiplex
 from ._rebuild import RebuiltAllMarket, rebuild_notice
-from .composite import CompositeSocket
 from ._reactor import use_application_reactor
 from .enums import KLINE_INTERVAL_1MINUTE, WEBSOCKET_DEPTH_5, WEBSOCKET_DEPTH_10, WEBSOCKET_DEPTH_20
+from .delivery import DeliveryOptions
 from .options import ConnectionOptions
 
 __all__ = ['BinanceSocketManager', 'ConnectionOptions', 'RetiredStreamWarning',
@@ -251,7 +253,7 @@ class BinanceSocketManager(DerivativeSockets, ManagerBase):
     # -- market streams ----------------------------------------------------------------
 
     def start_depth_socket(self, symbol: str, callback: Callback, depth: Optional[Any] = None,
-                           interval: Optional[int] = None) -> ConnKey:
+                           interval: Optional[int] = None, *, delivery: Any = None) -> ConnKey:
         """Diff depth (``depth=None``) or partial book (5, 10, 20) of ``symbol``.
 
         ``interval=100`` selects the 100 ms stream. Returns the ``conn_key``, or
@@ -260,50 +262,56 @@ class BinanceSocketManager(DerivativeSockets, ManagerBase):
         Raises:
             TypeError, ValueError: bad symbol, depth, interval or callback.
         """
-        return self._start_raw(stream_names.depth_stream(symbol, depth, interval), callback)
+        return self._start_raw(stream_names.depth_stream(symbol, depth, interval), callback,
+                               delivery)
 
     def start_kline_socket(self, symbol: str, callback: Callback,
-                           interval: str = KLINE_INTERVAL_1MINUTE) -> ConnKey:
+                           interval: str = KLINE_INTERVAL_1MINUTE, *,
+                           delivery: Any = None) -> ConnKey:
         """Klines (candles) of ``symbol`` for ``interval`` (a ``KLINE_INTERVAL_*``).
 
         Raises:
             TypeError, ValueError: bad symbol, interval or callback.
         """
-        return self._start_raw(stream_names.kline_stream(symbol, interval), callback)
+        return self._start_raw(stream_names.kline_stream(symbol, interval), callback, delivery)
 
-    def start_miniticker_socket(self, callback: Callback, update_time: int = 1000) -> ConnKey:
+    def start_miniticker_socket(self, callback: Callback, update_time: int = 1000, *,
+                                delivery: Any = None) -> ConnKey:
         """Mini tickers of every market (``!miniTicker@arr@<update_time>ms``).
 
         Raises:
             TypeError, ValueError: bad update_time or callback.
         """
-        return self._start_raw(stream_names.miniticker_stream(update_time), callback)
+        return self._start_raw(stream_names.miniticker_stream(update_time), callback, delivery)
 
-    def start_trade_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_trade_socket(self, symbol: str, callback: Callback, *,
+                           delivery: Any = None) -> ConnKey:
         """Every trade of ``symbol`` (``<symbol>@trade``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._start_raw(stream_names.trade_stream(symbol), callback)
+        return self._start_raw(stream_names.trade_stream(symbol), callback, delivery)
 
-    def start_aggtrade_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_aggtrade_socket(self, symbol: str, callback: Callback, *,
+                              delivery: Any = None) -> ConnKey:
         """Aggregated trades of ``symbol`` (``<symbol>@aggTrade``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._start_raw(stream_names.aggtrade_stream(symbol), callback)
+        return self._start_raw(stream_names.aggtrade_stream(symbol), callback, delivery)
 
-    def start_symbol_ticker_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_symbol_ticker_socket(self, symbol: str, callback: Callback, *,
+                                   delivery: Any = None) -> ConnKey:
         """24 h rolling ticker of ``symbol`` (``<symbol>@ticker``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._start_raw(stream_names.symbol_ticker_stream(symbol), callback)
+        return self._start_raw(stream_names.symbol_ticker_stream(symbol), callback, delivery)
 
-    def start_ticker_socket(self, callback: Callback) -> ConnKey:
+    def start_ticker_socket(self, callback: Callback, *, delivery: Any = None) -> ConnKey:
         """24 h tickers of every market (``!ticker@arr``): a list, about once a second.
 
         binance.com retired this stream; there the socket rebuilds it from
@@ -315,17 +323,19 @@ class BinanceSocketManager(DerivativeSockets, ManagerBase):
         Raises:
             TypeError: callback not callable.
         """
-        return self._start_retired(stream_names.ALL_TICKERS, callback)
+        return self._start_retired(stream_names.ALL_TICKERS, callback, delivery)
 
-    def start_symbol_book_ticker_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_symbol_book_ticker_socket(self, symbol: str, callback: Callback, *,
+                                        delivery: Any = None) -> ConnKey:
         """Best bid and ask of ``symbol`` (``<symbol>@bookTicker``).
 
         Raises:
             TypeError, ValueError: bad symbol or callback.
         """
-        return self._start_raw(stream_names.symbol_book_ticker_stream(symbol), callback)
+        return self._start_raw(stream_names.symbol_book_ticker_stream(symbol), callback,
+                               delivery)
 
-    def start_book_ticker_socket(self, callback: Callback) -> ConnKey:
+    def start_book_ticker_socket(self, callback: Callback, *, delivery: Any = None) -> ConnKey:
         """Best bid and ask of every market (``!bookTicker``).
 
         binance.com removed this stream; there the socket rebuilds it from
@@ -337,22 +347,37 @@ class BinanceSocketManager(DerivativeSockets, ManagerBase):
         Raises:
             TypeError: callback not callable.
         """
-        return self._start_retired(stream_names.ALL_BOOK_TICKERS, callback)
+        return self._start_retired(stream_names.ALL_BOOK_TICKERS, callback, delivery)
 
-    def start_multiplex_socket(self, streams: Sequence[str], callback: Callback) -> ConnKey:
+    def start_multiplex_socket(self, streams: Sequence[str], callback: Callback, *,
+                               delivery: Any = None) -> ConnKey:
         """One socket for several streams; messages arrive as ``{'stream': ..., 'data': ...}``.
 
         Args:
             streams: stream names with lower-case symbols, e.g.
                 ``['bnbbtc@aggTrade', 'neobtc@ticker']``.
             callback: called with each wrapped message.
+            delivery: how messages reach the callback (see below); ``None``
+                for the manager's ``options.delivery``.
+
+        More than 1024 streams (Binance's limit per connection) are spread
+        over several connections, delivered to the one callback; streams that
+        would make the URL too long (``options.max_url_length``) are
+        subscribed after connecting.
+
+        Every market ``start_*`` method takes ``delivery=`` (keyword only):
+        ``'inline'`` (the callback runs on the reactor thread, the default),
+        ``'block'``, ``'drop_oldest'`` or ``'keep_latest'`` (a queue and a
+        worker thread per socket, full queues handled by that policy), or a
+        :class:`~binance.delivery.DeliveryOptions`. See the "Staying up at
+        scale" page.
 
         Raises:
-            TypeError, ValueError: bad stream list or callback; more than 1024
-                streams (Binance's limit per connection) or a name with a
-                character no stream name has.
+            TypeError, ValueError: bad stream list, callback or delivery, or a
+                name with a character no stream name has.
         """
-        return self._open_streams(venues.SPOT, streams, callback, combined=True)
+        return self._open_streams(venues.SPOT, streams, callback, combined=True,
+                                  delivery=delivery)
 
     # -- user data (implemented in binance.userstream) --------------------------------
 
@@ -444,15 +469,17 @@ class BinanceSocketManager(DerivativeSockets, ManagerBase):
 
     # -- internals ---------------------------------------------------------------------
 
-    def _start_raw(self, stream: str, callback: Callback) -> ConnKey:
-        return self._open_streams(venues.SPOT, [stream], callback, combined=False)
+    def _start_raw(self, stream: str, callback: Callback, delivery: Any = None) -> ConnKey:
+        return self._open_streams(venues.SPOT, [stream], callback, combined=False,
+                                  delivery=delivery)
 
-    def _start_retired(self, stream: str, callback: Callback) -> ConnKey:
+    def _start_retired(self, stream: str, callback: Callback, delivery: Any = None) -> ConnKey:
         stream_names.check_callback(callback)
         venue = self.venue(venues.SPOT)
         fact = venue.retired_notice(stream)
         if fact is None:
-            return self._start_raw(stream, callback)
+            return self._start_raw(stream, callback, delivery)
+        chosen = self._delivery(delivery)
         _reactor.raise_if_stopped()
         key = stream_names.raw_path(stream)
         if self.connection(key) is not None:
@@ -460,20 +487,22 @@ class BinanceSocketManager(DerivativeSockets, ManagerBase):
         _warn_once(stream, rebuild_notice(stream, fact))
         socket = RebuiltAllMarket(key, callback, stream=stream, new_connection=self.new_connection,
                                   base_url=venue.stream_base(), max_streams=venue.rules.max_streams,
-                                  per_second=venue.rules.max_incoming_per_second / 2.0)
+                                  per_second=self._subscribe_rate(venue), delivery=chosen)
         return self.open_socket(key, socket)
 
     def _open_streams(self, market: str, names: Sequence[str], callback: Callback, *,
-                      combined: bool) -> ConnKey:
-        """Open ``names`` on ``market``'s venue under one conn_key; one connection per route.
+                      combined: bool, delivery: Any = None) -> ConnKey:
+        """Open ``names`` on ``market``'s venue under one conn_key; one connection per route
+        (and per ``max_streams`` streams of a route, see :mod:`binance._multiplex`).
 
         Raises:
-            TypeError, ValueError: a bad callback, or names the venue does not serve.
+            TypeError, ValueError: a bad callback or delivery, or names the venue does not serve.
         """
         stream_names.check_callback(callback)
+        self._delivery(delivery)
         venue = self.venue(market)
         if combined:
-            parsed = venue.grammar.parse_all(names)
+            parsed = venue.grammar.parse_all(names, per_connection=False)
             for name in parsed:
                 fact = venue.retired_notice(name.name)
                 if fact is not None:
@@ -486,21 +515,30 @@ class BinanceSocketManager(DerivativeSockets, ManagerBase):
         _reactor.raise_if_stopped()
         if self.connection(key) is not None:
             return False
-        routes: Dict[Optional[str], List[stream_names.StreamName]] = {}
+        if not combined:
+            return self.open_connection(key, _url(venue.stream_base(venue.route_of(path[3:])), path),
+                                        callback, list_messages=parsed[0].arrays,
+                                        delivery=delivery)
+        routes: Dict[Optional[str], List[str]] = {}
         for name in parsed:
-            routes.setdefault(venue.route_of(name.name), []).append(name)
-        arrays = not combined and parsed[0].arrays
-        if len(routes) == 1:
-            route = next(iter(routes))
-            return self.open_connection(key, _url(venue.stream_base(route), path), callback,
-                                        list_messages=arrays)
-        socket = CompositeSocket(key, callback)
-        for route, members in routes.items():
-            part_path = _path(members, combined)
-            socket.add_part(self.new_connection(
-                _url(venue.stream_base(route), part_path), callback,
-                name='{} [{}]'.format(key, route), on_give_up=socket.part_gave_up))
-        return self.open_socket(key, socket)
+            routes.setdefault(venue.route_of(name.name), []).append(name.name)
+        groups = [RouteStreams(route, functools.partial(_url, venue.stream_base(route)), members)
+                  for route, members in routes.items()]
+        return open_multiplex(self, key, groups, callback, max_streams=venue.rules.max_streams,
+                              per_second=self._subscribe_rate(venue), delivery=delivery)
+
+    def _delivery(self, delivery: Any) -> DeliveryOptions:
+        """The delivery a socket gets: ``delivery``, or the manager's when ``None``.
+
+        Raises:
+            TypeError, ValueError: ``delivery`` is not a delivery option.
+        """
+        return self.options.delivery if delivery is None else DeliveryOptions.coerce(delivery)
+
+    def _subscribe_rate(self, venue: venues.Venue) -> float:
+        """``SUBSCRIBE`` requests per second per connection: the options' rate, at most half
+        the venue's limit of incoming messages (pings and pongs count too)."""
+        return min(self.options.subscribe_rate, venue.rules.max_incoming_per_second / 2.0)
 
     def _trust_urls(self) -> List[str]:
         return [getattr(self, attribute) for attribute in _DEFAULT_URLS]

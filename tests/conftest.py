@@ -273,3 +273,20 @@ def library_debug_logging():
     logger.setLevel(logging.DEBUG)
     yield
     logger.setLevel(level)
+
+
+# -- connection-attempt budgets: every test starts with its own ---------------------------
+
+@pytest.fixture(autouse=True)
+def _fresh_attempt_budgets():
+    """Each test gets fresh process-wide connection-attempt budgets.
+
+    The budgets are per host and process-wide, like Binance's limit per IP
+    address; every test dials 127.0.0.1, so without this one test's attempts
+    would count against the next one's window. Tests of the budget itself
+    pass their own ``AttemptBudget`` explicitly.
+    """
+    from binance._attempts import forget_budgets
+    forget_budgets()
+    yield
+    forget_budgets()

@@ -212,7 +212,7 @@ def test_wants_ansi_only_on_a_real_terminal():
 # The stream command's output loop, with a queue standing in for the socket
 
 
-def _loop(messages, argv=(), stop_after=None):
+def _loop(messages, argv=(), stop_after=None, report=None):
     from binance.cli import _JsonLinesWriter, _Stop, _stream_loop
     args = build_parser().parse_args(['stream', 'x@trade', *argv])
     inbox = queue.Queue()
@@ -221,7 +221,7 @@ def _loop(messages, argv=(), stop_after=None):
     out, err, stop = io.BytesIO(), io.StringIO(), _Stop()
     if stop_after is not None:
         stop.set(stop_after)
-    status = _stream_loop(args, inbox, _JsonLinesWriter(out), stop, err)
+    status = _stream_loop(args, inbox, _JsonLinesWriter(out), stop, err, report)
     return status, out.getvalue().decode().splitlines(), err.getvalue()
 
 
@@ -245,6 +245,33 @@ def test_stream_loop_stops_at_its_deadline_or_when_asked():
     assert (status, len(lines)) == (0, 1)
     status, lines, _ = _loop([TRADE], stop_after='interrupted')
     assert (status, lines) == (0, [])
+
+
+def test_stream_loop_reports_stats_at_their_interval():
+    reports = []
+    status, lines, _ = _loop([TRADE], ['--seconds', '0.35', '--stats', '0.1'],
+                             report=lambda: reports.append(1))
+    assert status == 0 and len(lines) == 1
+    assert 2 <= len(reports) <= 4
+    assert build_parser().parse_args(['stream', 'x@trade', '--stats']).stats == 5.0
+    assert build_parser().parse_args(['stream', 'x@trade']).stats is None
+
+
+def test_format_stats_is_one_line_of_the_totals():
+    from binance.cli import format_stats
+    latency = {'count': 3, 'mean': 1.0, 'p50': 0.84, 'p90': 2.0, 'p99': 3.1, 'p999': 3.1,
+               'max': 5.2}
+    snapshot = {'sockets': {'a': {'queue': {'queued': 9, 'dropped': 2, 'high_water': 4}},
+                            'b': {'queue': None}},
+                'totals': {'sockets': 2, 'messages': 1234, 'bytes': 180200, 'reconnects': 1,
+                           'latency_ms': latency}}
+    assert format_stats(snapshot) == ('stats: 2 sockets, 1234 messages, 180.2 kB, 1 reconnect, '
+                                      'latency ms p50 0.8 p99 3.1 max 5.2, '
+                                      'queued 9 dropped 2 high 4')
+    snapshot['totals']['latency_ms'] = None
+    snapshot['sockets'] = {}
+    assert format_stats(snapshot).endswith('latency ms -')
+    assert format_stats({'sockets': {}, 'totals': None}) == 'stats: telemetry is off'
 
 
 @pytest.mark.parametrize('name, expected', [
@@ -392,6 +419,19 @@ def test_stream_several_names_and_seconds_limit():
     assert proc.returncode == 0, proc.stderr
     streams = {json.loads(line)['stream'] for line in proc.stdout.splitlines()}
     assert streams == {'bnbbtc@trade', 'ethbtc@depth5'}
+
+
+def test_stream_stats_go_to_stderr_and_the_data_stays_clean():
+    proc = _run('stream', 'bnbbtc@trade', '--simulator', '--seconds', '2.5', '--stats', '1',
+                '--trade-rate', '50')
+    assert proc.returncode == 0, proc.stderr
+    assert all(json.loads(line)['stream'] == 'bnbbtc@trade' for line in proc.stdout.splitlines())
+    lines = proc.stderr.splitlines()
+    periodic = [line for line in lines if line.startswith('stats: ')]
+    assert len(periodic) >= 2 and ' messages, ' in periodic[-1]
+    final = json.loads(lines[-1][len('stats '):])
+    socket = final['sockets']['stream?streams=bnbbtc@trade']
+    assert socket['state'] == 'open' and socket['messages'] >= len(proc.stdout.splitlines()) > 0
 
 
 def test_stream_rejects_bad_names_without_a_traceback():

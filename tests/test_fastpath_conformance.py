@@ -360,7 +360,7 @@ class RecordingConnection(StreamConnection):
                          name=path, heartbeat_timeout=heartbeat_timeout, session=session,
                          reactor=self.memory_reactor)
 
-    def reconnect_now(self, reason):
+    def reconnect_now(self, reason, label=None):
         self.reconnects.append(reason)
 
 

@@ -10,6 +10,7 @@ from OpenSSL import SSL
 from twisted.internet import defer
 
 from binance.connection import ConnectionState, StreamConnection, StreamSession
+from binance.options import ConnectionOptions
 from manager_support import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, FakeServer, refuse
 
 URL = 'ws://127.0.0.1:9443/ws/bnbbtc@trade'
@@ -232,12 +233,18 @@ def test_retry_after_of_a_refused_handshake_delays_the_next_attempt(memory_react
     FakeServer(memory_reactor).reject(503, b'')  # no header: the backoff delay again
     memory_reactor.advance(0.21)
     assert len(memory_reactor.tcpClients) == 3
-    FakeServer(memory_reactor).reject(418, b'Retry-After: 86400\r\n')
+    FakeServer(memory_reactor).reject(503, b'Retry-After: 86400\r\n')
     memory_reactor.advance(299)
-    assert len(memory_reactor.tcpClients) == 3, 'Retry-After is capped, not ignored'
+    assert len(memory_reactor.tcpClients) == 3, "a 503's Retry-After is capped, not ignored"
     memory_reactor.advance(2)
     assert len(memory_reactor.tcpClients) == 4
-    assert conn.retry_number == 3 and received == []
+    # A 418 is a ban of the IP address: the venue's attempts pause as long as it says.
+    FakeServer(memory_reactor).reject(418, b'Retry-After: 86400\r\n')
+    memory_reactor.advance(86399)
+    assert len(memory_reactor.tcpClients) == 4, 'retried during the ban'
+    memory_reactor.advance(2)
+    assert len(memory_reactor.tcpClients) == 5
+    assert conn.retry_number == 4 and received == []
 
 
 def test_retry_count_resets_after_every_successful_connection(memory_reactor, exact_policy):
@@ -356,8 +363,10 @@ def test_failed_successor_retries_while_the_old_socket_still_delivers(memory_rea
     assert received == [{'n': 1}, {'n': 2}]
     assert conn.retry_number == 1, 'data of the replaced socket proves nothing'
     new.send(b'{"n":3}')
-    assert received == [{'n': 1}, {'n': 2}, {'n': 3}]
     assert conn.retry_number == 0
+    assert received == [{'n': 1}, {'n': 2}], 'held until the old socket is gone'
+    old.close_cleanly()
+    assert received == [{'n': 1}, {'n': 2}, {'n': 3}]
 
 
 def test_stop_during_the_switch_closes_both_sockets(memory_reactor):
@@ -403,23 +412,25 @@ def test_any_traffic_keeps_a_quiet_stream_alive(memory_reactor):
     assert not server.aborted and conn.state is ConnectionState.OPEN
 
 
-def test_at_most_one_timer_per_connection(memory_reactor, exact_policy):
+def test_a_fixed_number_of_timers_per_connection_whatever_the_traffic(memory_reactor, exact_policy):
     conn, _ = make(memory_reactor, exact_policy, heartbeat_timeout=3.0)
     server = FakeServer(memory_reactor).accept()
-    # The heartbeat, and the success timer until the first data message.
-    assert len(memory_reactor.getDelayedCalls()) == 2
+    # The heartbeat, the silent-stream watchdog, the planned rotation, and the
+    # success timer until the first data message.
+    assert len(memory_reactor.getDelayedCalls()) == 4
     server.send(b'{}')
-    assert len(memory_reactor.getDelayedCalls()) == 1
+    assert len(memory_reactor.getDelayedCalls()) == 3
     for _ in range(10):
         server.send(b'{}')
         memory_reactor.advance(1.0)
-        assert len(memory_reactor.getDelayedCalls()) == 1
+        assert len(memory_reactor.getDelayedCalls()) == 3
     server.lose()
     assert len(memory_reactor.getDelayedCalls()) == 1  # only the backoff timer
 
 
 def test_heartbeat_can_be_turned_off(memory_reactor):
-    conn, _ = make(memory_reactor, heartbeat_timeout=None)
+    conn, _ = make(memory_reactor, heartbeat_timeout=None,
+                   options=ConnectionOptions(silence_bounds=None))
     server = FakeServer(memory_reactor).accept()
     memory_reactor.advance(3600)
     assert not server.aborted and server.client_frames() == []

@@ -90,7 +90,7 @@ def test_an_attempt_reports_its_outcome_once_and_writes_nothing_on_the_factory(m
     before = set(vars(server.factory))
     server.reject(429, b'Retry-After: 7\r\n')
     assert ended == [AttemptOutcome(opened=False, reason=ended[0].reason, tls_failure=None,
-                                    retry_after=7.0)]
+                                    retry_after=7.0, status=429)]
     server.factory.clientConnectionLost(None, Failure(ConnectionRefusedError()))
     assert len(ended) == 1, 'reported once'
     assert set(vars(server.factory)) - before <= {'_reported', 'last_protocol'}

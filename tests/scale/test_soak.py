@@ -72,6 +72,26 @@ def test_rebuilt_events_count_as_delivered_and_notices_are_listed():
     assert "'userDataGap': 1" in check.detail
 
 
+def test_rebuilt_events_count_only_inside_a_gap_and_a_rebuilt_duplicate_fails():
+    rebuilt = dict(execution(1, 'TRADE', 7), reconciled=True)
+    stream = [e for e in PUBLISHED if e is not PUBLISHED[1]]
+    # rebuilt with no gap notice, and after the gap was closed: neither counts
+    for delivered in ([rebuilt] + stream,
+                      [{'e': 'userDataGap'}, {'e': 'userDataReconciled'}, rebuilt] + stream):
+        check = report(published=PUBLISHED, delivered=delivered,
+                       final_balances={'BTC': ['1.4', '0']})['user: every order event delivered']
+        assert not check.passed
+        assert '1 rebuilt outside a gap (not counted): i=1 x=TRADE t=7' in check.detail
+        assert 'MISSING 1: i=1 x=TRADE t=7' in check.detail
+    # rebuilt inside the gap although the stream delivered it too: a duplicate
+    delivered = list(PUBLISHED) + [{'e': 'userDataGap'}, rebuilt, {'e': 'userDataReconciled'}]
+    checks = report(published=PUBLISHED, delivered=delivered,
+                    final_balances={'BTC': ['1.4', '0']})
+    assert checks['user: every order event delivered'].passed
+    unique = checks['user: order events unique']
+    assert not unique.passed and 'DUPLICATED 1: i=1 x=TRADE t=7 (2 times)' in unique.detail
+
+
 def test_duplicates_and_events_never_published_fail():
     delivered = list(PUBLISHED) + [PUBLISHED[1], execution(9, 'NEW'), PUBLISHED[2]]
     checks = report(published=PUBLISHED, delivered=delivered,

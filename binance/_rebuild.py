@@ -26,6 +26,7 @@ thread.
 import logging
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from . import _checks
 from ._timers import cancel_call
 from .composite import CompositeSocket
 from .connection import StreamSession, log_name
@@ -108,6 +109,9 @@ class Subscriptions(StreamSession):
             many more fit); ``None`` for no limit.
         strict: a refused request fails the attempt.
         timeout: seconds a request may stay unanswered.
+
+    Raises:
+        TypeError, ValueError: an argument of the wrong type or out of range (named).
     """
 
     #: Streams per ``SUBSCRIBE`` request.
@@ -118,11 +122,13 @@ class Subscriptions(StreamSession):
     def __init__(self, streams: Sequence[str] = (), per_second: float = 2.0,
                  capacity: Optional[int] = None, *, strict: bool = False,
                  timeout: float = SUBSCRIBE_TIMEOUT) -> None:
+        if not isinstance(streams, (list, tuple)) or not all(isinstance(n, str) for n in streams):
+            raise TypeError('streams must be a list of stream names')
         self._streams: List[str] = list(streams)
-        self.capacity = capacity
-        self.strict = strict
-        self.timeout = timeout
-        self._interval = 1.0 / per_second
+        self.capacity = None if capacity is None else _checks.positive_int('capacity', capacity)
+        self.strict = _checks.flag('strict', strict)
+        self.timeout = _checks.positive_number('timeout', timeout)
+        self._interval = 1.0 / _checks.positive_number('per_second', per_second)
         self._done = 0
         self._next_id = 1
         self._open = False

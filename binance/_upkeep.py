@@ -28,6 +28,7 @@ from typing import Any, Callable, Deque, Optional
 
 from twisted.internet import defer
 
+from . import _checks
 from ._timers import cancel_call
 from .watchdog import Silence, SilenceWatchdog, SilentStreamWarning, silent_stream_notice
 
@@ -59,11 +60,14 @@ class RotationGate:
     Args:
         clock: an ``IReactorTime``.
         max_hold: seconds after which a held gate opens for the next rotation.
+
+    Raises:
+        TypeError, ValueError: ``max_hold`` is not a positive number.
     """
 
     def __init__(self, clock: Any, max_hold: float = MAX_ROTATION) -> None:
         self._clock = clock
-        self.max_hold = max_hold
+        self.max_hold = _checks.positive_number('max_hold', max_hold)
         self._holder: Optional[object] = None
         self._expiry: Optional[Any] = None
         self._waiting: Deque['tuple[object, defer.Deferred]'] = collections.deque()

@@ -57,13 +57,16 @@ class CompositeSocket:
             ``None`` to call ``callback`` on the reactor thread.
 
     Raises:
-        TypeError: ``callback`` is not callable.
+        TypeError: ``callback`` is not callable, ``queue`` not a QueuedDelivery.
     """
 
     def __init__(self, name: str, callback: Callable[[Any], Any], clock: Any = None,
                  queue: Optional[QueuedDelivery] = None) -> None:
         if not callable(callback):
             raise TypeError('callback must be callable')
+        if queue is not None and not isinstance(queue, QueuedDelivery):
+            raise TypeError('queue must be a QueuedDelivery or None, got {}'.format(
+                type(queue).__name__))
         if clock is None:
             from twisted.internet import reactor as clock
         self.name = name

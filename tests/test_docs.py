@@ -35,7 +35,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / 'docs'
-PAGES = ('overview', 'quickstart', 'websockets', 'userdata', 'depthcache', 'client', 'simulator',
+PAGES = ('overview', 'quickstart', 'websockets', 'userdata', 'depthcache', 'scale', 'client',
+         'simulator',
          'performance')
 MARKERS = ('program', 'fragment', 'fragment-us', 'compile')
 DEMO_COMMAND = 'python3 -m pip install tox && tox -e demo'

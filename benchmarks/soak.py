@@ -37,6 +37,7 @@ Exit status 0 when every check passed, 1 otherwise.
 """
 import argparse
 import collections
+import ctypes
 import gc
 import json
 import logging
@@ -244,11 +245,40 @@ def _live_objects():
     return result
 
 
+def _return_free_heap():
+    """Ask the C allocator to give freed memory back to the system (glibc's ``malloc_trim``).
+
+    Freed memory that ``malloc`` keeps for reuse (per-thread arenas, holes in
+    the heap) counts in RSS until then; it is not memory anything holds. Done
+    the same way before both measurements. Returns False where there is no
+    ``malloc_trim``.
+    """
+    try:
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
+    return True
+
+
 def measure(port):
-    """RSS, threads, delayed calls, live library objects and TCP connections to the exchange."""
+    """RSS, threads, delayed calls, live library objects and TCP connections to the exchange.
+
+    ``rss_mb`` is measured after a full collection and after the C allocator
+    returned its free memory (``rss_raw_mb`` before that); ``python_blocks``
+    counts the memory blocks Python's allocator has handed out and not got
+    back (``sys.getallocatedblocks()``), so a leak of Python objects shows
+    there whatever the allocator does with freed pages.
+    """
     gc.collect()
     threads = sorted(t.name for t in threading.enumerate())
-    result = {'rss_mb': round(_rss_mb(), 2), 'threads': threads,
+    raw = _rss_mb()
+    trimmed = _return_free_heap()
+    result = {'rss_mb': round(_rss_mb(), 2), 'rss_raw_mb': round(raw, 2),
+              'heap_returned': trimmed, 'python_blocks': sys.getallocatedblocks(),
+              'threads': threads,
               'delayed_calls': _delayed_calls(), 'tcp_to_exchange': _established_to(port),
               'live_objects': _live_objects()}
     if tracemalloc.is_tracing():
@@ -422,13 +452,24 @@ def process_checks(baseline, after, rss_tolerance, websockets_left):
                         'none' if not alive else 'ALIVE: ' + _first(
                             '{} x{} (held by {})'.format(name, n, holder or 'a cycle')
                             for name, (n, holder) in sorted(alive.items()))))
-    growth = (after['rss_mb'] - baseline['rss_mb']) / baseline['rss_mb'] * 100.0
+    growth = _growth(baseline, after, 'rss_mb')
+    detail = '{:.1f} MB -> {:.1f} MB ({:+.1f} %)'.format(baseline['rss_mb'], after['rss_mb'],
+                                                        growth)
+    if 'rss_raw_mb' in after:
+        detail += ' with freed heap returned{}; before that {:.1f} -> {:.1f} MB ({:+.1f} %)'.format(
+            '' if after.get('heap_returned') else ' (no malloc_trim here: not returned)',
+            baseline['rss_raw_mb'], after['rss_raw_mb'], _growth(baseline, after, 'rss_raw_mb'))
+    if 'python_blocks' in after:
+        detail += '; Python blocks allocated {} -> {} ({:+.1f} %)'.format(
+            baseline['python_blocks'], after['python_blocks'],
+            _growth(baseline, after, 'python_blocks'))
     checks.append(Check('RSS within {:g} % of baseline'.format(rss_tolerance),
-                        growth < rss_tolerance,
-                        '{:.1f} MB -> {:.1f} MB ({:+.1f} %){}'.format(
-                            baseline['rss_mb'], after['rss_mb'], growth,
-                            _memory_growth(baseline, after))))
+                        growth < rss_tolerance, detail + _memory_growth(baseline, after)))
     return checks
+
+
+def _growth(baseline, after, key):
+    return (after[key] - baseline[key]) / baseline[key] * 100.0
 
 
 # -- the run ------------------------------------------------------------------------------------
@@ -469,7 +510,9 @@ class Soak:
         self.stop_event = threading.Event()
 
     def build(self, exchange):
+        from binance.backoff import BackoffPolicy
         from binance.client import Client
+        from binance.options import ConnectionOptions
         from binance.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
         from binance.websockets import BinanceSocketManager
         urls = exchange.urls
@@ -483,7 +526,10 @@ class Soak:
             WS_API_URL = urls['ws_api_url']
 
         client = SoakClient(DEFAULT_API_KEY, DEFAULT_API_SECRET)
-        return client, SoakManager(client)
+        # A bot that must stay up retries for longer than the drop-in default (5 failed
+        # retries in a row, about 3 s), which a 10 s refusal of handshakes outlasts.
+        retry = BackoffPolicy(max_retries=self.args.max_retries)
+        return client, SoakManager(client, options=ConnectionOptions(retry=retry))
 
     def start_sockets(self, manager, plan):
         recorders = {}
@@ -736,6 +782,9 @@ def build_parser():
                         help='a market socket is live if it delivered within this many seconds')
     parser.add_argument('--settle', type=float, default=90.0,
                         help='seconds allowed to recover after the faults stop')
+    parser.add_argument('--max-retries', type=int, default=12,
+                        help='failed reconnects in a row before a socket gives up (the '
+                             'library\'s default is 5, about 3 s of retrying; 12 is about 60 s)')
     parser.add_argument('--rss-tolerance', type=float, default=5.0, help='percent')
     parser.add_argument('--json', help='write the report to this file')
     parser.add_argument('--log', help='library log file (WARNING and above); a temp file if '

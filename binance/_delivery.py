@@ -124,14 +124,11 @@ def payload_path(callback: Callable[[Any], Any], *, name: str, general: PayloadH
             delivered; otherwise only objects are.
         skip: ``skip(kind, detail)`` for a message that is not delivered.
         counts: for a combined stream, a dict counting the messages of each
-            ``stream`` (telemetry); ``None`` counts nothing.
+            ``stream`` (telemetry); ``None`` counts nothing (one test per message).
 
     Returns:
         ``handler(payload, is_binary)``.
     """
-    if combined and counts is not None:
-        return _counting_path(callback, name=name, general=general, reject=reject,
-                              on_shutdown=on_shutdown, skip=skip, counts=counts)
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     if combined:
@@ -150,45 +147,15 @@ def payload_path(callback: Callable[[Any], Any], *, name: str, general: PayloadH
             reject(payload, exc)
             return
         if type(message) is dict:
-            if message.get(key) == shutdown:
+            value = message.get(key)
+            if value == shutdown:
                 on_shutdown()
                 return
+            if counts is not None:
+                counts[value] = counts.get(value, 0) + 1
         elif not lists or type(message) is not list:
             skip('unexpected JSON', describe_unexpected(message))
             return
-        try:
-            callback(message)
-        except Exception:
-            log.exception('%s: the callback raised; the socket keeps running', name)
-
-    return on_payload
-
-
-def _counting_path(callback: Callable[[Any], Any], *, name: str, general: PayloadHandler,
-                   reject: Callable[[bytes, Exception], None], on_shutdown: Callable[[], None],
-                   skip: Callable[[str, str], None], counts: Dict[Any, int]) -> PayloadHandler:
-    """:func:`payload_path` of a combined stream that also counts messages per stream."""
-    loads = orjson.loads
-    decode_error = orjson.JSONDecodeError
-    large = LARGE_MESSAGE_SIZE
-
-    def on_payload(payload: bytes, is_binary: bool) -> None:
-        if is_binary or len(payload) >= large:
-            general(payload, is_binary)
-            return
-        try:
-            message = loads(payload)
-        except decode_error as exc:
-            reject(payload, exc)
-            return
-        if type(message) is not dict:
-            skip('unexpected JSON', describe_unexpected(message))
-            return
-        stream = message.get('stream')
-        if stream == '!serverShutdown':
-            on_shutdown()
-            return
-        counts[stream] = counts.get(stream, 0) + 1
         try:
             callback(message)
         except Exception:

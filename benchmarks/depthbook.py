@@ -5,31 +5,48 @@ test (``--impl ours --repo DIR`` or ``--impl pb0711``), from a directory outside
 the repository. Prints one JSON object on stdout.
 
 Both caches start from the same 5,000-level-per-side book and apply the same
-diff events (Binance's ``depthUpdate`` shape, decoded: price and quantity
-strings, 20 levels per side per event, about a third of them removals, the
-removed levels coming back later), each the way its own manager applies
-events:
+diff events (Binance's ``depthUpdate`` shape: price and quantity strings, 20
+levels per side per event, about a third of them removals, the removed levels
+coming back later). Each event is applied in two ways:
 
-* ours: ``DepthSync.on_message`` on the decoded message under the cache's
-  lock (:class:`binance.depthcache.BaseDepthCacheManager._on_message` without
-  the socket);
-* 0.7.11: ``add_bid``/``add_ask`` per level and ``update_time`` (its
-  ``_process_depth_message`` without the socket).
+* decoded (``updates_per_s``): the event as a dict, the book's part of each
+  manager's work only --
+  ours: ``DepthSync.on_message`` under the cache's lock (what
+  :class:`binance.depthcache.BaseDepthCacheManager._on_message` does after
+  its checks); 0.7.11: ``add_bid``/``add_ask`` per level and
+  ``update_time`` (its ``_process_depth_message`` without the update-id
+  check, the callback check and the refresh check);
+* from the wire (``wire_updates_per_s``): the event as the bytes a socket
+  receives (serialised once, compact JSON as Binance sends it, the same
+  bytes for both), through each library's own code from the complete
+  message to the applied book -- ours: :class:`OursWire` (the handler an
+  open socket runs, ``orjson.loads`` and its checks, then the manager's
+  ``_on_message``); 0.7.11: :class:`PB0711Wire` (its protocol's
+  ``onMessage``, ``ujson.loads(payload.decode('utf8'))``, then its
+  manager's ``_depth_event`` and ``_process_depth_message``). Neither
+  includes WebSocket framing or a user callback (there is none), so this is
+  what a manager costs per message on top of its socket.
 
 Measured (CPU time of this process, the best of a few rounds; the runner
 alternates the two implementations over several such runs and keeps each
 one's best figures):
 
-* ``updates_per_s``: events applied per second, nothing read;
+* ``updates_per_s`` and ``wire_updates_per_s``: events applied per second,
+  nothing read (the two are timed in alternation within each round);
 * ``top10_read_us``: the best 10 bids and the best 10 asks, the book
   unchanged since the previous read (0.7.11 has no top-N read: its
   ``get_bids()[:10]``);
 * ``update_read_per_s``: events per second when the callback reads the
   top 10 of both sides after every event, as a trading callback does;
 * ``full_read_us``: ``get_bids()`` and ``get_asks()``, whole sides;
-* ``limit_updates_per_s`` (ours only, "the limit" of the table): events per
-  second of the least any cache keeping floats must do with an event's levels
-  (:class:`Limit`): no checks, no price order, zeros kept.
+* ``limit_updates_per_s`` and ``limit_wire_updates_per_s`` (ours only, "the
+  limit" of the table): events per second of the least any cache keeping
+  floats must do with an event's levels (:class:`Limit`: no checks, no
+  price order, zeros kept; from the wire one ``orjson.loads`` of the
+  message first).
+
+After the updates the books built from the bytes and from the decoded events
+must show the same top 10, or the run fails.
 
 0.7.11 sorts the whole book on every read (milliseconds), so its top-10
 figure comes from a hundredth of the reads and its update-and-read figure
@@ -37,11 +54,14 @@ from the first tenth of the events: enough time measured to be steady, in
 seconds rather than minutes. Both read whole sides ``reads / 200`` times.
 """
 import argparse
+import functools
 import json
 import os
 import random
 import sys
+import threading
 import time
+import types
 
 LEVELS = 5000
 PER_SIDE = 20
@@ -131,6 +151,76 @@ class PB0711:
         return self.cache.get_bids(), self.cache.get_asks()
 
 
+def _unexpected(*args):
+    raise AssertionError('the benchmark took a path a depth message never takes: %r' % (args,))
+
+
+class OursWire:
+    """Our manager's receive path from a message's bytes, as an open depth socket runs it.
+
+    :func:`binance._delivery.payload_path` (the handler the connection builds
+    for every open socket without a session, called by the fast path with each
+    complete message: ``orjson.loads``, the shutdown-notice check, the type
+    check, the callback's exception guard) around the manager's own
+    ``_on_message`` (combined-stream and error checks, the reconnect check,
+    then ``DepthSync.on_message`` under the cache's lock). The manager is
+    built without a socket, a client or a snapshot request: only the fields
+    ``_on_message`` reads are set, to what a live manager holds.
+    """
+
+    def __init__(self, snapshot):
+        from binance._delivery import payload_path
+        from binance.depthcache import DepthCacheManager
+        self.book = Ours(snapshot)
+        manager = object.__new__(DepthCacheManager)
+        manager._symbol = 'BTCUSDT'
+        manager._cache = self.book.cache
+        manager._sync = self.book.sync
+        manager._callback = None
+        manager._closed = False
+        manager._connection = types.SimpleNamespace(reconnect_count=0)
+        manager._opened_seen = None
+        manager._ready = threading.Event()
+        manager._ready.set()
+        self.apply = functools.partial(payload_path(
+            manager._on_message, name='depth', general=_unexpected, reject=_unexpected,
+            combined=False, on_shutdown=_unexpected, lists=False, skip=_unexpected), is_binary=False)
+
+    def top10(self):
+        return self.book.top10()
+
+
+class PB0711Wire:
+    """python-binance 0.7.11's own code from a message's bytes.
+
+    Its ``BinanceClientProtocol.onMessage`` (``ujson.loads(payload.decode('utf8'))``)
+    hands the message to its factory's callback, the ``DepthCacheManager``'s
+    ``_depth_event`` (the error check, then ``_process_depth_message``: the
+    update-id check, ``add_bid``/``add_ask`` per level, ``update_time``, the
+    callback check, the refresh-time check). The manager is built without a
+    client or a socket: only the fields those methods read are set, to what a
+    live manager holds (no callback, the default 30-minute refresh).
+    """
+
+    def __init__(self, snapshot):
+        from binance.depthcache import DepthCacheManager
+        from binance.websockets import BinanceClientProtocol
+        self.book = PB0711(snapshot)
+        manager = DepthCacheManager.__new__(DepthCacheManager)
+        manager._depth_cache = self.book.cache
+        manager._last_update_id = snapshot['lastUpdateId']
+        manager._depth_message_buffer = []
+        manager._callback = None
+        manager._refresh_interval = DepthCacheManager.DEFAULT_REFRESH
+        manager._refresh_time = int(time.time()) + manager._refresh_interval
+        protocol = BinanceClientProtocol()
+        protocol.factory = types.SimpleNamespace(callback=manager._depth_event)
+        self.apply = functools.partial(protocol.onMessage, isBinary=False)
+
+    def top10(self):
+        return self.book.top10()
+
+
 class Limit:
     """The least work per event: price -> quantity dicts of the two sides, every
     quantity parsed by one ``orjson.loads``, stored under its price string."""
@@ -146,6 +236,13 @@ class Limit:
         qtys = self.loads('[' + ','.join([*bids.values(), *asks.values()]) + ']')
         self.bids.update(zip(bids, qtys))
         self.asks.update(zip(asks, qtys[len(bids):]))
+
+
+class LimitWire(Limit):
+    """:class:`Limit` from a message's bytes: one more ``orjson.loads``, of the message."""
+
+    def apply(self, payload):
+        Limit.apply(self, self.loads(payload))
 
 
 def _best(rounds, fn):
@@ -175,18 +272,32 @@ def measure(impl, count, rounds, reads):
         reads = max(5, reads // 100)
         read_events = events[:max(100, count // 10)]
 
-    def updates(kind=cls):
+    # The messages as Binance sends them: compact JSON, UTF-8; the same bytes for both.
+    payloads = [json.dumps(msg, separators=(',', ':')).encode('utf-8') for msg in events]
+
+    def updates(kind=cls, feed=events):
         book = kind(snapshot)
         apply = book.apply
         start = time.process_time()
-        for msg in events:
+        for msg in feed:
             apply(msg)
         return time.process_time() - start, book
 
-    update_times = [updates() for _ in range(rounds)]
-    limit_s = min(updates(Limit)[0] for _ in range(rounds)) if impl == 'ours' else None
-    update_s = min(t for t, _ in update_times)
-    book = update_times[0][1]
+    ours = impl == 'ours'
+    update_s = wire_s = limit_s = limit_wire_s = None
+    for _ in range(rounds):     # interleaved, so both figures see the same moments of the machine
+        spent, book = updates()
+        update_s = spent if update_s is None else min(update_s, spent)
+        spent, wire_book = updates(OursWire if ours else PB0711Wire, payloads)
+        wire_s = spent if wire_s is None else min(wire_s, spent)
+        if ours:
+            spent = updates(Limit)[0]
+            limit_s = spent if limit_s is None else min(limit_s, spent)
+            spent = updates(LimitWire, payloads)[0]
+            limit_wire_s = spent if limit_wire_s is None else min(limit_wire_s, spent)
+    if wire_book.top10() != book.top10():
+        raise AssertionError('the book built from the bytes differs from the one built from '
+                             'the decoded events')
     check = book.top10()
     top10_s = _best(rounds, lambda: _repeat(book.top10, reads))
     full_s = _best(rounds, lambda: _repeat(book.full, full_reads))
@@ -208,14 +319,17 @@ def measure(impl, count, rounds, reads):
         'levels_per_event': 2 * PER_SIDE,
         'events': count,
         'updates_per_s': count / update_s,
+        'wire_updates_per_s': count / wire_s,
+        'wire_bytes_per_event': sum(map(len, payloads)) / count,
         'top10_read_us': top10_s / reads * 1e6,
         'update_read_per_s': len(read_events) / both_s,
         'full_read_us': full_s / full_reads * 1e6,
         'book_after': [len(check[0]), len(check[1])],
         'best_after': [check[0][0][0], check[1][0][0]],
     }
-    if limit_s is not None:
+    if ours:
         figures['limit_updates_per_s'] = count / limit_s
+        figures['limit_wire_updates_per_s'] = count / limit_wire_s
     return figures
 
 

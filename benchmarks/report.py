@@ -91,8 +91,12 @@ def evaluate(results):
                                                      _get(ours, 'full_read_us'))
             checks.append(_check('top-10 read vs python-binance 0.7.11 (times faster)',
                                  ratios['pb0711/ours top-10 read'], '>=', 10.0, 'x'))
+            ratios['ours/pb0711 wire updates/s'] = _ratio(_get(ours, 'wire_updates_per_s'),
+                                                          _get(pb, 'wire_updates_per_s'))
             checks.append(_check('updates applied per second vs python-binance 0.7.11',
                                  ratios['ours/pb0711 updates/s'], '>=', 2.0, 'x'))
+            checks.append(_check('updates from the wire per second vs python-binance 0.7.11',
+                                 ratios['ours/pb0711 wire updates/s'], '>=', 2.0, 'x'))
         sc['ratios'] = ratios
         sc['checks'] = checks
     return results
@@ -123,6 +127,7 @@ ROWS = [
     ('orjson alone us, GC on', 'orjson_alone_us'),
     ('orjson alone us, GC off', 'orjson_alone_paused_us'),
     ('book updates/s', 'updates_per_s'),
+    ('updates/s from the wire', 'wire_updates_per_s'),
     ('top-10 read us (both sides)', 'top10_read_us'),
     ('update + top-10 read /s', 'update_read_per_s'),
     ('full read us (both sides)', 'full_read_us'),

@@ -63,7 +63,6 @@ class Levels(NamedTuple):
 EMPTY_LEVELS = Levels([], [], [])
 
 _SEQUENCES = {list, tuple}
-_LISTS = {list}
 _PAIR = {2}
 _NUMBERS = {float, int}
 _loads = orjson.loads
@@ -153,6 +152,32 @@ def _decimals(texts: Sequence[str], positive: bool) -> Optional[List[float]]:
     return values
 
 
+def _quantities(texts: List[str]) -> Optional[List[float]]:
+    """What :func:`_decimals` returns for quantities (``positive=False``), without ``min``.
+
+    A text holding none of ``-"[{`` parses to numbers, true, false or null
+    only, none of them negative (orjson refuses infinities); with as many
+    values as texts and as many decimal points as values, every value is a
+    number with a point and each text is one of them. A text that holds one
+    of those characters (a negative zero, an exponent ``1e-5``, garbage)
+    gets None: the caller then takes the general path, which decides.
+    """
+    try:
+        text = ','.join(texts)
+    except TypeError:
+        return None
+    if '-' in text or '"' in text or '[' in text or '{' in text:
+        return None
+    try:
+        values = _loads('[' + text + ']')
+    except ValueError:
+        return None
+    count = len(texts)
+    if len(values) != count or text.count('.') != count:
+        return None
+    return values
+
+
 #: What a side holds besides its direction (BookSide.take moves all of it).
 _STATE = ('_qty', '_price', '_key', '_index', '_added', '_zeros', '_rebuild', '_clean_at')
 
@@ -208,8 +233,9 @@ class BookSide:
         if added:
             self._add(added)
 
-    def _write(self, changes: dict, qtys: List[float]) -> bool:
-        """Set ``changes``' keys to ``qtys`` (validated); False if a new key needs the general path.
+    def _admit(self, changes: dict) -> bool:
+        """Register the keys of ``changes`` new to this side, just written to it (validated
+        quantities); False if one needs the general path.
 
         A key new to this side must be a plain decimal string and not another
         spelling of a price the side holds (or of another new key). When one
@@ -217,23 +243,22 @@ class BookSide:
         event is then applied again by :meth:`update` (quantities are
         absolute, so setting the other keys twice is harmless).
         """
-        qty = self._qty
-        count = len(qty)
-        qty.update(zip(changes, qtys))
-        if 0.0 in qtys:
-            self._zeros += qtys.count(0.0)
-        if len(qty) != count:
-            keys = [*filterfalse(self._price.__contains__, changes)]
-            prices = _decimals(keys, positive=True)
-            if prices is None or not self._key.keys().isdisjoint(prices) or \
-                    len({*prices}) != len(prices):
-                for key in keys:
-                    del qty[key]
-                return False
-            self._price.update(zip(keys, prices))
-            self._key.update(zip(prices, keys))
-            self._add(prices)
+        keys = [*filterfalse(self._price.__contains__, changes)]
+        prices = _decimals(keys, positive=True)
+        if prices is None or not self._key.keys().isdisjoint(prices) or \
+                len({*prices}) != len(prices):
+            self._forget(keys)
+            return False
+        self._price.update(zip(keys, prices))
+        self._key.update(zip(prices, keys))
+        self._add(prices)
         return True
+
+    def _forget(self, keys: Iterable[Hashable]) -> None:
+        """Take out keys written to the side but never registered."""
+        qty = self._qty
+        for key in keys:
+            del qty[key]
 
     def _add(self, prices: List[float]) -> None:
         """New prices: for the index at the next read; drop zeros if the side grew far."""
@@ -374,23 +399,47 @@ class Book:
                 :class:`~binance._booksync.DepthSync` rebuilds it).
         """
         # Rows must be lists: dict() would also take a string of two
-        # characters or an object of two keys for a pair.
-        if type(bids) is list and type(asks) is list and {*map(type, bids), *map(type, asks)} <= _LISTS:
+        # characters or an object of two keys for a pair. (Counting the lists
+        # among the rows' types is a little cheaper than a set of them.)
+        if type(bids) is list and type(asks) is list and \
+                [*map(type, bids), *map(type, asks)].count(list) == len(bids) + len(asks):
             try:
                 bid_changes, ask_changes = dict(bids), dict(asks)   # the last of a price wins
             except (TypeError, ValueError):
                 bid_changes = ask_changes = None
             qtys = None if ask_changes is None else \
-                _decimals([*bid_changes.values(), *ask_changes.values()], positive=False)
+                _quantities([*bid_changes.values(), *ask_changes.values()])
             if qtys is not None:
+                bid_side, ask_side = self.bids, self.asks
+                bid_qty, ask_qty = bid_side._qty, ask_side._qty
+                bid_count, ask_count = len(bid_qty), len(ask_qty)
                 split = len(bid_changes)
-                if (not split or self.bids._write(bid_changes, qtys[:split])) and \
-                        (not ask_changes or self.asks._write(ask_changes, qtys[split:])):
+                # zip() stops at the bids' end; the asks' quantities follow them.
+                bid_qty.update(zip(bid_changes, qtys))
+                ask_qty.update(zip(ask_changes, islice(qtys, split, None)))
+                if len(bid_qty) == bid_count and len(ask_qty) == ask_count or \
+                        self._admit(bid_count, ask_count, bid_changes, ask_changes):
+                    zeros = qtys.count(0.0)
+                    if zeros:
+                        bid_zeros = qtys[:split].count(0.0)
+                        bid_side._zeros += bid_zeros
+                        ask_side._zeros += zeros - bid_zeros
                     self.update_id = update_id
                     if update_time is not None:
                         self.update_time = update_time
                     return
         self.apply(parse_levels(bids, "'b'"), parse_levels(asks, "'a'"), update_id, update_time)
+
+    def _admit(self, bid_count: int, ask_count: int, bid_changes: dict, ask_changes: dict) -> bool:
+        """:meth:`apply_diff` wrote levels new to a side (which then held ``*_count`` keys):
+        register them, or take them all out again and return False."""
+        bids, asks = self.bids, self.asks
+        grew = len(asks._qty) != ask_count
+        if len(bids._qty) != bid_count and not bids._admit(bid_changes):
+            if grew:
+                asks._forget([*filterfalse(asks._price.__contains__, ask_changes)])
+            return False
+        return not grew or asks._admit(ask_changes)
 
     def load(self, bids: Levels, asks: Levels, update_id: Optional[int],
              update_time: Optional[int] = None) -> None:

@@ -104,7 +104,9 @@ def _message(msg: Any) -> dict:
 
 
 def _event_time(msg: dict) -> Optional[int]:
-    value = msg.get('E', msg.get('T'))
+    value = msg.get('E')
+    if value is None and 'E' not in msg:
+        value = msg.get('T')
     return value if type(value) is int else None
 
 

@@ -152,11 +152,14 @@ class ManagerBase(threading.Thread):
                        session: Optional[StreamSession] = None, list_messages: bool = False,
                        on_give_up: Optional[Callable[[], None]] = None, delivery: Any = None,
                        streams: Optional[List[str]] = None, queue: Any = None,
-                       telemetry_key: Optional[str] = None) -> StreamConnection:
+                       telemetry_key: Optional[str] = None,
+                       options: Optional[ConnectionOptions] = None) -> StreamConnection:
         """A :class:`~binance.connection.StreamConnection` with this manager's options and trust.
 
         Not registered nor started; see :meth:`open_socket` (or
-        :meth:`~binance.composite.CompositeSocket.add_part`).
+        :meth:`~binance.composite.CompositeSocket.add_part`). ``options``
+        replaces the manager's for this connection (user data sockets use
+        their own heartbeat).
 
         Args:
             delivery: the socket's delivery option (``None``: the manager's).
@@ -168,7 +171,7 @@ class ManagerBase(threading.Thread):
         Raises:
             TypeError, ValueError: see :class:`~binance.connection.StreamConnection`.
         """
-        return StreamConnection(url, callback, name=name, options=self._options,
+        return StreamConnection(url, callback, name=name, options=options or self._options,
                                 session=session, list_messages=list_messages,
                                 on_give_up=on_give_up, ca_file=self._ca_file,
                                 delivery=delivery, streams=streams, queue=queue,
@@ -206,7 +209,8 @@ class ManagerBase(threading.Thread):
 
     def open_connection(self, conn_key: str, url: str, callback: Callback, *,
                         session: Optional[StreamSession] = None,
-                        list_messages: bool = False, delivery: Any = None) -> ConnKey:
+                        list_messages: bool = False, delivery: Any = None,
+                        options: Optional[ConnectionOptions] = None) -> ConnKey:
         """Open a connection (with a session, for user data) under ``conn_key``.
 
         Args:
@@ -217,6 +221,7 @@ class ManagerBase(threading.Thread):
             session: a :class:`~binance.connection.StreamSession`.
             list_messages: the stream sends JSON arrays.
             delivery: the socket's delivery option (``None``: the manager's).
+            options: this connection's options instead of the manager's.
 
         Returns:
             ``conn_key``, or False if a socket with that key is already open.
@@ -229,7 +234,8 @@ class ManagerBase(threading.Thread):
         if self.connection(conn_key) is not None:
             return False
         connection = self.new_connection(url, callback, name=conn_key, session=session,
-                                         list_messages=list_messages, delivery=delivery)
+                                         list_messages=list_messages, delivery=delivery,
+                                         options=options)
         return self.open_socket(conn_key, connection)
 
     def open_socket(self, conn_key: str, socket: Any) -> ConnKey:

@@ -27,12 +27,12 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import signing
+from . import signing, venues
 from ._redact import RedactingLogFilter
 from .exceptions import (BinanceAPIException, BinanceEndpointRemovedError, BinanceRateLimitError,
                          BinanceRequestException)
 from .rest.constants import ClientConstants
-from .rest.endpoint import BASES, Endpoint, calls
+from .rest.endpoint import API, DAPI, DDATA, EAPI, FAPI, FDATA, SAPI, WWW, Endpoint, calls
 from .rest.limits import RateLimits
 from .rest.futures import Futures
 from .rest.futures_coin import FuturesCoin
@@ -55,6 +55,32 @@ LISTEN_KEYS_RETIRED_MESSAGE = (
     'on binance.com it subscribes through the WebSocket API (userDataStream.subscribe.signature) '
     'with your API key and secret. Listen keys remain only on venues that still offer them '
     "(Binance US: Client(tld='us')).")
+
+#: The class attributes that point each REST API elsewhere: API -> (attribute
+#: of production clients, attribute of ``testnet=True`` clients or ``None``).
+_URL_ATTRIBUTES: Mapping[str, Tuple[str, Optional[str]]] = {
+    API: ('API_URL', 'API_TESTNET_URL'),
+    SAPI: ('MARGIN_API_URL', 'MARGIN_API_TESTNET_URL'),
+    FAPI: ('FUTURES_URL', 'FUTURES_TESTNET_URL'),
+    FDATA: ('FUTURES_DATA_URL', 'FUTURES_DATA_TESTNET_URL'),
+    DAPI: ('FUTURES_COIN_URL', 'FUTURES_COIN_TESTNET_URL'),
+    DDATA: ('FUTURES_COIN_DATA_URL', 'FUTURES_COIN_DATA_TESTNET_URL'),
+    EAPI: ('OPTIONS_URL', 'OPTIONS_TESTNET_URL'),
+    WWW: ('WEBSITE_URL', None),
+}
+
+
+def _default_urls() -> Dict[str, str]:
+    """Each attribute's default: production URLs as 0.7.11's templates, test network URLs as they are."""
+    defaults = {}
+    for api, (production, testnet) in _URL_ATTRIBUTES.items():
+        defaults[production] = venues.tld_template(venues.rest_url(api))
+        if testnet is not None:
+            defaults[testnet] = venues.rest_url(api, testnet=True)
+    return defaults
+
+
+_DEFAULT_URLS = _default_urls()
 
 # Binance error codes the client reacts to.
 _INVALID_TIMESTAMP = -1021
@@ -83,7 +109,10 @@ class Client(ClientConstants, MarketData, Trading, Wallet, Margin, SubAccounts, 
             ``verify``...).
         tld: top-level domain of the venue: ``'com'`` (binance.com) or
             ``'us'`` (Binance US, which still uses listen keys).
-        testnet: use the spot test network instead of production.
+        testnet: use the test networks (spot, futures, options) instead of production.
+
+    Raises:
+        TypeError: ``tld`` is not a non-empty string.
 
     Example::
 
@@ -91,31 +120,29 @@ class Client(ClientConstants, MarketData, Trading, Wallet, Margin, SubAccounts, 
         book = client.get_order_book(symbol='BNBBTC', limit=5)
     """
 
-    API_URL = 'https://api.binance.{}/api'
-    MARGIN_API_URL = 'https://api.binance.{}/sapi'
+    # REST bases (see base_url). The defaults are binance.venues' URLs, written
+    # as 0.7.11 wrote them ('{}' is the tld); left at its default, an attribute
+    # means "the client's venue".
+    API_URL = _DEFAULT_URLS['API_URL']
+    MARGIN_API_URL = _DEFAULT_URLS['MARGIN_API_URL']
     #: python-binance 0.7.11's wallet API; Binance retired it (its calls now go to ``/sapi``).
-    WITHDRAW_API_URL = 'https://api.binance.{}/wapi'
-    WEBSITE_URL = 'https://www.binance.{}'
-    FUTURES_URL = 'https://fapi.binance.{}/fapi'
-    FUTURES_DATA_URL = 'https://fapi.binance.{}/futures/data'
-    FUTURES_COIN_URL = 'https://dapi.binance.{}/dapi'
-    FUTURES_COIN_DATA_URL = 'https://dapi.binance.{}/futures/data'
+    WITHDRAW_API_URL = API_URL.rsplit('/', 1)[0] + '/wapi'
+    WEBSITE_URL = _DEFAULT_URLS['WEBSITE_URL']
+    FUTURES_URL = _DEFAULT_URLS['FUTURES_URL']
+    FUTURES_DATA_URL = _DEFAULT_URLS['FUTURES_DATA_URL']
+    FUTURES_COIN_URL = _DEFAULT_URLS['FUTURES_COIN_URL']
+    FUTURES_COIN_DATA_URL = _DEFAULT_URLS['FUTURES_COIN_DATA_URL']
     #: European options (``eapi``), which replaced the vanilla options (``vapi``) of 0.7.11.
-    OPTIONS_URL = 'https://eapi.binance.{}/eapi'
-    #: The spot test network offers ``/api`` only; margin calls fail there.
-    API_TESTNET_URL = 'https://testnet.binance.vision/api'
-    MARGIN_API_TESTNET_URL = 'https://testnet.binance.vision/sapi'
-    FUTURES_TESTNET_URL = 'https://testnet.binancefuture.com/fapi'
-    FUTURES_DATA_TESTNET_URL = 'https://testnet.binancefuture.com/futures/data'
-    FUTURES_COIN_TESTNET_URL = 'https://testnet.binancefuture.com/dapi'
-    FUTURES_COIN_DATA_TESTNET_URL = 'https://testnet.binancefuture.com/futures/data'
-    OPTIONS_TESTNET_URL = 'https://testnet.binancefuture.com/eapi'
-    #: WebSocket bases of each venue, for sockets whose manager keeps the
-    #: binance.com defaults (see :attr:`stream_url` and :attr:`ws_api_url`).
-    VENUE_STREAM_URL = 'wss://stream.binance.{}:9443/'
-    VENUE_WS_API_URL = 'wss://ws-api.binance.{}:443/ws-api/v3'
-    STREAM_TESTNET_URL = 'wss://stream.testnet.binance.vision:9443/'
-    WS_API_TESTNET_URL = 'wss://ws-api.testnet.binance.vision/ws-api/v3'
+    OPTIONS_URL = _DEFAULT_URLS['OPTIONS_URL']
+    #: The bases a client with ``testnet=True`` uses. The spot test network
+    #: offers ``/api`` only; margin calls fail there.
+    API_TESTNET_URL = _DEFAULT_URLS['API_TESTNET_URL']
+    MARGIN_API_TESTNET_URL = _DEFAULT_URLS['MARGIN_API_TESTNET_URL']
+    FUTURES_TESTNET_URL = _DEFAULT_URLS['FUTURES_TESTNET_URL']
+    FUTURES_DATA_TESTNET_URL = _DEFAULT_URLS['FUTURES_DATA_TESTNET_URL']
+    FUTURES_COIN_TESTNET_URL = _DEFAULT_URLS['FUTURES_COIN_TESTNET_URL']
+    FUTURES_COIN_DATA_TESTNET_URL = _DEFAULT_URLS['FUTURES_COIN_DATA_TESTNET_URL']
+    OPTIONS_TESTNET_URL = _DEFAULT_URLS['OPTIONS_TESTNET_URL']
     # API versions, as 0.7.11 named them; the methods' paths carry today's
     # versions (v1 of /api was retired in 2026).
     PUBLIC_API_VERSION = 'v3'
@@ -129,12 +156,13 @@ class Client(ClientConstants, MarketData, Trading, Wallet, Margin, SubAccounts, 
     #: Seconds to wait for a connection and for each read, unless
     #: ``requests_params`` gives a ``timeout``.
     REQUEST_TIMEOUT = 10.0
-    #: Top-level domains whose venue keeps the listen-key user data model.
-    LISTEN_KEY_TLDS = ('us',)
 
     def __init__(self, api_key: Optional[str] = None, api_secret: Optional[str] = None,
                  requests_params: Optional[Dict[str, Any]] = None, tld: str = 'com',
                  testnet: bool = False) -> None:
+        if not isinstance(tld, str) or not tld:
+            raise TypeError('tld must be a non-empty str such as \'com\' or \'us\', not {!r}'
+                            .format(tld))
         self.API_KEY = api_key
         self.API_SECRET = api_secret
         self.tld = tld
@@ -194,85 +222,94 @@ class Client(ClientConstants, MarketData, Trading, Wallet, Margin, SubAccounts, 
     @property
     def api_url(self) -> str:
         """The ``/api`` base URL this client talks to (read at each request)."""
-        return (self.API_TESTNET_URL if self.testnet else self.API_URL).format(self.tld)
+        return self.base_url(API)
 
     @property
     def margin_api_url(self) -> str:
         """The ``/sapi`` base URL this client talks to (read at each request)."""
-        return (self.MARGIN_API_TESTNET_URL if self.testnet else self.MARGIN_API_URL).format(self.tld)
-
-    def _venue_url(self, production: str, testnet: str) -> str:
-        return (getattr(self, testnet) if self.testnet else getattr(self, production)).format(self.tld)
+        return self.base_url(SAPI)
 
     @property
     def futures_api_url(self) -> str:
         """The USD-M futures ``/fapi`` base URL (read at each request)."""
-        return self._venue_url('FUTURES_URL', 'FUTURES_TESTNET_URL')
+        return self.base_url(FAPI)
 
     @property
     def futures_data_api_url(self) -> str:
         """The USD-M futures ``/futures/data`` base URL."""
-        return self._venue_url('FUTURES_DATA_URL', 'FUTURES_DATA_TESTNET_URL')
+        return self.base_url(FDATA)
 
     @property
     def futures_coin_api_url(self) -> str:
         """The COIN-M futures ``/dapi`` base URL."""
-        return self._venue_url('FUTURES_COIN_URL', 'FUTURES_COIN_TESTNET_URL')
+        return self.base_url(DAPI)
 
     @property
     def futures_coin_data_api_url(self) -> str:
         """The COIN-M futures ``/futures/data`` base URL."""
-        return self._venue_url('FUTURES_COIN_DATA_URL', 'FUTURES_COIN_DATA_TESTNET_URL')
+        return self.base_url(DDATA)
 
     @property
     def options_api_url(self) -> str:
         """The European options ``/eapi`` base URL."""
-        return self._venue_url('OPTIONS_URL', 'OPTIONS_TESTNET_URL')
+        return self.base_url(EAPI)
 
     @property
     def website_url(self) -> str:
         """The website (``https://www.binance.com``), for :meth:`get_products`."""
-        return self.WEBSITE_URL.format(self.tld)
+        return self.base_url(WWW)
 
     def base_url(self, api: str) -> str:
         """The base URL of one API: ``'api'``, ``'sapi'``, ``'fapi'``, ``'fdata'``,
         ``'dapi'``, ``'ddata'``, ``'eapi'`` or ``'www'``.
 
+        The class attribute of that API (``API_URL``, ``FUTURES_URL``...;
+        ``API_TESTNET_URL``... with ``testnet=True``) wins when it was set to
+        something else, on the class, a subclass or the instance, with
+        ``{}`` replaced by :attr:`tld` as in 0.7.11. Left at its default, the
+        URL is the one :func:`binance.venues.rest_url` gives for
+        :attr:`tld` and :attr:`testnet`.
+
         Raises:
             ValueError: unknown ``api``.
         """
-        try:
-            attribute = BASES[api][0]
-        except (KeyError, TypeError):
+        attributes = _URL_ATTRIBUTES.get(api) if isinstance(api, str) else None
+        if attributes is None:
             raise ValueError('api must be one of {}, not {!r}'.format(
-                ', '.join(repr(name) for name in BASES), api)) from None
-        return getattr(self, attribute)
+                ', '.join(repr(name) for name in _URL_ATTRIBUTES), api))
+        production, testnet = attributes
+        attribute = testnet if self.testnet and testnet else production
+        url = getattr(self, attribute)
+        if url != _DEFAULT_URLS[attribute]:
+            return url.format(self.tld)
+        return venues.rest_url(api, self.tld, self.testnet)
 
     @property
     def stream_url(self) -> str:
-        """The market-stream base of this client's venue.
+        """The market-stream base of this client's venue (:func:`binance.venues.for_client`).
 
         ``wss://stream.binance.us:9443/`` for ``tld='us'``, the testnet's with
         ``testnet=True``.
         """
-        return self.STREAM_TESTNET_URL if self.testnet else self.VENUE_STREAM_URL.format(self.tld)
+        return venues.for_client(self).stream_url
 
     @property
-    def ws_api_url(self) -> str:
+    def ws_api_url(self) -> Optional[str]:
         """The WebSocket API of this client's venue."""
-        return self.WS_API_TESTNET_URL if self.testnet else self.VENUE_WS_API_URL.format(self.tld)
+        return venues.for_client(self).ws_api_url
 
     @property
     def uses_listen_keys(self) -> bool:
         """Whether the venue delivers spot user data over listen keys.
 
         True for Binance US (``tld='us'``), False for binance.com and the
-        testnet, which use the WebSocket API. Set :attr:`use_listen_keys` to
-        force either model (a simulator started with ``legacy_listen_keys``).
+        testnet, which use the WebSocket API (the venue's ``user_data`` in
+        :mod:`binance.venues`). Set :attr:`use_listen_keys` to force either
+        model (a simulator started with ``legacy_listen_keys``).
         """
         if self.use_listen_keys is not None:
             return bool(self.use_listen_keys)
-        return not self.testnet and self.tld in self.LISTEN_KEY_TLDS
+        return venues.for_client(self).user_data == venues.LISTEN_KEY
 
     def has_credentials(self) -> bool:
         """True when both an API key and an API secret were given."""

@@ -101,8 +101,9 @@ class ConnectionOptions:
         telemetry: count messages, bytes, reconnects and latency for
             ``bm.stats()``.
         user_heartbeat_timeout: the heartbeat timeout of user-data sockets
-            (faster than market sockets': the WebSocket API answers pings);
-            ``None``: the same as ``heartbeat_timeout``.
+            (``start_user_socket``, ``start_margin_socket``,
+            ``start_isolated_margin_socket``; faster than market sockets': the
+            WebSocket API answers pings); ``None`` turns their check off.
         reconcile_user_data: after every reconnect of a user-data socket,
             fetch what changed meanwhile over REST and deliver it.
         max_url_length: longest URL a multiplex socket dials; the streams

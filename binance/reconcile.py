@@ -47,6 +47,8 @@ from typing import Any, Callable, Deque, Dict, Iterable, List, Optional, Set, Tu
 
 from twisted.internet import defer
 
+from ._redact import redact
+
 __all__ = ['Reconciler', 'FetchRequest', 'ClientFetcher', 'reconcile', 'GAP_EVENT',
            'RECONCILED_EVENT', 'SPOT', 'MARGIN', 'ISOLATED_MARGIN']
 
@@ -169,6 +171,9 @@ class Reconciler:
         self._balances: Dict[str, Tuple[Decimal, Decimal, int]] = {}  # free, locked, update time
         self._since: Optional[int] = None
         self._at_gap: Dict[int, _Order] = {}
+        self._order_floor: Dict[str, int] = {}  # _max_order and _max_trade at the gap
+        self._trade_floor: Dict[str, int] = {}
+        self._open_gap = False  # gap() called, done() not yet
         self._account_answer: Any = None
         self._failed: Dict[Tuple[str, Optional[str]], str] = {}
         self._pages: Dict[Tuple[str, Optional[str]], List[Any]] = {}
@@ -264,15 +269,24 @@ class Reconciler:
             ) -> Dict[str, Any]:
         """Start a reconciliation: remember the state now and return the gap notice.
 
+        A gap that opens while the reconciliation of an earlier one has not
+        finished (:meth:`done` not called) extends that one: ``since`` and the
+        state it started from stay those of the earlier gap, so what neither
+        reconciliation delivered is fetched by the next.
+
         Args:
             now_ms: the server's time now, in ms.
             opened_ms: when the socket first opened (``since`` if no event was delivered).
             reconcile: whether REST reconciliation follows (said in the notice).
         """
-        since = self.last_event_time if self.last_event_time is not None else opened_ms
-        self._since = since if since is not None else now_ms
-        self._at_gap = {i: _Order(o.symbol, o.status, o.executed, o.quote, o.last_trade)
-                        for i, o in self._orders.items()}
+        if not self._open_gap:
+            since = self.last_event_time if self.last_event_time is not None else opened_ms
+            self._since = since if since is not None else now_ms
+            self._at_gap = {i: _Order(o.symbol, o.status, o.executed, o.quote, o.last_trade)
+                            for i, o in self._orders.items()}
+            self._order_floor = dict(self._max_order)
+            self._trade_floor = dict(self._max_trade)
+        self._open_gap = bool(reconcile)
         self._account_answer = None
         self._failed.clear()
         self._pages.clear()
@@ -281,6 +295,23 @@ class Reconciler:
                  else '; check the account over REST')
         return {'e': GAP_EVENT, 'E': int(now_ms), 'since': self._since, 'account': self.account,
                 'reconcile': bool(reconcile), 'm': text}
+
+    def baseline(self, answer: Any, now_ms: int) -> None:
+        """Take the account's balances from REST as the socket starts.
+
+        A later reconciliation then delivers only the balances that changed;
+        without a baseline, every asset not seen on the stream is delivered.
+
+        Args:
+            answer: the account endpoint's answer (the ``account`` request's).
+            now_ms: the server's time, for an answer without ``updateTime``.
+        """
+        rows, stamp = _balance_rows(answer, self.account)
+        stamp = stamp if stamp is not None else int(now_ms)
+        for asset, free, locked in rows:
+            known = self._balances.get(asset)
+            if known is None or known[2] < stamp:
+                self._balances[asset] = (_decimal(free), _decimal(locked), stamp)
 
     def plan(self) -> List[FetchRequest]:
         """The REST calls to make after :meth:`gap` (account first, then per symbol)."""
@@ -294,14 +325,14 @@ class Reconciler:
         if from_id is None:
             open_ids = [i for i, o in self._at_gap.items()
                         if o.symbol == symbol and o.status in _OPEN_STATUSES]
-            known = self._max_order.get(symbol)
+            known = self._order_floor.get(symbol)
             candidates = open_ids + ([known + 1] if known is not None else [])
             from_id = min(candidates) if candidates else None
         return self._page('orders', symbol, 'orderId', from_id)
 
     def _trades_request(self, symbol: str, from_id: Optional[int] = None) -> FetchRequest:
         if from_id is None:
-            known = self._max_trade.get(symbol)
+            known = self._trade_floor.get(symbol)
             from_id = known + 1 if known is not None else None
         return self._page('trades', symbol, 'fromId', from_id)
 
@@ -363,7 +394,8 @@ class Reconciler:
         return events
 
     def done(self, now_ms: int, events: List[Dict[str, Any]]) -> Dict[str, Any]:
-        """The notice that ends a reconciliation."""
+        """The notice that ends a reconciliation (and the gap it reconciled)."""
+        self._open_gap = False
         failed = sorted('{} {}'.format(kind, symbol) if symbol else kind
                         for kind, symbol in self._failed)
         return {'e': RECONCILED_EVENT, 'E': int(now_ms), 'since': self._since,
@@ -559,7 +591,8 @@ class ClientFetcher:
 
 
 def reconcile(reconciler: Reconciler, fetch: Callable[[FetchRequest], Any],
-              run: Callable[..., defer.Deferred], now_ms: Callable[[], float]) -> defer.Deferred:
+              run: Callable[..., defer.Deferred], now_ms: Callable[[], float],
+              alive: Optional[Callable[[], bool]] = None) -> defer.Deferred:
     """Fetch what :meth:`Reconciler.plan` asks for, one call at a time, then rebuild the events.
 
     Call :meth:`Reconciler.gap` first. A failed call is logged and its part
@@ -571,6 +604,10 @@ def reconcile(reconciler: Reconciler, fetch: Callable[[FetchRequest], Any],
         run: ``run(fn, *args) -> Deferred`` running ``fn`` off the reactor
             thread (``twisted.internet.threads.deferToThread``).
         now_ms: the server's time in ms.
+        alive: checked before each step; once it returns False the
+            reconciliation ends without touching ``reconciler`` again and the
+            Deferred fails with :class:`~twisted.internet.defer.CancelledError`
+            (a newer gap took over, or the socket stopped).
 
     Returns:
         A Deferred firing with ``(events, done_notice)`` on the reactor thread.
@@ -579,6 +616,9 @@ def reconcile(reconciler: Reconciler, fetch: Callable[[FetchRequest], Any],
     result: defer.Deferred = defer.Deferred()
 
     def step(_ignored: Any = None) -> None:
+        if alive is not None and not alive():
+            result.errback(defer.CancelledError('the reconciliation was superseded'))
+            return
         if not pending:
             stamp = int(now_ms())
             events = reconciler.events(stamp)
@@ -590,13 +630,19 @@ def reconcile(reconciler: Reconciler, fetch: Callable[[FetchRequest], Any],
         d.addErrback(lambda failure: result.errback(failure) if not result.called else None)
 
     def answered(answer: Any, request: FetchRequest) -> None:
+        if alive is not None and not alive():
+            step()
+            return
         follow = reconciler.absorb(request, answer)
         if follow is not None:
             pending.appendleft(follow)
         step()
 
     def failed(failure: Any, request: FetchRequest) -> None:
-        reason = '{}: {}'.format(type(failure.value).__name__, failure.value)
+        if alive is not None and not alive():
+            step()
+            return
+        reason = redact('{}: {}'.format(type(failure.value).__name__, failure.value))
         log.warning('user data reconciliation: %s %s failed (%s)', request.kind,
                     request.symbol or '', reason)
         reconciler.failed(request, reason)

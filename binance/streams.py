@@ -18,6 +18,9 @@ closest name it does serve).
   a :class:`StreamName` or raises. :data:`SPOT` is binance.com's spot
   grammar (also the spot test network's and the simulator's), :data:`SPOT_US`
   Binance US's. :mod:`binance.venues` says which grammar each venue uses.
+* :func:`well_formed` is the looser syntax a Binance server checks before it
+  accepts a name (and then stays silent if it serves no such stream); the
+  simulator answers ``SUBSCRIBE`` with it.
 * The builders (:func:`trade_stream`, :func:`depth_stream`, ...) make the
   names python-binance's socket methods open, checking their arguments;
   :func:`raw_path` and :func:`combined_path` turn names into the path after
@@ -34,13 +37,14 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, O
     Tuple
 
 from .enums import KLINE_INTERVALS, WEBSOCKET_DEPTHS
+from .helpers import interval_to_milliseconds
 
 __all__ = [
     'ALL_TICKERS', 'ALL_BOOK_TICKERS', 'DEPTH_INTERVALS', 'MAX_STREAMS_PER_CONNECTION',
     'MAX_SYMBOL_LENGTH', 'MAX_STREAM_NAME_LENGTH', 'MINI_TICKER_UPDATE_TIMES',
     'StreamType', 'StreamName', 'StreamGrammar', 'SPOT', 'SPOT_US', 'USDM', 'COINM', 'OPTIONS',
     'PUBLIC', 'MARKET', 'FUTURES_KLINE_INTERVALS', 'OPTIONS_KLINE_INTERVALS',
-    'check_callback', 'normalize_symbol', 'check_kline_interval', 'check_depth',
+    'well_formed', 'check_callback', 'normalize_symbol', 'check_kline_interval', 'check_depth',
     'trade_stream', 'aggtrade_stream', 'kline_stream', 'depth_stream',
     'symbol_ticker_stream', 'miniticker_stream', 'symbol_book_ticker_stream',
     'raw_path', 'combined_path',
@@ -68,6 +72,14 @@ MAX_STREAM_NAME_LENGTH = 100
 _STREAM_PUNCTUATION = frozenset('@_!:+.-')
 #: Characters of a bad name shown in an error message.
 _SHOWN = 60
+#: The update speed a name may end with: ``@100ms``, ``@1000ms``, ``@1s``.
+_SPEED = re.compile(r'@(\d+)(ms|s)$')
+#: Longest name :func:`well_formed` accepts. Binance documents no limit; this is
+#: generous for any real name while refusing garbage.
+_SERVER_NAME_LIMIT = 200
+#: One ``@``-separated part of a name a server accepts: letters and digits of any
+#: script, ``_`` (``kline_1m``) and ``+:.-`` (``@+08:00``, option symbols).
+_SERVER_PART = re.compile(r'[\w+:.\-]+')
 
 
 def _shown(text: str) -> str:
@@ -127,6 +139,31 @@ class StreamName(NamedTuple):
     def route(self) -> Optional[str]:
         """The route that serves this stream (venues with routes), else ``None``."""
         return self.type.route
+
+    @property
+    def form(self) -> str:
+        """The name after ``<symbol>@`` (``'kline_1m'``), or the whole all-market name."""
+        return self.name if self.symbol is None else self.name.partition('@')[2]
+
+    @property
+    def cadence_ms(self) -> Optional[int]:
+        """How often the stream is pushed, in ms; ``None`` for real-time (event-driven) streams.
+
+        The update speed the name ends with (``@100ms``, ``@1s``) if any,
+        else its type's cadence; a kline interval shorter than that cadence
+        (``kline_1s``) is pushed every interval.
+        """
+        cadence = self.type.cadence_ms
+        if cadence is None:
+            return None
+        speed = _SPEED.search(self.form)
+        if speed is not None:
+            return int(speed.group(1)) * (1 if speed.group(2) == 'ms' else 1000)
+        if self.type.kind == 'kline':
+            interval = interval_to_milliseconds(self.form.split('@')[0][len('kline_'):])
+            if interval is not None and interval < cadence:
+                return interval
+        return cadence
 
 
 class StreamGrammar:
@@ -377,7 +414,8 @@ def _futures_types(routed: bool) -> List[StreamType]:
                    route=market, cadence_ms=250),
         StreamType('miniTicker', ('miniTicker',), route=market, cadence_ms=500),
         StreamType('ticker', ('ticker',), route=market, cadence_ms=500),
-        StreamType('forceOrder', ('forceOrder',), route=market),
+        # Liquidations are snapshots: at most the latest one per second.
+        StreamType('forceOrder', ('forceOrder',), route=market, cadence_ms=1000),
         StreamType('allBookTickers', ('!bookTicker',), per_symbol=False, route=public),
         StreamType('allMarkPrices', ('!markPrice@arr', '!markPrice@arr@1s'), per_symbol=False,
                    arrays=True, route=market, cadence_ms=3000),
@@ -386,7 +424,7 @@ def _futures_types(routed: bool) -> List[StreamType]:
         StreamType('allTickers', ('!ticker@arr',), per_symbol=False, arrays=True, route=market,
                    cadence_ms=1000),
         StreamType('allForceOrders', ('!forceOrder@arr',), per_symbol=False, arrays=True,
-                   route=market),
+                   route=market, cadence_ms=1000),
     ]
 
 
@@ -429,6 +467,27 @@ OPTIONS = StreamGrammar('options', [
                cadence_ms=1000),
     StreamType('optionSymbols', ('!optionSymbol',), per_symbol=False, route=MARKET),
 ], max_streams=200, symbol_punctuation='-')
+
+
+def well_formed(name: object) -> bool:
+    """Whether a Binance server accepts ``name`` in a URL or ``SUBSCRIBE`` (syntax only).
+
+    Binance does not document its rule. Observed: names with spaces or other
+    stray characters are refused (``Invalid request: invalid stream``), while
+    a well-formed name it does not serve (an unknown symbol or type, an
+    upper-case symbol) is accepted and then sends nothing. Accepted here:
+    ``<symbol>@<type>[@<option>...]`` and ``!<name>[@<option>...]`` whose
+    parts are non-empty and made of letters and digits of any script, ``_``
+    and ``+:.-``. :meth:`StreamGrammar.parse` is the strict check the
+    library applies to the names it opens.
+    """
+    if not isinstance(name, str) or not name or len(name) > _SERVER_NAME_LIMIT:
+        return False
+    market_wide = name.startswith('!')
+    parts = (name[1:] if market_wide else name).split('@')
+    if not market_wide and len(parts) < 2:
+        return False
+    return all(_SERVER_PART.fullmatch(part) is not None for part in parts)
 
 
 # -- builders: the names python-binance's socket methods open ---------------------------

@@ -24,19 +24,27 @@ gets the bare event dicts python-binance delivered:
   server refuses (or leaves unanswered) while the current token still works
   keeps the socket and is retried with backoff.
 
+After every reconnect (or switch to a new socket or subscription) the
+callback first gets a ``userDataGap`` notice; unless ``reconcile=False``, the
+library then fetches what changed meanwhile over REST (off the reactor
+thread) and delivers it as the usual events, each once, followed by a
+``userDataReconciled`` notice (:mod:`binance._usergap`, :mod:`binance.reconcile`).
+User data sockets use ``options.user_heartbeat_timeout`` (10 s by default)
+instead of the market sockets' heartbeat.
+
 Keys, tokens and signatures never appear in logs, reprs, errors or
 ``conn_key`` values.
 """
 import logging
-from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Set
 
-import orjson
 from twisted.internet import defer, threads
 from twisted.python.failure import Failure
 
+from . import reconcile as _reconcile
 from . import signing, venues
 from ._timers import cancel_call
+from ._usergap import GapRecovery, _SwitchoverFilter, reconcile_setting
 from ._userkeepers import ListenKeyKeepalive, ListenTokenRenewer, Runner
 from .connection import StreamConnection, StreamSession
 from .exceptions import BinanceAPIException, BinanceWebsocketError
@@ -63,79 +71,6 @@ class UserSocketCredentialsError(BinanceWebsocketError, ValueError):
     """A user data socket was requested without the credentials it needs."""
 
 
-class _SwitchoverFilter:
-    """Drops events delivered twice while an old and a new socket overlap.
-
-    When a socket is replaced (``serverShutdown``, an expired key), the old
-    one keeps delivering until the new one is ready and then drains, so
-    nothing published around the switch is lost; events published while both
-    were subscribed arrive twice. The filter remembers the canonical JSON of
-    the last :attr:`RECENT` events (user data is a low-rate stream) and, only
-    while a switch is in progress, drops an event it has already delivered.
-    """
-
-    #: Events remembered.
-    RECENT = 512
-    #: Seconds the window stays open after the old socket is gone: the new
-    #: socket may still carry copies of events the old one already delivered.
-    GRACE = 2.0
-
-    def __init__(self) -> None:
-        self._recent: 'OrderedDict[bytes, None]' = OrderedDict()
-        self._active = False
-        self._end: Any = None
-
-    @property
-    def active(self) -> bool:
-        """True while two sockets may deliver the same events."""
-        return self._active
-
-    def start(self) -> None:
-        """Open the window (a replaced socket is still delivering)."""
-        self._cancel_end()
-        self._active = True
-
-    def finish(self, clock: Any) -> None:
-        """The replaced socket is gone: close the window after :attr:`GRACE` seconds."""
-        if self._active and self._end is None:
-            self._end = clock.callLater(self.GRACE, self.stop)
-
-    def stop(self) -> None:
-        """Close the window now."""
-        self._cancel_end()
-        self._active = False
-
-    def socket_closed(self, connection: Optional[StreamConnection]) -> bool:
-        """Account for a closed socket; True if it was the replaced one.
-
-        The replaced socket ending (the new one still open) closes the window
-        after the grace period; any other close ends it now.
-        """
-        if connection is not None and connection.protocol is not None:
-            self.finish(connection.clock)
-            return True
-        self.stop()
-        return False
-
-    def _cancel_end(self) -> None:
-        cancel_call(self._end)
-        self._end = None
-
-    def duplicate(self, event: Any) -> bool:
-        """Remember ``event``; True if it is a second copy during a switch."""
-        fingerprint = orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
-        recent = self._recent
-        if fingerprint in recent:
-            if self._active:
-                return True
-            recent.move_to_end(fingerprint)
-            return False
-        recent[fingerprint] = None
-        if len(recent) > self.RECENT:
-            recent.popitem(last=False)
-        return False
-
-
 def _as_int(value: Any) -> int:
     """``value`` as an int, 0 when it is missing or not a number (a malformed answer)."""
     try:
@@ -156,7 +91,37 @@ def _stop_with_error(connection: StreamConnection, text: str) -> None:
     connection.stop()
 
 
-class _WsApiSession(StreamSession):
+class _GapAware(StreamSession):
+    """A user data session with a :class:`~binance._usergap.GapRecovery` (or ``None``)."""
+
+    _recovery: Optional[GapRecovery] = None
+
+    @property
+    def recovery(self) -> Optional[GapRecovery]:
+        """The gap notices and reconciliation of this socket (``None``: none)."""
+        return self._recovery
+
+    def attach(self, connection: StreamConnection) -> None:
+        """Bind to the connection; gap notices and rebuilt events go to its callback."""
+        super().attach(connection)
+        if self._recovery is not None:
+            self._recovery.bind(connection.deliver)
+
+    def _delivered_before(self, event: Any) -> bool:
+        """True for an event delivered already (by an earlier socket or a reconciliation)."""
+        return self._recovery is not None and not self._recovery.observe(event)
+
+    def _live(self, gapless: bool) -> None:
+        """A subscription became live (see :meth:`GapRecovery.live`)."""
+        if self._recovery is not None:
+            self._recovery.live(gapless=gapless)
+
+    def _stop_recovery(self) -> None:
+        if self._recovery is not None:
+            self._recovery.stop()
+
+
+class _WsApiSession(_GapAware):
     """Shared WebSocket API plumbing: requests, responses and event envelopes.
 
     Events of subscriptions this session replaced or ended are dropped, so a
@@ -170,8 +135,10 @@ class _WsApiSession(StreamSession):
     #: sets it per session).
     REQUEST_TIMEOUT = 10.0
 
-    def __init__(self, manager: Any, request_timeout: Optional[float] = None) -> None:
+    def __init__(self, manager: Any, request_timeout: Optional[float] = None,
+                 recovery: Optional[GapRecovery] = None) -> None:
         self._manager = manager
+        self._recovery = recovery
         self.request_timeout = self.REQUEST_TIMEOUT if request_timeout is None else request_timeout
         self._switchover = _SwitchoverFilter()
         self._next_id = 1
@@ -181,6 +148,8 @@ class _WsApiSession(StreamSession):
         self._retired: Set[int] = set()
         self._open = False
         self._stopped = False
+        # A replaced socket still subscribed covers the switch: nothing can be missed.
+        self._covered = False
 
     def __repr__(self) -> str:
         return '<{} subscription={} open={}>'.format(type(self).__name__, self._current, self._open)
@@ -244,8 +213,10 @@ class _WsApiSession(StreamSession):
 
     def on_open(self, protocol: Any) -> None:
         """The socket opened: subscribe (a replaced socket delivers until that is done)."""
-        if self.connection is not None and self.connection.replacing:
+        replacing = self.connection is not None and self.connection.replacing
+        if replacing:
             self._switchover.start()
+        self._covered = replacing and self._current is not None
         self._open = True
         self._forget_requests()
         self._current = None
@@ -276,6 +247,8 @@ class _WsApiSession(StreamSession):
                     return None
             if self._switchover.duplicate(event):
                 return None
+            if self._delivered_before(event):
+                return None
             return event
         if 'id' in message and ('status' in message or 'result' in message or 'error' in message):
             request_id = message.get('id')
@@ -291,6 +264,7 @@ class _WsApiSession(StreamSession):
 
     def on_close(self) -> None:
         """A socket closed: every subscription on it is gone."""
+        self._covered = False
         if self._switchover.socket_closed(self.connection):
             return  # the replaced socket; the current one goes on
         self._open = False
@@ -302,6 +276,7 @@ class _WsApiSession(StreamSession):
         """Unsubscribe (when a socket is open) and release timers."""
         self._stopped = True
         self._switchover.stop()
+        self._stop_recovery()
         in_flight = bool(self._pending)
         self._forget_requests()
         if not self._open:
@@ -331,6 +306,11 @@ class _WsApiSession(StreamSession):
         log.debug('%s: subscribed', self._name())
         if self.connection is not None:
             self.connection.release_outgoing()
+        if previous is None:
+            # A new subscription, not a renewal: events may have been missed since the
+            # last one, unless the replaced socket stayed subscribed until now.
+            self._live(gapless=self._covered)
+        self._covered = False
         return sid
 
     def _refused(self, answer: Dict[str, Any]) -> BinanceAPIException:
@@ -362,8 +342,9 @@ class SignatureSubscription(_WsApiSession):
     """
 
     def __init__(self, manager: Any, run: Runner = threads.deferToThread,
-                 request_timeout: Optional[float] = None) -> None:
-        super().__init__(manager, request_timeout)
+                 request_timeout: Optional[float] = None,
+                 recovery: Optional[GapRecovery] = None) -> None:
+        super().__init__(manager, request_timeout, recovery)
         self._client = manager.client
         self._run = run
         self._resynced = False
@@ -437,8 +418,9 @@ class ListenTokenSubscription(_WsApiSession):
 
     def __init__(self, manager: Any, isolated_symbol: Optional[str] = None,
                  run: Runner = threads.deferToThread,
-                 request_timeout: Optional[float] = None) -> None:
-        super().__init__(manager, request_timeout)
+                 request_timeout: Optional[float] = None,
+                 recovery: Optional[GapRecovery] = None) -> None:
+        super().__init__(manager, request_timeout, recovery)
         self.label = 'isolated margin data' if isolated_symbol else 'margin data'
         self._client = manager.client
         self._symbol = isolated_symbol
@@ -518,7 +500,7 @@ class ListenTokenSubscription(_WsApiSession):
             self._renewer.stop()
 
 
-class ListenKeyStream(StreamSession):
+class ListenKeyStream(_GapAware):
     """Spot user data over a listen key, for venues that still have them (Binance US).
 
     Before every connection the key is fetched with ``POST`` (which returns
@@ -534,11 +516,14 @@ class ListenKeyStream(StreamSession):
 
     holds_outgoing = True
 
-    def __init__(self, manager: Any, run: Runner = threads.deferToThread) -> None:
+    def __init__(self, manager: Any, run: Runner = threads.deferToThread,
+                 recovery: Optional[GapRecovery] = None) -> None:
         self._manager = manager
         self._client = manager.client
         self._run = run
+        self._recovery = recovery
         self._switchover = _SwitchoverFilter()
+        self._old_key_dead = False  # the socket being replaced no longer receives events
         self._key: Optional[str] = None
         self._keepalive: Optional[ListenKeyKeepalive] = None
         self._stopped = False
@@ -585,17 +570,23 @@ class ListenKeyStream(StreamSession):
     def on_open(self, protocol: Any) -> None:
         """Events flow as soon as the socket is open: let a replaced socket drain."""
         assert self.connection is not None
-        if self.connection.replacing:
+        replacing = self.connection.replacing
+        if replacing:
             self._switchover.start()
             self.connection.release_outgoing()
+        self._live(gapless=replacing and not self._old_key_dead)
+        self._old_key_dead = False
 
     def on_message(self, message: Any) -> Any:
         """Pass events through; ``listenKeyExpired`` triggers a reconnect with a new key."""
         if type(message) is dict and message.get('e') == 'listenKeyExpired':
             assert self.connection is not None
+            self._old_key_dead = True
             self.connection.reconnect_now('the listen key expired')
             return None
         if type(message) is dict and self._switchover.duplicate(message):
+            return None
+        if self._delivered_before(message):
             return None
         return message
 
@@ -606,12 +597,14 @@ class ListenKeyStream(StreamSession):
     def _key_replaced(self, key: str) -> None:
         self._key = key
         if self.connection is not None and not self._stopped:
+            self._old_key_dead = True
             self.connection.reconnect_now('the listen key was replaced')
 
     def on_stop(self) -> None:
         """Stop the keepalive; the key itself is left alone (it may be shared)."""
         self._stopped = True
         self._switchover.stop()
+        self._stop_recovery()
         if self._keepalive is not None:
             self._keepalive.stop()
 
@@ -647,37 +640,69 @@ def _uses_listen_keys(client: Any) -> bool:
     return venues.for_client(client, venues.SPOT).user_data == venues.LISTEN_KEY
 
 
-def open_user_socket(manager: Any, callback: Callable[[Any], Any]) -> str:
+def _recovery(manager: Any, account: str, reconcile: Any,
+              isolated_symbol: Optional[str] = None) -> GapRecovery:
+    """The gap notices and reconciliation of a new user socket (``reconcile=`` read here)."""
+    options = getattr(manager, 'options', None)
+    default = getattr(options, 'reconcile_user_data', True)
+    enabled, symbols = reconcile_setting(reconcile, default)
+    return GapRecovery(manager.client, account, enabled=enabled, symbols=symbols,
+                       isolated_symbol=isolated_symbol)
+
+
+def open_user_socket(manager: Any, callback: Callable[[Any], Any], reconcile: Any = None) -> str:
     """Start the spot user data socket for ``manager``; returns its ``conn_key``.
+
+    Args:
+        manager: the socket manager.
+        callback: called with each event and notice.
+        reconcile: see :meth:`binance.websockets.BinanceSocketManager.start_user_socket`.
 
     Raises:
         UserSocketCredentialsError: the manager's client lacks the API key or secret.
+        TypeError, ValueError: a bad ``reconcile``.
     """
     client = _require_credentials(manager, 'start_user_socket()', secret=False)
+    recovery = _recovery(manager, _reconcile.SPOT, reconcile)
     if _uses_listen_keys(client):
-        session: StreamSession = ListenKeyStream(manager)
+        session: StreamSession = ListenKeyStream(manager, recovery=recovery)
     else:
         _require_credentials(manager, 'start_user_socket()')
-        session = SignatureSubscription(manager)
+        session = SignatureSubscription(manager, recovery=recovery)
     return _register(manager, USER_CONN_KEY, session, callback)
 
 
-def open_margin_socket(manager: Any, callback: Callable[[Any], Any]) -> str:
+def open_margin_socket(manager: Any, callback: Callable[[Any], Any], reconcile: Any = None) -> str:
     """Start the cross margin user data socket; returns its ``conn_key``.
 
+    Args:
+        manager: the socket manager.
+        callback: called with each event and notice.
+        reconcile: see :meth:`binance.websockets.BinanceSocketManager.start_user_socket`.
+
     Raises:
         UserSocketCredentialsError: the manager's client lacks the API key or secret.
+        TypeError, ValueError: a bad ``reconcile``.
     """
     _require_credentials(manager, 'start_margin_socket()')
-    return _register(manager, MARGIN_CONN_KEY, ListenTokenSubscription(manager), callback)
+    recovery = _recovery(manager, _reconcile.MARGIN, reconcile)
+    return _register(manager, MARGIN_CONN_KEY, ListenTokenSubscription(manager, recovery=recovery),
+                     callback)
 
 
-def open_isolated_margin_socket(manager: Any, symbol: str, callback: Callable[[Any], Any]) -> str:
+def open_isolated_margin_socket(manager: Any, symbol: str, callback: Callable[[Any], Any],
+                                reconcile: Any = None) -> str:
     """Start the isolated margin user data socket of ``symbol``; returns its ``conn_key``.
+
+    Args:
+        manager: the socket manager.
+        symbol: the isolated margin pair.
+        callback: called with each event and notice.
+        reconcile: see :meth:`binance.websockets.BinanceSocketManager.start_user_socket`.
 
     Raises:
         UserSocketCredentialsError: the manager's client lacks the API key or secret.
-        TypeError, ValueError: ``symbol`` is not a non-empty string.
+        TypeError, ValueError: ``symbol`` is not a non-empty string, or a bad ``reconcile``.
     """
     if not isinstance(symbol, str):
         raise TypeError('symbol must be a string such as "BNBBTC", got {!r}'.format(
@@ -687,8 +712,10 @@ def open_isolated_margin_socket(manager: Any, symbol: str, callback: Callable[[A
             symbol))
     symbol = symbol.upper()
     _require_credentials(manager, 'start_isolated_margin_socket()')
+    recovery = _recovery(manager, _reconcile.ISOLATED_MARGIN, reconcile, isolated_symbol=symbol)
     return _register(manager, ISOLATED_MARGIN_PREFIX + symbol,
-                     ListenTokenSubscription(manager, isolated_symbol=symbol), callback)
+                     ListenTokenSubscription(manager, isolated_symbol=symbol, recovery=recovery),
+                     callback)
 
 
 def _register(manager: Any, conn_key: str, session: StreamSession,
@@ -696,6 +723,12 @@ def _register(manager: Any, conn_key: str, session: StreamSession,
     """Hand a connection with ``session`` to the manager under ``conn_key``.
 
     The URL given here is only the default; the session computes the real
-    one at each connect (``connect_url``).
+    one at each connect (``connect_url``). The connection's heartbeat is the
+    manager's ``options.user_heartbeat_timeout``.
     """
+    options = getattr(manager, 'options', None)
+    if options is not None and options.user_heartbeat_timeout != options.heartbeat_timeout:
+        options = options.replace(heartbeat_timeout=options.user_heartbeat_timeout)
+        return manager.open_connection(conn_key, manager.WS_API_URL, callback, session=session,
+                                       options=options)
     return manager.open_connection(conn_key, manager.WS_API_URL, callback, session=session)

@@ -11,8 +11,12 @@ adding one entry to :data:`VENUES`; nothing else compares host names.
 Pure data and functions, no I/O:
 
 * :func:`for_client` answers which venue a :class:`~binance.client.Client`
-  talks to (``tld='us'``, ``testnet=True``); the client's URL properties and
-  the socket manager both ask it.
+  talks to (``tld='us'``, ``testnet=True``); the socket manager asks it, and
+  :func:`rest_url` (the client's base URLs) is built on it.
+* :func:`rest_url` answers where a REST API (``'api'``, ``'fapi'``...) is
+  served for a ``tld`` and ``testnet``; :func:`tld_template` writes a
+  binance.com URL the way python-binance 0.7.11's class attributes did
+  (``https://api.binance.{}/api``).
 * :func:`venue_at` answers which venue a URL belongs to. A host it does not
   know (a simulator, a proxy, a local test server) is taken to behave like
   binance.com: that is what :mod:`binance.simulator` does by default, and it
@@ -27,13 +31,14 @@ sockets elsewhere; the manager turns them into venues with :func:`venue_at`.
 """
 import dataclasses
 from typing import Any, Dict, Mapping, Optional, Tuple
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from . import streams
 from .streams import StreamGrammar
 
 __all__ = ['ConnectionRules', 'Venue', 'VENUES', 'SPOT', 'USDM', 'COINM', 'OPTIONS',
-           'WS_API', 'LISTEN_KEY', 'ROUTED_LISTEN_KEY', 'for_client', 'venue_at', 'simulator',
+           'WS_API', 'LISTEN_KEY', 'ROUTED_LISTEN_KEY', 'REST_APIS', 'for_client', 'venue_at',
+           'rest_url', 'tld_template', 'simulator',
            'RETIRED_TICKERS_NOTICE', 'RETIRED_BOOK_TICKERS_NOTICE']
 
 #: Markets: spot, USD-M futures, COIN-M futures, European options.
@@ -105,7 +110,8 @@ class Venue:
             'private')``), or ``()`` for a venue without routes.
         ws_api_url: its WebSocket API, or ``None``.
         rest_urls: its REST bases by API name (``'api'``, ``'sapi'``,
-            ``'fapi'``, ``'fdata'``, ``'dapi'``, ``'ddata'``, ``'eapi'``).
+            ``'fapi'``, ``'fdata'``, ``'dapi'``, ``'ddata'``, ``'eapi'``; and
+            ``'www'``, the website that serves the product list).
         user_data: how it delivers user data: :data:`WS_API`,
             :data:`LISTEN_KEY` or :data:`ROUTED_LISTEN_KEY`.
         grammar: the stream names it serves.
@@ -168,12 +174,12 @@ _FUTURES_ROUTES = (streams.PUBLIC, streams.MARKET, 'private')
 
 
 def _spot(name: str, label: str, host: str, stream_url: str, ws_api_url: str, rest: str,
-          **fields: Any) -> Venue:
+          website: str, **fields: Any) -> Venue:
     defaults: Dict[str, Any] = dict(routes=(), user_data=WS_API, grammar=streams.SPOT,
                                     retired=_SPOT_RETIRED, rules=SPOT_RULES)
     defaults.update(fields)
     return Venue(name, SPOT, label, stream_url, ws_api_url=ws_api_url,
-                 rest_urls={'api': rest + '/api', 'sapi': rest + '/sapi'},
+                 rest_urls={'api': rest + '/api', 'sapi': rest + '/sapi', 'www': website},
                  hosts=(host,), **defaults)
 
 
@@ -185,17 +191,19 @@ def _derivative(name: str, market: str, label: str, hosts: Tuple[str, ...], stre
 
 _FAPI, _TESTNET_FAPI = 'https://fapi.binance.com', 'https://testnet.binancefuture.com'
 _DAPI = 'https://dapi.binance.com'
+_WEBSITE = 'https://www.binance.com'
 
 #: Every venue, by name.
 VENUES: Dict[str, Venue] = {venue.name: venue for venue in (
     _spot('spot', 'binance.com spot', 'binance.com', 'wss://stream.binance.com:9443/',
-          'wss://ws-api.binance.com:443/ws-api/v3', 'https://api.binance.com'),
+          'wss://ws-api.binance.com:443/ws-api/v3', 'https://api.binance.com', _WEBSITE),
     _spot('spot-us', 'Binance US', 'binance.us', 'wss://stream.binance.us:9443/',
-          'wss://ws-api.binance.us:443/ws-api/v3', 'https://api.binance.us',
+          'wss://ws-api.binance.us:443/ws-api/v3', 'https://api.binance.us', 'https://www.binance.us',
           user_data=LISTEN_KEY, grammar=streams.SPOT_US, retired={}, rules=US_RULES),
     _spot('spot-testnet', 'the spot test network', 'testnet.binance.vision',
           'wss://stream.testnet.binance.vision:9443/',
-          'wss://ws-api.testnet.binance.vision/ws-api/v3', 'https://testnet.binance.vision'),
+          'wss://ws-api.testnet.binance.vision/ws-api/v3', 'https://testnet.binance.vision',
+          _WEBSITE),
     _derivative('usdm', USDM, 'USD-M futures', ('fstream.binance.com', 'fapi.binance.com'),
                 'wss://fstream.binance.com/',
                 {'fapi': _FAPI + '/fapi', 'fdata': _FAPI + '/futures/data'},
@@ -229,6 +237,13 @@ VENUES: Dict[str, Venue] = {venue.name: venue for venue in (
 #: The production venue of each market (what a host :func:`venue_at` does not know behaves like).
 _PRODUCTION = {SPOT: 'spot', USDM: 'usdm', COINM: 'coinm', OPTIONS: 'options'}
 
+#: The market each REST API belongs to (``'api'``, ``'sapi'``, ``'www'``: spot;
+#: ``'fapi'``, ``'fdata'``: USD-M; ``'dapi'``, ``'ddata'``: COIN-M; ``'eapi'``: options).
+REST_APIS: Mapping[str, str] = {api: venue.market for venue in VENUES.values()
+                                for api in venue.rest_urls}
+#: binance.com's domain, which 0.7.11's URL templates replaced with the ``tld``.
+_COM = 'binance.com'
+
 
 def for_client(client: Any, market: str = SPOT) -> Venue:
     """The venue of ``market`` that ``client`` talks to.
@@ -243,14 +258,64 @@ def for_client(client: Any, market: str = SPOT) -> Venue:
     Raises:
         ValueError: unknown ``market``.
     """
+    return _venue_of(market, getattr(client, 'tld', 'com'), getattr(client, 'testnet', False))
+
+
+def _venue_of(market: str, tld: Any, testnet: Any) -> Venue:
     if market not in _PRODUCTION:
         raise ValueError('market must be one of {}, got {!r}'.format(
             ', '.join(sorted(_PRODUCTION)), market))
-    if getattr(client, 'testnet', False):
+    if testnet:
         return VENUES[_PRODUCTION[market] + '-testnet']
-    if market == SPOT and getattr(client, 'tld', 'com') == 'us':
+    if market == SPOT and tld == 'us':
         return VENUES['spot-us']
     return VENUES[_PRODUCTION[market]]
+
+
+def rest_url(api: str, tld: str = 'com', testnet: bool = False) -> str:
+    """The base URL of the REST API ``api`` for a client's ``tld`` and ``testnet``.
+
+    The URL is the one of the venue :func:`for_client` gives such a client.
+    A ``tld`` that has no venue of its own in that market keeps
+    python-binance 0.7.11's rule, the tld in the host name (``tld='us'``
+    futures: ``https://fapi.binance.us/fapi``); the test networks have one
+    host whatever the ``tld``.
+
+    Args:
+        api: ``'api'``, ``'sapi'``, ``'fapi'``, ``'fdata'``, ``'dapi'``,
+            ``'ddata'``, ``'eapi'`` or ``'www'`` (see :data:`REST_APIS`).
+        tld: the client's top-level domain (``'com'``, ``'us'``).
+        testnet: whether the client uses the test networks.
+
+    Raises:
+        TypeError: ``tld`` is not a string.
+        ValueError: unknown ``api``.
+    """
+    market = REST_APIS.get(api) if isinstance(api, str) else None
+    if market is None:
+        raise ValueError('api must be one of {}, not {!r}'.format(
+            ', '.join(repr(name) for name in REST_APIS), api))
+    if not isinstance(tld, str):
+        raise TypeError('tld must be a str, not {}'.format(type(tld).__name__))
+    venue = _venue_of(market, tld, testnet)
+    url = venue.rest_urls[api]
+    if venue.name == _PRODUCTION[market] and tld != 'com':
+        url = tld_template(url).format(tld)
+    return url
+
+
+def tld_template(url: str) -> str:
+    """A binance.com URL as python-binance 0.7.11 wrote it, with ``{}`` for the tld.
+
+    ``'https://api.binance.com/api'`` gives ``'https://api.binance.{}/api'``;
+    a URL on another domain is returned unchanged.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or '').lower()
+    if host != _COM and not host.endswith('.' + _COM):
+        return url
+    netloc = parts.netloc.lower().replace(host, host[:-len('com')] + '{}', 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def venue_at(market: str, stream_url: str) -> Venue:

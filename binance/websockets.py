@@ -381,36 +381,55 @@ class BinanceSocketManager(DerivativeSockets, ManagerBase):
 
     # -- user data (implemented in binance.userstream) --------------------------------
 
-    def start_user_socket(self, callback: Callback) -> ConnKey:
+    def start_user_socket(self, callback: Callback, *, reconcile: Any = None) -> ConnKey:
         """Account, order and trade updates of the client's account.
 
+        Args:
+            callback: called with each event.
+            reconcile: after a reconnect, fetch what changed meanwhile over
+                REST and deliver it as events (``True``), or only tell the
+                callback (``False``); a list of symbols also reconciles those
+                even if the socket has not seen them yet. ``None``: the
+                manager's ``options.reconcile_user_data``. Keyword only.
+
         Raises:
-            TypeError: callback not callable.
+            TypeError, ValueError: callback not callable, bad ``reconcile``.
         """
         stream_names.check_callback(callback)
         from . import userstream
-        return userstream.open_user_socket(self, callback)
+        return userstream.open_user_socket(self, callback, reconcile=reconcile)
 
-    def start_margin_socket(self, callback: Callback) -> ConnKey:
+    def start_margin_socket(self, callback: Callback, *, reconcile: Any = None) -> ConnKey:
         """User data of the cross-margin account.
 
+        Args:
+            callback: called with each event.
+            reconcile: see :meth:`start_user_socket`. Keyword only.
+
         Raises:
-            TypeError: callback not callable.
+            TypeError, ValueError: callback not callable, bad ``reconcile``.
         """
         stream_names.check_callback(callback)
         from . import userstream
-        return userstream.open_margin_socket(self, callback)
+        return userstream.open_margin_socket(self, callback, reconcile=reconcile)
 
-    def start_isolated_margin_socket(self, symbol: str, callback: Callback) -> ConnKey:
+    def start_isolated_margin_socket(self, symbol: str, callback: Callback, *,
+                                     reconcile: Any = None) -> ConnKey:
         """User data of the isolated-margin account of ``symbol``.
 
+        Args:
+            symbol: the isolated-margin pair.
+            callback: called with each event.
+            reconcile: see :meth:`start_user_socket`. Keyword only.
+
         Raises:
-            TypeError, ValueError: bad symbol or callback.
+            TypeError, ValueError: bad symbol, callback or ``reconcile``.
         """
         stream_names.normalize_symbol(symbol)
         stream_names.check_callback(callback)
         from . import userstream
-        return userstream.open_isolated_margin_socket(self, symbol, callback)
+        return userstream.open_isolated_margin_socket(self, symbol, callback,
+                                                      reconcile=reconcile)
 
     # -- where sockets connect -----------------------------------------------------------
 

@@ -4,11 +4,35 @@ The reactor runs in the library's own thread for the whole session, exactly as
 it does for users; tests talk to it through :func:`binance._reactor.blocking_call`.
 Tests that stop the reactor run in a child process.
 """
+import contextlib
 import threading
 
 import pytest
 
 from binance import _reactor
+
+
+
+@contextlib.contextmanager
+def undone_after(make, undo):
+    """The body of a factory fixture: ``with undone_after(make, undo) as factory: yield factory``.
+
+    ``factory(*args, **kwargs)`` returns ``make(*args, **kwargs)`` and keeps
+    it; on leaving the block each thing made is passed to ``undo`` (closed,
+    stopped), in the order made.
+    """
+    made = []
+
+    def factory(*args, **kwargs):
+        thing = make(*args, **kwargs)
+        made.append(thing)
+        return thing
+
+    try:
+        yield factory
+    finally:
+        for thing in made:
+            undo(thing)
 
 
 @pytest.fixture(scope='session')
@@ -23,17 +47,14 @@ def reactor_thread():
 def make_sim(reactor_thread):
     """Factory: start a :class:`binance.simulator.Simulator` on loopback; stopped after the test."""
     from binance.simulator import Simulator
-    started = []
 
-    def factory(**kwargs):
+    def start(**kwargs):
         sim = Simulator(**kwargs)
         _reactor.blocking_call(sim.start)
-        started.append(sim)
         return sim
 
-    yield factory
-    for sim in started:
-        _reactor.blocking_call(sim.stop, timeout=10)
+    with undone_after(start, lambda sim: _reactor.blocking_call(sim.stop, timeout=10)) as factory:
+        yield factory
 
 
 @pytest.fixture
@@ -45,25 +66,28 @@ def manager_for(reactor_thread):
     closed after the test.
     """
     from binance.websockets import BinanceSocketManager
-    managers = []
 
-    def factory(sim, client=None, start=True, **options):
+    def make(sim, client, options):
         class SimManager(BinanceSocketManager):
             STREAM_URL = sim.stream_url
             WS_API_URL = sim.ws_api_url
             FSTREAM_URL = sim.fstream_url
             DSTREAM_URL = sim.dstream_url
             VSTREAM_URL = sim.options_stream_url
-        manager = SimManager(client, **options)
-        managers.append(manager)
-        if start:
-            manager.start()
-        return manager
+        return SimManager(client, **options)
 
-    yield factory
-    for manager in managers:
+    def close(manager):
         manager.close()
         manager.join(5)
+
+    with undone_after(make, close) as made:
+        def factory(sim, client=None, start=True, **options):
+            manager = made(sim, client, options)
+            if start:
+                manager.start()
+            return manager
+
+        yield factory
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ def test_quick_benchmark_runs_every_scenario(tmp_path):
     assert scenarios['6']['ours']['messages'] == 0
     book = scenarios['7']['ours']
     assert book['updates_per_s'] > 0 and book['top10_read_us'] > 0
+    assert book['wire_updates_per_s'] > 0 and scenarios['7']['limit']['wire_updates_per_s'] > 0
     assert book['book_after'] == [10, 10] and book['package'] == os.path.join(ROOT, 'binance')
     for sc in scenarios.values():
         assert 'pb0711' not in sc

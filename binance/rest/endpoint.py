@@ -22,26 +22,27 @@ once, in :mod:`binance.client`).
 import dataclasses
 import inspect
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from urllib.parse import urlsplit
+
+from .. import venues
 
 __all__ = [
-    'Endpoint', 'EndpointMethods', 'endpoint_table', 'BASES',
+    'Endpoint', 'EndpointMethods', 'endpoint_table',
     'API', 'SAPI', 'FAPI', 'FDATA', 'DAPI', 'DDATA', 'EAPI', 'WWW',
     'NONE', 'MARKET_DATA', 'USER_STREAM', 'USER_DATA', 'TRADE',
 ]
 
-# API bases: table name -> (Client property with the base URL, how docs show the host).
+# API bases (binance.venues.REST_APIS): where the Client sends each one is
+# binance.venues' business (Client.base_url).
 API, SAPI, FAPI, FDATA, DAPI, DDATA, EAPI, WWW = (
     'api', 'sapi', 'fapi', 'fdata', 'dapi', 'ddata', 'eapi', 'www')
-BASES: Mapping[str, Tuple[str, str, str]] = {
-    API: ('api_url', 'api.binance.com', '/api/'),
-    SAPI: ('margin_api_url', 'api.binance.com', '/sapi/'),
-    FAPI: ('futures_api_url', 'fapi.binance.com', '/fapi/'),
-    FDATA: ('futures_data_api_url', 'fapi.binance.com', '/futures/data/'),
-    DAPI: ('futures_coin_api_url', 'dapi.binance.com', '/dapi/'),
-    DDATA: ('futures_coin_data_api_url', 'dapi.binance.com', '/futures/data/'),
-    EAPI: ('options_api_url', 'eapi.binance.com', '/eapi/'),
-    WWW: ('website_url', 'www.binance.com', '/'),
-}
+
+
+def _production(api: str) -> Tuple[str, str]:
+    """binance.com's host of ``api`` and its path prefix (``'/fapi/'``), as the docs show them."""
+    parts = urlsplit(venues.rest_url(api))
+    return parts.hostname or '', parts.path.rstrip('/') + '/'
+
 
 # Binance's security types. The signed ones need the API secret; USER_STREAM
 # needs the API key only.
@@ -98,8 +99,9 @@ class Endpoint:
     name: str = ''
 
     def __post_init__(self) -> None:
-        if self.base not in BASES:
-            raise ValueError('base must be one of {}, not {!r}'.format(sorted(BASES), self.base))
+        if self.base not in venues.REST_APIS:
+            raise ValueError('base must be one of {}, not {!r}'.format(
+                sorted(venues.REST_APIS), self.base))
         if self.method not in ('GET', 'POST', 'PUT', 'DELETE'):
             raise ValueError('method must be GET, POST, PUT or DELETE, not {!r}'.format(self.method))
 
@@ -122,12 +124,12 @@ class Endpoint:
     @property
     def http(self) -> str:
         """``'GET /api/v3/klines'``: method and path as Binance documents them."""
-        return '{} {}{}'.format(self.method, BASES[self.base][2], self.path)
+        return '{} {}{}'.format(self.method, _production(self.base)[1], self.path)
 
     @property
     def host(self) -> str:
         """The production host (``'fapi.binance.com'``)."""
-        return BASES[self.base][1]
+        return _production(self.base)[0]
 
 
 def _signature(endpoint: Endpoint) -> inspect.Signature:

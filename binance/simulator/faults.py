@@ -84,9 +84,22 @@ class Faults:
         """
         self._call(self._sim.refuse_connections, float(seconds), None if status is None else int(status))
 
-    def freeze(self, conn_id: Optional[int] = None, kind: Optional[str] = None) -> int:
-        """Half-open one connection: no reading, no writing, no pings or pongs."""
-        return self._call(self._apply, conn_id, kind, False, lambda c: c.freeze())
+    def freeze(self, conn_id: Optional[int] = None, kind: Optional[str] = None,
+               seconds: Optional[float] = None) -> int:
+        """Half-open one connection: no reading, no writing, no pings or pongs.
+
+        Events published to it meanwhile are lost, as on a real half-open socket.
+
+        Args:
+            conn_id, kind: which connection (see the class docstring).
+            seconds: thaw it again after this many seconds of the simulator's
+                clock; ``None`` leaves it frozen until :meth:`thaw`.
+        """
+        def freeze_for(conn: Any) -> None:
+            conn.freeze()
+            if seconds is not None:
+                self._sim.clock.callLater(float(seconds), conn.thaw)
+        return self._call(self._apply, conn_id, kind, False, freeze_for)
 
     def freeze_all(self, kind: Optional[str] = None) -> int:
         """Half-open every connection."""

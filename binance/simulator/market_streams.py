@@ -1,24 +1,28 @@
 """Market stream names as the simulated exchange understands them.
 
-Pure code. Two questions are answered here:
+Pure code. The names themselves, which venue serves which and on which
+route, are :mod:`binance.streams`'s (the grammar the client checks its names
+with); this module says what the simulator does with them:
 
-* :func:`is_valid_stream_name`: is the name well formed? Binance answers a
-  ``SUBSCRIBE`` with a malformed name with ``Invalid request: invalid stream``;
-  well-formed names for unknown symbols or unknown stream types are accepted
-  and then stay silent. The syntax is the same on every venue.
-* :func:`parse_stream`: which stream carries data, at what cadence? It returns
-  a :class:`StreamSpec`, or None for a name that will never carry data (an
-  unknown or upper-case symbol, an unknown type).
+* :func:`is_valid_stream_name` (:func:`binance.streams.well_formed`): is the
+  name well formed? Binance answers a ``SUBSCRIBE`` with a malformed name
+  with ``Invalid request: invalid stream``; well-formed names it does not
+  serve are accepted and then stay silent.
+* :meth:`StreamCatalogue.parse`: which stream carries data, at what cadence?
+  It returns a :class:`StreamSpec`, or None for a name that will never carry
+  data here (one the venue's grammar refuses, an unlisted symbol, a kind of
+  stream the simulator does not feed).
 
-What a venue serves is one :class:`StreamCatalogue` (name tables to kinds and
-cadences); :data:`SPOT_STREAMS` is spot's, and the module functions answer
-for it. The derivatives venues' catalogues are in
+A venue's :class:`StreamCatalogue` is its grammar plus the kinds the
+simulator feeds; :data:`SPOT_STREAMS` is spot's, and the module functions
+answer for it. The derivatives venues' catalogues are in
 :mod:`binance.simulator.derivative_streams`.
 """
 import re
 from typing import AbstractSet, Mapping, NamedTuple, Optional, Tuple
 
-from ..enums import KLINE_INTERVALS
+from .. import streams, venues
+from ..streams import StreamGrammar, StreamName
 from .stats import TIMEZONE_OFFSETS
 
 __all__ = [
@@ -26,10 +30,10 @@ __all__ = [
     'stream_names_for', 'all_market_stream_names',
     'TRADE', 'AGG_TRADE', 'KLINE', 'MINI_TICKER', 'TICKER', 'WINDOW_TICKER',
     'BOOK_TICKER', 'AVG_PRICE', 'PARTIAL_DEPTH', 'DIFF_DEPTH', 'ALL_MINI_TICKERS',
-    'ALL_WINDOW_TICKERS', 'ALL_TICKERS', 'ALL_BOOK_TICKERS', 'RETIRED_KINDS',
-    'WINDOWS', 'PARTIAL_DEPTH_LEVELS', 'MAX_STREAM_NAME_LENGTH',
+    'ALL_WINDOW_TICKERS', 'ALL_TICKERS', 'ALL_BOOK_TICKERS', 'WINDOWS',
 ]
 
+# Kinds of stream the simulator feeds: the kinds of binance.streams.
 TRADE = 'trade'
 AGG_TRADE = 'aggTrade'
 KLINE = 'kline'
@@ -46,54 +50,17 @@ ALL_WINDOW_TICKERS = 'allWindowTickers'
 ALL_TICKERS = 'allTickers'
 #: ``!bookTicker``: removed from binance.com in December 2022.
 ALL_BOOK_TICKERS = 'allBookTickers'
-#: Kinds that carry data only when retired streams are switched live.
-RETIRED_KINDS = frozenset((ALL_TICKERS, ALL_BOOK_TICKERS))
 
 #: Rolling-window ticker sizes and their length in ms.
 WINDOWS = {'1h': 3600000, '4h': 4 * 3600000, '1d': 86400000}
-#: Levels of the partial book depth streams.
-PARTIAL_DEPTH_LEVELS = (5, 10, 20)
-#: Cadences of ``!miniTicker@arr@<n>ms``. Binance documents only the bare
-#: name; python-binance builds ``@1000ms`` (and historically used 3000 ms).
-_MINI_TICKER_ARR_SPEEDS = {'1000ms': 1000, '3000ms': 3000}
-#: Longest name accepted by :func:`is_valid_stream_name`. Binance documents no
-#: limit; this is generous for any real name while refusing garbage.
-MAX_STREAM_NAME_LENGTH = 200
 
-_SYMBOL_TYPES = {
-    'trade': (TRADE, None, None),
-    'aggTrade': (AGG_TRADE, None, None),
-    'miniTicker': (MINI_TICKER, None, 1000),
-    'ticker': (TICKER, None, 1000),
-    'bookTicker': (BOOK_TICKER, None, None),
-    'avgPrice': (AVG_PRICE, None, 1000),
-    'depth': (DIFF_DEPTH, None, 1000),
-    'depth@100ms': (DIFF_DEPTH, None, 100),
-}
-for _window in WINDOWS:
-    _SYMBOL_TYPES['ticker_' + _window] = (WINDOW_TICKER, _window, 1000)
-for _levels in PARTIAL_DEPTH_LEVELS:
-    _SYMBOL_TYPES['depth{}'.format(_levels)] = (PARTIAL_DEPTH, _levels, 1000)
-    _SYMBOL_TYPES['depth{}@100ms'.format(_levels)] = (PARTIAL_DEPTH, _levels, 100)
-for _interval in KLINE_INTERVALS:
-    for _suffix, _offset in TIMEZONE_OFFSETS.items():
-        _SYMBOL_TYPES['kline_' + _interval + ('@' + _suffix if _suffix else '')] = (
-            KLINE, (_interval, _offset), 1000 if _interval == '1s' else 2000)
+#: Syntax check of a ``SUBSCRIBE`` parameter (see :func:`binance.streams.well_formed`).
+is_valid_stream_name = streams.well_formed
 
-_ALL_MARKET = {
-    '!miniTicker@arr': (ALL_MINI_TICKERS, None, 1000),
-    '!ticker@arr': (ALL_TICKERS, None, 1000),
-    '!bookTicker': (ALL_BOOK_TICKERS, None, None),
-}
-for _speed, _ms in _MINI_TICKER_ARR_SPEEDS.items():
-    _ALL_MARKET['!miniTicker@arr@' + _speed] = (ALL_MINI_TICKERS, None, _ms)
-for _window in WINDOWS:
-    _ALL_MARKET['!ticker_{}@arr'.format(_window)] = (ALL_WINDOW_TICKERS, _window, 1000)
-
-# Letters and digits of any script (test networks list non-ASCII symbols)
-# plus the punctuation real names use: '@' separators, '_' in 'kline_1m',
-# '!' for all-market streams, '+:' in '@+08:00', '-' and '.' for safety.
-_PART = re.compile(r'[\w+:.\-]+')
+#: ``kline_<interval>[@<timezone>]``, ``ticker_<window>``, ``!ticker_<window>@arr``, ``depth<levels>``.
+_KLINE = re.compile(r'kline_([0-9]+[a-zA-Z])(?:@(\+\d\d:\d\d))?$')
+_WINDOW = re.compile(r'!?ticker_([0-9]+[a-z])(?:@arr)?$')
+_LEVELS = re.compile(r'depth([0-9]+)')
 
 
 class StreamSpec(NamedTuple):
@@ -115,33 +82,38 @@ class StreamSpec(NamedTuple):
     cadence_ms: Optional[int]
 
 
-#: ``stream type -> (kind, arg, cadence_ms)``: one table of a catalogue.
-StreamTable = Mapping[str, Tuple[str, object, Optional[int]]]
-
-
 class StreamCatalogue:
-    """The stream names one venue serves.
+    """What the simulator feeds of the stream names one venue serves.
 
     Args:
-        symbol_types: ``<symbol>@<type>`` types.
-        all_market: whole names of the all-market streams (``!miniTicker@arr``).
-        retired_kinds: kinds that stay silent unless retired streams are live.
-        group_types: ``<group>@<type>`` types whose first part names a group
-            of symbols (an options underlying such as ``btcusdt``) instead of
-            a symbol; their spec has no symbol and the group as ``arg``.
+        grammar: the venue's names (:mod:`binance.streams`).
+        kinds: the grammar's kinds the simulator feeds -> the kind it feeds
+            them as (``{'optionTrade': TRADE}``); names of other kinds are
+            accepted and stay silent.
+        retired: names the venue retired (:attr:`binance.venues.Venue.retired`):
+            their kinds stay silent unless retired streams are live.
+        group_kinds: kinds whose first part names a group of symbols (an
+            options underlying such as ``btcusdt``) instead of a symbol; their
+            spec has no symbol and the group as ``arg``.
     """
 
-    def __init__(self, symbol_types: StreamTable, all_market: StreamTable,
-                 retired_kinds: AbstractSet[str] = frozenset(),
-                 group_types: Optional[StreamTable] = None) -> None:
-        self.symbol_types = dict(symbol_types)
-        self.all_market = dict(all_market)
-        self.retired_kinds = frozenset(retired_kinds)
-        self.group_types = dict(group_types or {})
+    def __init__(self, grammar: StreamGrammar, kinds: Mapping[str, str],
+                 retired: AbstractSet[str] = frozenset(),
+                 group_kinds: AbstractSet[str] = frozenset()) -> None:
+        self.grammar = grammar
+        self.kinds = dict(kinds)
+        self.retired_kinds = frozenset(self.kinds[grammar.parse(name).type.kind]
+                                       for name in retired)
+        self.group_kinds = frozenset(group_kinds)
 
     def __repr__(self) -> str:
-        return '<StreamCatalogue {} symbol types, {} all-market names>'.format(
-            len(self.symbol_types), len(self.all_market))
+        return '<StreamCatalogue of {!r}, {} kinds fed>'.format(self.grammar, len(self.kinds))
+
+    def _parsed(self, name: object) -> Optional[StreamName]:
+        try:
+            return self.grammar.parse(name)
+        except (TypeError, ValueError):
+            return None
 
     def parse(self, name: str, symbols: Mapping[str, str],
               groups: Optional[Mapping[str, str]] = None) -> Optional[StreamSpec]:
@@ -151,39 +123,69 @@ class StreamCatalogue:
             name: the stream name, e.g. ``'bnbbtc@kline_1m'`` or ``'!miniTicker@arr'``.
             symbols: lower-case symbol -> listed symbol (``{'bnbbtc': 'BNBBTC'}``).
                 Symbols must be lower-case in stream names, as on Binance.
-            groups: lower-case group -> its name, for :attr:`group_types`.
+            groups: lower-case group -> its name, for :attr:`group_kinds`.
         """
-        if not isinstance(name, str):
+        parsed = self._parsed(name)
+        # A form with a free parameter (an options expiry) is not fed.
+        if parsed is None or parsed.type.kind not in self.kinds \
+                or parsed.form not in parsed.type.forms:
             return None
-        known = self.all_market.get(name)
-        if known is not None:
-            return StreamSpec(name, known[0], None, known[1], known[2])
-        symbol_part, sep, stream_type = name.partition('@')
-        if not sep:
+        kind = self.kinds[parsed.type.kind]
+        if parsed.symbol is None:
+            return StreamSpec(parsed.name, kind, None, _arg(kind, parsed.form), parsed.cadence_ms)
+        if parsed.type.kind in self.group_kinds:
+            group = (groups or {}).get(parsed.symbol)
+            return None if group is None else StreamSpec(parsed.name, kind, None, group,
+                                                         parsed.cadence_ms)
+        symbol = symbols.get(parsed.symbol)
+        if symbol is None:
             return None
-        symbol = symbols.get(symbol_part)
-        if symbol is not None and symbol.lower() == symbol_part:
-            known = self.symbol_types.get(stream_type)
-            return None if known is None else StreamSpec(name, known[0], symbol, known[1], known[2])
-        group = (groups or {}).get(symbol_part)
-        known = self.group_types.get(stream_type)
-        if group is None or known is None:
-            return None
-        return StreamSpec(name, known[0], None, group, known[2])
+        return StreamSpec(parsed.name, kind, symbol, _arg(kind, parsed.form), parsed.cadence_ms)
+
+    def route_of(self, name: str) -> Optional[str]:
+        """The route that serves ``name`` (fed or not); None without routes or if not served here."""
+        parsed = self._parsed(name)
+        return None if parsed is None else parsed.route
+
+    def _fed_types(self, per_symbol: bool) -> Tuple[streams.StreamType, ...]:
+        return tuple(t for t in self.grammar.types if t.per_symbol == per_symbol
+                     and t.kind in self.kinds and t.kind not in self.group_kinds)
 
     def stream_names_for(self, symbol: str) -> Tuple[str, ...]:
         """Every per-symbol stream name that carries data for ``symbol`` (lower-cased)."""
         prefix = symbol.lower() + '@'
-        return tuple(prefix + stream_type for stream_type in self.symbol_types)
+        return tuple(prefix + form for t in self._fed_types(True) for form in t.forms)
 
     def all_market_stream_names(self, retired: bool = False) -> Tuple[str, ...]:
         """Every all-market stream name; the retired ones only if ``retired``."""
-        return tuple(name for name, (kind, _, _) in self.all_market.items()
-                     if retired or kind not in self.retired_kinds)
+        return tuple(form for t in self._fed_types(False) for form in t.forms
+                     if retired or self.kinds[t.kind] not in self.retired_kinds)
 
 
-#: What binance.com's spot market streams serve.
-SPOT_STREAMS = StreamCatalogue(_SYMBOL_TYPES, _ALL_MARKET, RETIRED_KINDS)
+def _arg(kind: str, form: str) -> object:
+    """The part of a name the feed needs: kline interval and timezone offset, window, levels."""
+    if kind == KLINE:
+        kline = _KLINE.match(form)
+        if kline is not None:
+            return kline.group(1), TIMEZONE_OFFSETS[kline.group(2) or '']
+    elif kind in (WINDOW_TICKER, ALL_WINDOW_TICKERS):
+        window = _WINDOW.match(form)
+        if window is not None:
+            return window.group(1)
+    elif kind == PARTIAL_DEPTH:
+        levels = _LEVELS.match(form)
+        if levels is not None:
+            return int(levels.group(1))
+    return None
+
+
+_SPOT_KINDS = (TRADE, AGG_TRADE, KLINE, MINI_TICKER, TICKER, WINDOW_TICKER, BOOK_TICKER,
+               AVG_PRICE, PARTIAL_DEPTH, DIFF_DEPTH, ALL_MINI_TICKERS, ALL_WINDOW_TICKERS,
+               ALL_TICKERS, ALL_BOOK_TICKERS)
+
+#: What the simulator feeds of binance.com's spot market streams.
+SPOT_STREAMS = StreamCatalogue(streams.SPOT, {kind: kind for kind in _SPOT_KINDS},
+                               retired=venues.VENUES['spot'].retired.keys())
 
 
 def parse_stream(name: str, symbols: Mapping[str, str]) -> Optional[StreamSpec]:
@@ -195,26 +197,6 @@ def parse_stream(name: str, symbols: Mapping[str, str]) -> Optional[StreamSpec]:
             Symbols must be lower-case in stream names, as on Binance.
     """
     return SPOT_STREAMS.parse(name, symbols)
-
-
-def is_valid_stream_name(name: object) -> bool:
-    """Whether Binance would accept ``name`` in a ``SUBSCRIBE`` (syntax only).
-
-    Binance does not document its rule; observed behaviour is that names with
-    spaces or other stray characters are refused with ``invalid stream``
-    while well-formed names for unknown symbols are accepted and stay silent.
-    This check accepts ``<symbol>@<type>[@<option>...]`` and
-    ``!<name>[@<option>...]`` where every part is non-empty and made of
-    letters, digits, ``_`` and ``+:.-``; upper-case letters are allowed (the
-    stream then simply stays silent).
-    """
-    if not isinstance(name, str) or not name or len(name) > MAX_STREAM_NAME_LENGTH:
-        return False
-    body = name[1:] if name.startswith('!') else name
-    parts = body.split('@')
-    if not name.startswith('!') and len(parts) < 2:
-        return False
-    return all(_PART.fullmatch(part) is not None for part in parts)
 
 
 def stream_names_for(symbol: str) -> Tuple[str, ...]:

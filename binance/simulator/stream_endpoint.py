@@ -7,7 +7,7 @@ it serves in which form. :func:`install` mounts them all:
 * spot: ``/ws/<stream>[/<stream>...]``, ``/ws/<listenKey>``, ``/stream?streams=a/b``;
 * USDⓈ-M futures and options: ``/fstream/public/...`` and ``/fstream/market/...``
   (``ws/...`` or ``stream?streams=``), each delivering only the streams of
-  its route (:func:`~binance.simulator.derivative_streams.stream_route`); a
+  its route (the venue's grammar in :mod:`binance.streams` says which); a
   stream of the other route is accepted and stays silent, as on Binance since
   2026-04-23. The unrouted ``/fstream/ws/...`` and ``/fstream/stream?...`` are
   accepted and deliver public-route streams only. ``/fstream/private/ws?listenKey=<k>``
@@ -28,8 +28,8 @@ from urllib.parse import unquote
 
 from twisted.web.resource import Resource
 
+from ..streams import MARKET, PUBLIC
 from . import stream_requests
-from .derivative_streams import MARKET, PUBLIC, stream_route
 from .frames import combined_message, text_frame
 from .market_streams import is_valid_stream_name
 from .server import SimulatorWebSocketFactory, SimulatorWebSocketProtocol, websocket_resource
@@ -118,7 +118,7 @@ class StreamEndpoint:
         if route == PRIVATE:
             return False
         wanted = PUBLIC if route == UNROUTED else route
-        return stream_route(stream) == wanted
+        return self.venue_for(stream).market.streams.route_of(stream) == wanted
 
     def serves_key(self, account: Optional[str], form: str) -> bool:
         """Whether a listen key of ``account`` named in ``form`` delivers here."""

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from binance.client import Client
+from tests.conftest import undone_after
 
 
 def client_for(sim, api_key=None, api_secret=None, **kwargs):
@@ -40,16 +41,8 @@ def client_for(sim, api_key=None, api_secret=None, **kwargs):
 @pytest.fixture
 def make_client():
     """Factory: ``make_client(sim, api_key=None, api_secret=None, **client_kwargs)``."""
-    made = []
-
-    def factory(sim, *args, **kwargs):
-        client = client_for(sim, *args, **kwargs)
-        made.append(client)
-        return client
-
-    yield factory
-    for client in made:
-        client.close_connection()
+    with undone_after(client_for, Client.close_connection) as factory:
+        yield factory
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 from binance import depthcache
 from binance._pacing import ResyncBackoff, WeightBudget
 from binance.backoff import BackoffPolicy
+from tests.conftest import undone_after
 
 
 @pytest.fixture(autouse=True)
@@ -28,14 +29,7 @@ def quick_pacing(monkeypatch):
 @pytest.fixture
 def sim_client():
     """``sim_client(sim)``: a Client whose REST calls (spot, futures, options) go to ``sim``."""
+    from binance.client import Client
     from tests.client.conftest import client_for
-    made = []
-
-    def factory(sim):
-        client = client_for(sim)
-        made.append(client)
-        return client
-
-    yield factory
-    for client in made:
-        client.close_connection()
+    with undone_after(client_for, Client.close_connection) as factory:
+        yield factory

@@ -19,7 +19,7 @@ def _spellings(price):
 
 _PRICES = st.integers(2, 40).flatmap(_spellings)
 _QTYS = st.sampled_from(['0', '0.0', '0.00000000', '0e0', '1.5', '2.25000000', '3', '1e1',
-                         '0.1'])
+                         '0.1', '-0.0', '1.5e-1', ' 2.5', '2.5 '])
 _ODD_ROWS = st.sampled_from([
     '12', {'1.5': '2.5', '3.5': '4.5'}, ['1.5'], ['1.5', '2.5', 'legacy'], [1.5, 2.5], [3, 0],
     ['1.5', '-1.0'], ['1.5', 'abc'], ['0.0', '1.0'], ['1.5', '[1.0]'], ['1.5', 'true'],
@@ -71,6 +71,8 @@ def test_apply_diff_equals_applying_each_level_in_order(actions):
             assert book.asks.best() == (tuple(_expected(asks, False)[0]) if asks else None)
         elif read == 'len':
             assert (len(book.bids), len(book.asks)) == (len(bids), len(asks))
+        for side in (book.bids, book.asks):     # every key kept has its price, and only those
+            assert side._qty.keys() == side._price.keys() and len(side._key) == len(side._price)
     assert book.bids.top() == _expected(bids, True)
     assert book.asks.top() == _expected(asks, False)
     assert (len(book.bids), len(book.asks)) == (len(bids), len(asks))
@@ -112,6 +114,18 @@ def test_a_malformed_event_is_refused_before_a_level_with_a_new_price_is_kept():
     with pytest.raises(ValueError):
         book.apply_diff([['2.0', '1.0']], [['3.0', '-1.0']], 2)
     assert book.update_id == 1
+
+
+def test_a_refused_new_price_on_one_side_takes_the_other_sides_new_prices_out_too():
+    book = Book()
+    book.apply_diff([['1.0', '1.0']], [['5.0', '1.0']], 1)
+    for bids, asks in (([['1.00', '2.0']], [['6.0', '1.0']]),      # a second spelling of 1.0
+                       ([['2.0', '1.0']], [['6.0', '1.0'], ['6.00', '2.0']])):
+        book.apply_diff(bids, asks, 2)      # the general path decides: one level per price
+        for side in (book.bids, book.asks):
+            assert side._qty.keys() == side._price.keys()
+    assert book.bids.top() == [[2.0, 1.0], [1.0, 2.0]]
+    assert book.asks.top() == [[5.0, 1.0], [6.0, 2.0]]
 
 
 def test_a_side_nobody_reads_stays_bounded():

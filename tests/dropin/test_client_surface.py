@@ -6,9 +6,9 @@ Signatures must accept every call 0.7.11 accepted; class attributes must have
 and this test reads that list: a difference it does not name fails.
 """
 import datetime
+import functools
 import inspect
 import json
-import re
 import time
 from pathlib import Path
 
@@ -19,18 +19,11 @@ from binance import enums, exceptions, helpers
 from binance.client import Client
 from binance.rest import table
 
+from . import pb0711
 from .pb0711 import module_surface, signature_problems
 
 ROOT = Path(__file__).resolve().parents[2]
-_TERM = re.compile(r'^``([^`]+)``\s*$')
-
-
-def listed_differences(language):
-    """The names in the deliberate-differences list of a client page."""
-    lines = (ROOT / 'docs' / language / 'client.rst').read_text(encoding='utf-8').splitlines()
-    start = lines.index('.. deliberate-differences')
-    end = lines.index('.. end-deliberate-differences')
-    return [m.group(1) for m in map(_TERM.match, lines[start + 1:end]) if m]
+listed_differences = functools.partial(pb0711.listed_differences, 'client')
 
 
 def resolve(source):

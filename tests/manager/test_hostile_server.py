@@ -16,6 +16,7 @@ from binance.connection import ConnectionState, StreamConnection
 from binance.framing import frame_bytes
 from binance.protocol import StreamClientFactory
 from hostile_server import SCALARS, VIOLATIONS, HostileServer, endless_fragmented_message, send_once
+from tests.conftest import undone_after
 from tests.recording import Recorder
 
 ERROR = {'e': 'error', 'm': 'Max reconnect retries reached'}
@@ -28,16 +29,8 @@ def fast_policy():
 @pytest.fixture
 def hostile(reactor_thread):
     """Factory: ``hostile(behaviour)`` -> a started :class:`HostileServer`, stopped after the test."""
-    servers = []
-
-    def factory(behave):
-        server = HostileServer(behave).start()
-        servers.append(server)
-        return server
-
-    yield factory
-    for server in servers:
-        server.stop()
+    with undone_after(lambda behave: HostileServer(behave).start(), HostileServer.stop) as factory:
+        yield factory
 
 
 @pytest.fixture

@@ -49,10 +49,10 @@ def test_method_names_and_argument_order(name, params):
     signature = inspect.signature(getattr(BinanceSocketManager, name)).parameters
     assert list(signature)[:len(params)] == params
     if name != '__init__':
-        # Anything beyond 0.7.11's arguments is keyword only (``delivery=``).
+        # Anything beyond 0.7.11's arguments is keyword only (``delivery=``, ``reconcile=``).
         extra = [p for p in list(signature.values())[len(params):]]
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra), extra
-        assert [p.name for p in extra] in ([], ['delivery'])
+        assert {p.name for p in extra} <= {'delivery', 'reconcile'}
 
 
 def test_defaults_and_keyword_only_options():

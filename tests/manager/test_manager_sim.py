@@ -23,6 +23,15 @@ def connection_of(manager, key):
     return conn
 
 
+def trade_socket(manager, messages=1):
+    """A BNBBTC trade socket of ``manager`` once ``messages`` arrived: ``(inbox, key, connection)``."""
+    inbox = Inbox()
+    key = manager.start_trade_socket('BNBBTC', inbox)
+    if messages:
+        inbox.wait_count(messages)
+    return inbox, key, connection_of(manager, key)
+
+
 def test_every_market_method_opens_its_path_on_the_server(make_sim, manager_for):
     sim = make_sim(seed=7, trade_rate=20)
     bm = manager_for(sim)
@@ -83,10 +92,7 @@ def test_duplicate_key_returns_false_per_manager(sim, manager_for):
 
 def test_stop_socket_closes_for_good_and_the_key_can_start_again(sim, manager_for):
     bm = manager_for(sim)
-    first = Inbox()
-    key = bm.start_trade_socket('BNBBTC', first)
-    first.wait_count(1)
-    conn = connection_of(bm, key)
+    first, key, conn = trade_socket(bm)
     bm.stop_socket(key)
     wait_for(lambda: server_paths(sim) == [], message='the server to see the close')
     assert conn.state is ConnectionState.STOPPED
@@ -263,9 +269,7 @@ def test_methods_may_be_called_from_inside_a_callback(sim, manager_for):
 def test_reconnects_after_more_than_five_drops_in_a_row(make_sim, manager_for):
     sim = make_sim(seed=9, trade_rate=100)
     bm = manager_for(sim)
-    inbox = Inbox()
-    key = bm.start_trade_socket('BNBBTC', inbox)
-    conn = connection_of(bm, key)
+    inbox, key, conn = trade_socket(bm, messages=0)
     for drop in range(1, 8):
         wait_for(lambda: conn.opened_count == drop and conn.state is ConnectionState.OPEN,
                  message='connection {}'.format(drop))
@@ -280,10 +284,7 @@ def test_reconnects_after_more_than_five_drops_in_a_row(make_sim, manager_for):
 
 def test_error_message_once_after_the_server_stays_away(sim, manager_for):
     bm = manager_for(sim)
-    inbox = Inbox()
-    key = bm.start_trade_socket('BNBBTC', inbox)
-    inbox.wait_count(1)
-    conn = connection_of(bm, key)
+    inbox, key, conn = trade_socket(bm)
     sim.faults.refuse_connections(600)  # TCP resets, no Retry-After
     sim.faults.drop_all()
     inbox.wait(lambda msgs: ERROR in msgs, timeout=15, what='the error message')
@@ -304,10 +305,7 @@ def test_retry_after_outlasts_a_refusal_the_backoff_alone_would_give_up_on(sim, 
     # Five retries of plain backoff span at most about 3.9 s; the server refuses
     # for 4.5 s but says so in Retry-After, so the socket waits and recovers.
     bm = manager_for(sim)
-    inbox = Inbox()
-    key = bm.start_trade_socket('BNBBTC', inbox)
-    inbox.wait_count(1)
-    conn = connection_of(bm, key)
+    inbox, key, conn = trade_socket(bm)
     sim.faults.refuse_connections(4.5, status=503)
     sim.faults.drop_all()
     wait_for(lambda: conn.opened_count == 2, timeout=15, message='the reconnect')
@@ -321,10 +319,7 @@ def test_half_open_connection_is_detected_and_replaced(make_sim, manager_for):
     # a dead peer (the pong to a ping has timeout / 3 to arrive).
     sim = make_sim(seed=11, trade_rate=100)
     bm = manager_for(sim, heartbeat_timeout=1.5)
-    inbox = Inbox()
-    key = bm.start_trade_socket('BNBBTC', inbox)
-    inbox.wait_count(5)
-    conn = connection_of(bm, key)
+    inbox, key, conn = trade_socket(bm, messages=5)
     assert sim.faults.freeze_all() == 1
     wait_for(lambda: conn.opened_count == 2, timeout=10, message='a new connection')
     count = len(inbox.snapshot())

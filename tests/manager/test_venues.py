@@ -32,7 +32,8 @@ def test_what_the_venues_say_about_themselves():
     assert usdm.routed and options.routed and not coinm.routed and not spot.routed
     assert options.stream_url == usdm.stream_url == 'wss://fstream.binance.com/'
     assert spot.rest_urls == {'api': 'https://api.binance.com/api',
-                              'sapi': 'https://api.binance.com/sapi'}
+                              'sapi': 'https://api.binance.com/sapi',
+                              'www': 'https://www.binance.com'}
     assert usdm.rest_urls['fapi'] == 'https://fapi.binance.com/fapi'
 
 

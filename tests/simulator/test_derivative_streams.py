@@ -1,9 +1,13 @@
-"""Stream names of the derivatives venues and the public/market route of each (pure code)."""
+"""What the simulator feeds on the derivatives venues, and the public/market route of each name (pure code).
+
+The names and routes are binance.streams' grammars; these tests pin what the
+simulator makes of them.
+"""
 import pytest
 
 from binance.simulator.derivative_streams import (
     ALL_FORCE_ORDERS, ALL_MARK_PRICES, COINM_STREAMS, FORCE_ORDER, INDEX_PRICES, MARK_PRICE, MARKET,
-    OPTION_MARK_PRICE, OPTIONS_STREAMS, PUBLIC, USDM_STREAMS, stream_route,
+    OPTION_MARK_PRICE, OPTIONS_STREAMS, PUBLIC, USDM_STREAMS,
 )
 from binance.simulator.market_streams import (
     AGG_TRADE, ALL_BOOK_TICKERS, ALL_MINI_TICKERS, ALL_TICKERS, BOOK_TICKER, DIFF_DEPTH, KLINE, MINI_TICKER,
@@ -26,7 +30,7 @@ OPTIONS = {OPTION: OPTION.upper()}
     ('btcusdt_perpetual@continuousKline_1m', MARKET), ('btcusdt@miniTicker', MARKET),
     ('!miniTicker@arr', MARKET), ('btcusdt@ticker', MARKET), ('!ticker@arr', MARKET),
     ('btcusdt@forceOrder', MARKET), ('!forceOrder@arr', MARKET), ('btcusdt@compositeIndex', MARKET),
-    ('!contractInfo', MARKET), ('!assetIndex@arr', MARKET), ('tradingSession', MARKET),
+    ('!contractInfo', MARKET), ('!assetIndex@arr', MARKET),
     # options (reference section 6)
     (OPTION + '@optionTrade', PUBLIC), (OPTION + '@bookTicker', PUBLIC), (OPTION + '@depth10@100ms', PUBLIC),
     (OPTION + '@depth@500ms', PUBLIC), (OPTION + '@optionTicker', PUBLIC), ('btcusdt@optionTicker@261002', PUBLIC),
@@ -34,7 +38,14 @@ OPTIONS = {OPTION: OPTION.upper()}
     ('!optionSymbol', MARKET), ('btcusdt@openInterest@261002', MARKET),
 ])
 def test_stream_route(name, route):
-    assert stream_route(name) == route
+    # as the fstream endpoint asks: the venue (USD-M or options) whose name it is
+    assert (USDM_STREAMS.route_of(name) or OPTIONS_STREAMS.route_of(name)) == route
+
+
+def test_names_a_venue_does_not_serve_have_no_route():
+    for name in ('tradingSession', 'BTCUSDT@aggTrade', 'btcusdt@depth@1000ms', 'btcusdt@nope'):
+        assert USDM_STREAMS.route_of(name) is None, name
+    assert COINM_STREAMS.route_of('btcusd_perp@aggTrade') is None   # COIN-M has no routes
 
 
 @pytest.mark.parametrize('name, kind, arg, cadence', [
@@ -88,3 +99,13 @@ def test_an_underlying_names_a_group_of_options():
     assert (spec.kind, spec.symbol, spec.arg) == (OPTION_MARK_PRICE, None, 'BTCUSDT')
     assert OPTIONS_STREAMS.parse('ethusdt@optionMarkPrice', OPTIONS, {'btcusdt': 'BTCUSDT'}) is None
     assert OPTIONS_STREAMS.parse('btcusdt@optionTicker', OPTIONS, {'btcusdt': 'BTCUSDT'}) is None
+
+
+def test_names_the_grammar_serves_but_the_simulator_does_not_feed_stay_silent():
+    assert USDM_STREAMS.grammar.parse('btcusdt_perpetual@continuousKline_1m')
+    for name in ('btcusdt_perpetual@continuousKline_1m', 'btcusdt@compositeIndex', '!contractInfo',
+                 'btcusdt@rpiDepth@500ms'):
+        assert USDM_STREAMS.parse(name, {'btcusdt': 'BTCUSDT', 'btcusdt_perpetual': 'X'}) is None
+    # the underlying@optionTicker@<expiry> form is served by Binance, not fed here
+    assert OPTIONS_STREAMS.parse(OPTION + '@optionTicker@261002', OPTIONS) is None
+    assert OPTIONS_STREAMS.route_of(OPTION + '@optionTicker@261002') == PUBLIC

@@ -16,9 +16,9 @@ def deposit(env, account=SPOT, amount='0.25'):
 def expect_deposit_events(env, collector, account=SPOT):
     """A deposit arrives as balanceUpdate then outboundAccountPosition, exactly as published."""
     reference = Reference(env.sim, env.api_key, account)
-    before = len(collector.messages)
+    before = len(collector.account_events())
     deposit(env, account)
-    received = collector.wait_count(before + 2)
+    received = collector.wait_account_events(before + 2)
     assert received[before:] == reference.events
     assert [e['e'] for e in received[before:]] == ['balanceUpdate', 'outboundAccountPosition']
     env.run(reference._sub.cancel)
@@ -34,6 +34,8 @@ def test_listen_key_expiry_recovers_by_itself(user_env):
     assert env.run(env.sim.accounts.expire_listen_key, old_key) == 1
     wait_for(lambda: connection.opened_count > opened, 10, message='reconnect with a new key')
     env.wait_ready()
+    # The old key's socket stopped receiving: a gap, told and reconciled (nothing changed).
+    assert [n['e'] for n in collector.wait_reconciled()] == ['userDataGap', 'userDataReconciled']
     assert env.client.stream_get_listen_key() != old_key
     expect_deposit_events(env, collector)
     # listenKeyExpired is handled by the library, not handed to the user.
@@ -141,6 +143,7 @@ def test_margin_token_expiry_recovers_by_itself(user_env):
     assert env.run(env.sim.accounts.expire_listen_tokens) == 1
     wait_for(lambda: connection.opened_count > opened, 10, message='reconnect with a new token')
     env.wait_ready('margin', MARGIN)
+    assert [n['e'] for n in collector.wait_reconciled()] == ['userDataGap', 'userDataReconciled']
     expect_deposit_events(env, collector, MARGIN)
     assert all(m.get('e') != 'eventStreamTerminated' for m in collector.messages)
 
@@ -170,3 +173,4 @@ def test_margin_token_renewed_before_expiry_without_reconnect(user_env):
     env.wait_subscribed(account=MARGIN)
     expect_deposit_events(env, collector, MARGIN)
     assert len(set(tokens)) == len(tokens)
+    assert collector.notices() == []     # renewed on the same socket: no gap

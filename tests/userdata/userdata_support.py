@@ -9,6 +9,7 @@ REST listen keys, ``Client(tld='us')``).
 
 from binance import _reactor
 from binance.client import Client
+from binance.reconcile import GAP_EVENT, RECONCILED_EVENT
 from binance.websockets import BinanceSocketManager
 
 from tests.recording import Recorder
@@ -25,6 +26,26 @@ class Collector(Recorder):
         with self._cond:
             return [m for m in self.messages if m.get('e') != 'error']
 
+    def account_events(self):
+        """What the account published (no gap notices, no error dicts)."""
+        return self.matching(lambda m: m.get('e') not in (GAP_EVENT, RECONCILED_EVENT, 'error'))
+
+    def wait_account_events(self, count, timeout=10.0):
+        self.wait(lambda items: len(self.account_events()) >= count, timeout,
+                  '{} account events'.format(count))
+        return self.account_events()
+
+    def notices(self, kind=None):
+        """The gap notices (``userDataGap``, ``userDataReconciled``), or those of ``kind``."""
+        kinds = (kind,) if kind else (GAP_EVENT, RECONCILED_EVENT)
+        return self.matching(lambda m: m.get('e') in kinds)
+
+    def wait_reconciled(self, count=1, timeout=10.0):
+        """Wait for the ``count``-th ``userDataReconciled`` notice; returns the notices."""
+        self.wait(lambda items: len(self.notices(RECONCILED_EVENT)) >= count, timeout,
+                  '{} reconciliation(s)'.format(count))
+        return self.notices()
+
 
 class Reference:
     """Records what the simulator publishes to an account, in order (the expected events)."""
@@ -36,7 +57,7 @@ class Reference:
 
 
 class UserEnv:
-    def __init__(self, sim, model, user_timeout=1800, **client_kwargs):
+    def __init__(self, sim, model, user_timeout=1800, options=None, **client_kwargs):
         from binance.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
         self.sim = sim
         self.model = model
@@ -54,7 +75,7 @@ class UserEnv:
         if model == 'listen-key':
             client_kwargs.setdefault('tld', 'us')
         self.client = SimClient(self.api_key, self.api_secret, **client_kwargs)
-        self.manager = SimManager(self.client, user_timeout=user_timeout)
+        self.manager = SimManager(self.client, user_timeout=user_timeout, options=options)
         self.manager.start()
 
     def run(self, fn, *args, **kwargs):

@@ -263,6 +263,57 @@ def _return_free_heap():
     return True
 
 
+def _pymalloc_mb():
+    """``(arenas, blocks in use)`` of Python's small-object allocator, in MB (or ``None``).
+
+    Read from ``sys._debugmallocstats()``, which writes to the C standard error:
+    arenas are what the allocator holds from the system (an arena is returned
+    only when all its blocks are free), blocks what live objects use.
+    """
+    if not hasattr(sys, '_debugmallocstats'):
+        return None
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile('w+') as out:
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read()
+    found = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition('=')
+        if sep and ('bytes/arena' in name or 'bytes in allocated blocks' in name):
+            found.setdefault('arenas' if 'arena' in name else 'blocks',
+                             int(value.strip().replace(',', '')) / 1048576.0)
+    if len(found) != 2:
+        return None
+    return round(found['arenas'], 2), round(found['blocks'], 2)
+
+
+def _rss_by_kind():
+    """Resident MB of this process by kind of mapping: C heap, anonymous, files."""
+    kinds = collections.Counter()
+    kind = None
+    try:
+        with open('/proc/self/smaps') as smaps:
+            for line in smaps:
+                fields = line.split()
+                if fields[0].endswith(':'):
+                    if fields[0] == 'Rss:' and kind:
+                        kinds[kind] += int(fields[1]) / 1024.0
+                    continue
+                path = fields[5] if len(fields) > 5 else ''
+                kind = 'heap' if path == '[heap]' else 'anonymous' if not path \
+                    else None if path.startswith('[') else 'files'
+    except OSError:
+        return {}
+    return {k: round(v, 2) for k, v in kinds.items()}
+
+
 def measure(port):
     """RSS, threads, delayed calls, live library objects and TCP connections to the exchange.
 
@@ -278,6 +329,7 @@ def measure(port):
     trimmed = _return_free_heap()
     result = {'rss_mb': round(_rss_mb(), 2), 'rss_raw_mb': round(raw, 2),
               'heap_returned': trimmed, 'python_blocks': sys.getallocatedblocks(),
+              'pymalloc_mb': _pymalloc_mb(), 'rss_by_kind': _rss_by_kind(),
               'threads': threads,
               'delayed_calls': _delayed_calls(), 'tcp_to_exchange': _established_to(port),
               'live_objects': _live_objects()}
@@ -290,10 +342,13 @@ def _memory_growth(baseline, after, top=5):
     """The allocation sites that grew most between two traced measurements."""
     if 'trace' not in baseline or 'trace' not in after:
         return ''
-    stats = after['trace'].compare_to(baseline['trace'], 'lineno')[:top]
-    return '; grew most: ' + ', '.join('{}:{} {:+.1f} KiB'.format(
-        os.path.relpath(s.traceback[0].filename, os.path.dirname(HERE)), s.traceback[0].lineno,
-        s.size_diff / 1024.0) for s in stats)
+    stats = after['trace'].compare_to(baseline['trace'], 'lineno')
+    total = sum(s.size_diff for s in stats) / 1024.0
+    blocks = sum(s.count_diff for s in stats)
+    return '; traced Python memory {:+.1f} KiB in {:+d} blocks, grew most: {}'.format(
+        total, blocks, ', '.join('{}:{} {:+.1f} KiB'.format(
+            os.path.relpath(s.traceback[0].filename, os.path.dirname(HERE)),
+            s.traceback[0].lineno, s.size_diff / 1024.0) for s in stats[:top]))
 
 
 def identity(event):
@@ -463,6 +518,14 @@ def process_checks(baseline, after, rss_tolerance, websockets_left):
         detail += '; Python blocks allocated {} -> {} ({:+.1f} %)'.format(
             baseline['python_blocks'], after['python_blocks'],
             _growth(baseline, after, 'python_blocks'))
+    if after.get('pymalloc_mb') and baseline.get('pymalloc_mb'):
+        detail += '; Python arenas {:.1f} -> {:.1f} MB holding {:.1f} -> {:.1f} MB in use'.format(
+            baseline['pymalloc_mb'][0], after['pymalloc_mb'][0], baseline['pymalloc_mb'][1],
+            after['pymalloc_mb'][1])
+    kinds = sorted(set(baseline.get('rss_by_kind', {})) | set(after.get('rss_by_kind', {})))
+    if kinds:
+        detail += '; resident by kind: ' + ', '.join('{} {:+.1f} MB'.format(
+            k, after['rss_by_kind'].get(k, 0) - baseline['rss_by_kind'].get(k, 0)) for k in kinds)
     checks.append(Check('RSS within {:g} % of baseline'.format(rss_tolerance),
                         growth < rss_tolerance, detail + _memory_growth(baseline, after)))
     return checks

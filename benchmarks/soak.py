@@ -51,6 +51,7 @@ import time
 import tracemalloc
 import types
 
+import orjson
 import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -237,12 +238,23 @@ def _live_objects():
     first = {}
     for obj in gc.get_objects():
         for cls in classes:
-            if type(obj) is cls or isinstance(obj, cls):
+            # issubclass(type(obj)), not isinstance(obj): isinstance reads obj.__class__,
+            # which loads a module imported lazily (autobahn's flatbuffers, WAMP messages).
+            if issubclass(type(obj), cls):
                 counts[cls.__name__] += 1
                 first.setdefault(cls.__name__, obj)
     result = {name: [n, _holder(first[name])] for name, n in counts.items()}
     first.clear()
     return result
+
+
+def _object_types():
+    """``{type: instances}`` of every object the collector tracks, by module-qualified name."""
+    counts = collections.Counter()
+    for obj in gc.get_objects():
+        cls = type(obj)
+        counts['{}.{}'.format(cls.__module__, cls.__qualname__)] += 1
+    return dict(counts)
 
 
 def _return_free_heap():
@@ -330,6 +342,7 @@ def measure(port):
     result = {'rss_mb': round(_rss_mb(), 2), 'rss_raw_mb': round(raw, 2),
               'heap_returned': trimmed, 'python_blocks': sys.getallocatedblocks(),
               'pymalloc_mb': _pymalloc_mb(), 'rss_by_kind': _rss_by_kind(),
+              'object_types': _object_types(), 'modules': sorted(sys.modules),
               'threads': threads,
               'delayed_calls': _delayed_calls(), 'tcp_to_exchange': _established_to(port),
               'live_objects': _live_objects()}
@@ -522,6 +535,15 @@ def process_checks(baseline, after, rss_tolerance, websockets_left):
         detail += '; Python arenas {:.1f} -> {:.1f} MB holding {:.1f} -> {:.1f} MB in use'.format(
             baseline['pymalloc_mb'][0], after['pymalloc_mb'][0], baseline['pymalloc_mb'][1],
             after['pymalloc_mb'][1])
+    more = collections.Counter(after.get('object_types', {}))
+    more.subtract(baseline.get('object_types', {}))
+    if more:
+        detail += '; objects {:+d}, most: {}'.format(sum(more.values()), _first(
+            '{} {:+d}'.format(name, n) for name, n in more.most_common(5) if n > 0))
+    imported = sorted(set(after.get('modules', ())) - set(baseline.get('modules', ())))
+    if imported:
+        detail += '; {} modules imported since the baseline: {}'.format(len(imported),
+                                                                        _first(imported))
     kinds = sorted(set(baseline.get('rss_by_kind', {})) | set(after.get('rss_by_kind', {})))
     if kinds:
         detail += '; resident by kind: ' + ', '.join('{} {:+.1f} MB'.format(
@@ -539,13 +561,20 @@ def _growth(baseline, after, key):
 
 
 class Recorder:
-    """One socket's callback: counts messages, keeps user data messages."""
+    """One socket's callback: counts messages, keeps user data messages.
+
+    User data messages are kept encoded (one ``bytes`` each, from the C
+    allocator, returned to the system when freed): kept as dicts, thousands of
+    them allocated all along the run would spread over Python's arenas, and
+    whatever else survives the run in those arenas would keep them resident
+    after the soak dropped its records, growth of the soak's own making.
+    """
 
     def __init__(self, label, kind):
         self.label, self.kind = label, kind
         self.count = 0
         self.last = None
-        self.messages = []
+        self._encoded = []
         self.errors = []
         self.lock = threading.Lock()
 
@@ -554,9 +583,16 @@ class Recorder:
             self.count += 1
             self.last = time.monotonic()
             if self.kind == 'user':
-                self.messages.append(message)
+                self._encoded.append(orjson.dumps(message))
             if isinstance(message, dict) and message.get('e') == 'error':
                 self.errors.append(message.get('m'))
+
+    @property
+    def messages(self):
+        """The user data messages received so far, decoded, in order."""
+        with self.lock:
+            encoded = list(self._encoded)
+        return [orjson.loads(m) for m in encoded]
 
 
 class Soak:
@@ -724,7 +760,7 @@ class Soak:
                 if recorder is not None:
                     balances = exchange.soak('GET', 'balances', account=account)
                     checks.extend(user_data_checks(label, published[account],
-                                                   list(recorder.messages), balances))
+                                                   recorder.messages, balances))
             self.close(exchange, client, manager)
             # What the soak itself kept (recorded messages, the exchange's records) is not
             # the library's memory.
@@ -870,6 +906,7 @@ def main(argv=None):
     if args.json:
         for phase in ('baseline', 'after'):
             report.get(phase, {}).pop('trace', None)
+            report.get(phase, {}).pop('object_types', None)
         with open(args.json, 'w') as out:
             json.dump(report, out, indent=1, default=str)
     return 0 if report['passed'] else 1

@@ -75,7 +75,6 @@ name the connection by its ``name``.
 import enum
 import logging
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
 from autobahn.websocket.util import parse_url
@@ -93,6 +92,7 @@ from .delivery import DeliveryOptions, QueuedDelivery
 from .options import (DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_STABLE_AFTER,
                       MAX_MESSAGE_SIZE, ConnectionOptions)
 from .protocol import AttemptOutcome, StreamClientFactory, StreamClientProtocol
+from .streams import url_streams
 from .tls import client_tls_options, load_trust_root
 
 __all__ = ['ConnectionState', 'StreamConnection', 'StreamSession', 'TRANSITIONS', 'url_streams',
@@ -811,18 +811,3 @@ def _end_label(was_open: bool, outcome: AttemptOutcome) -> str:
     if 'heartbeat' in (outcome.reason or ''):
         return 'heartbeat'
     return 'lost' if was_open else 'failed'
-
-
-def url_streams(url: str) -> Tuple[str, ...]:
-    """The stream names in a stream URL: ``.../ws/<stream>`` or ``.../stream?streams=a/b``.
-
-    Empty when the URL names none (a listen key's ``/ws?listenKey=...``).
-    """
-    parts = urlsplit(url)
-    names = parse_qs(parts.query).get('streams')
-    if names:
-        return tuple(name for name in unquote(names[0]).split('/') if name)
-    head, sep, tail = parts.path.rpartition('/ws/')
-    if sep and tail and '/' not in tail:
-        return (unquote(tail),)
-    return ()

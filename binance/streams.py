@@ -36,6 +36,8 @@ import re
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, \
     Tuple
 
+from urllib.parse import parse_qs, unquote, urlsplit
+
 from .enums import KLINE_INTERVALS, WEBSOCKET_DEPTHS
 from .helpers import interval_to_milliseconds
 
@@ -44,7 +46,8 @@ __all__ = [
     'MAX_SYMBOL_LENGTH', 'MAX_STREAM_NAME_LENGTH', 'MINI_TICKER_UPDATE_TIMES',
     'StreamType', 'StreamName', 'StreamGrammar', 'SPOT', 'SPOT_US', 'USDM', 'COINM', 'OPTIONS',
     'PUBLIC', 'MARKET', 'FUTURES_KLINE_INTERVALS', 'OPTIONS_KLINE_INTERVALS',
-    'well_formed', 'check_callback', 'normalize_symbol', 'check_kline_interval', 'check_depth',
+    'well_formed', 'check_callback', 'normalize_symbol', 'url_streams', 'check_kline_interval',
+    'check_depth',
     'trade_stream', 'aggtrade_stream', 'kline_stream', 'depth_stream',
     'symbol_ticker_stream', 'miniticker_stream', 'symbol_book_ticker_stream',
     'raw_path', 'combined_path',
@@ -667,3 +670,18 @@ def combined_path(streams: Sequence[str], grammar: StreamGrammar = SPOT) -> str:
             :meth:`StreamGrammar.parse`).
     """
     return 'stream?streams=' + '/'.join(s.name for s in grammar.parse_all(streams))
+
+
+def url_streams(url: str) -> Tuple[str, ...]:
+    """The stream names in a stream URL: ``.../ws/<stream>`` or ``.../stream?streams=a/b``.
+
+    Empty when the URL names none (a listen key's ``/ws?listenKey=...``).
+    """
+    parts = urlsplit(url)
+    names = parse_qs(parts.query).get('streams')
+    if names:
+        return tuple(name for name in unquote(names[0]).split('/') if name)
+    head, sep, tail = parts.path.rpartition('/ws/')
+    if sep and tail and '/' not in tail:
+        return (unquote(tail),)
+    return ()

@@ -19,7 +19,8 @@ checks:
   exchange's;
 * after ``close()``: no TCP connection to the exchange, no WebSocket left on
   the exchange, delayed calls and threads back to the baseline, resident
-  memory within ``--rss-tolerance`` (5 %) of the baseline.
+  memory within ``--rss-tolerance`` (5 %) of the baseline (both measured
+  after a full collection, with the C allocator's free memory returned).
 
 The baseline is measured after a warm-up cycle (every socket started until
 live, then closed), so one-time costs (imports, TLS roots, pools) are not

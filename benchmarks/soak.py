@@ -882,9 +882,9 @@ def build_parser():
                         help='a market socket is live if it delivered within this many seconds')
     parser.add_argument('--settle', type=float, default=90.0,
                         help='seconds allowed to recover after the faults stop')
-    parser.add_argument('--max-retries', type=int, default=12,
+    parser.add_argument('--max-retries', type=int, default=20,
                         help='failed reconnects in a row before a socket gives up (the '
-                             'library\'s default is 5, about 3 s of retrying; 12 is about 60 s)')
+                             'library\'s default is 5, about 3 s of retrying; 20 is about 140 s)')
     parser.add_argument('--rss-tolerance', type=float, default=5.0, help='percent')
     parser.add_argument('--json', help='write the report to this file')
     parser.add_argument('--log', help='library log file (WARNING and above); a temp file if '

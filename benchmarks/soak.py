@@ -19,7 +19,8 @@ checks:
   exchange's;
 * after ``close()``: no TCP connection to the exchange, no WebSocket left on
   the exchange, delayed calls and threads back to the baseline, resident
-  memory within ``--rss-tolerance`` (5 %) of the baseline.
+  memory within ``--rss-tolerance`` (5 %) of the baseline (both measured
+  after a full collection, with the C allocator's free memory returned).
 
 The baseline is measured after a warm-up cycle (every socket started until
 live, then closed), so one-time costs (imports, TLS roots, pools) are not
@@ -37,6 +38,7 @@ Exit status 0 when every check passed, 1 otherwise.
 """
 import argparse
 import collections
+import ctypes
 import gc
 import json
 import logging
@@ -50,6 +52,7 @@ import time
 import tracemalloc
 import types
 
+import orjson
 import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -236,7 +239,9 @@ def _live_objects():
     first = {}
     for obj in gc.get_objects():
         for cls in classes:
-            if type(obj) is cls or isinstance(obj, cls):
+            # issubclass(type(obj)), not isinstance(obj): isinstance reads obj.__class__,
+            # which loads a module imported lazily (autobahn's flatbuffers, WAMP messages).
+            if issubclass(type(obj), cls):
                 counts[cls.__name__] += 1
                 first.setdefault(cls.__name__, obj)
     result = {name: [n, _holder(first[name])] for name, n in counts.items()}
@@ -244,11 +249,102 @@ def _live_objects():
     return result
 
 
+def _object_types():
+    """``{type: instances}`` of every object the collector tracks, by module-qualified name."""
+    counts = collections.Counter()
+    for obj in gc.get_objects():
+        cls = type(obj)
+        counts['{}.{}'.format(cls.__module__, cls.__qualname__)] += 1
+    return dict(counts)
+
+
+def _return_free_heap():
+    """Ask the C allocator to give freed memory back to the system (glibc's ``malloc_trim``).
+
+    Freed memory that ``malloc`` keeps for reuse (per-thread arenas, holes in
+    the heap) counts in RSS until then; it is not memory anything holds. Done
+    the same way before both measurements. Returns False where there is no
+    ``malloc_trim``.
+    """
+    try:
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
+    return True
+
+
+def _pymalloc_mb():
+    """``(arenas, blocks in use)`` of Python's small-object allocator, in MB (or ``None``).
+
+    Read from ``sys._debugmallocstats()``, which writes to the C standard error:
+    arenas are what the allocator holds from the system (an arena is returned
+    only when all its blocks are free), blocks what live objects use.
+    """
+    if not hasattr(sys, '_debugmallocstats'):
+        return None
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile('w+') as out:
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read()
+    found = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition('=')
+        if sep and ('bytes/arena' in name or 'bytes in allocated blocks' in name):
+            found.setdefault('arenas' if 'arena' in name else 'blocks',
+                             int(value.strip().replace(',', '')) / 1048576.0)
+    if len(found) != 2:
+        return None
+    return round(found['arenas'], 2), round(found['blocks'], 2)
+
+
+def _rss_by_kind():
+    """Resident MB of this process by kind of mapping: C heap, anonymous, files."""
+    kinds = collections.Counter()
+    kind = None
+    try:
+        with open('/proc/self/smaps') as smaps:
+            for line in smaps:
+                fields = line.split()
+                if fields[0].endswith(':'):
+                    if fields[0] == 'Rss:' and kind:
+                        kinds[kind] += int(fields[1]) / 1024.0
+                    continue
+                path = fields[5] if len(fields) > 5 else ''
+                kind = 'heap' if path == '[heap]' else 'anonymous' if not path \
+                    else None if path.startswith('[') else 'files'
+    except OSError:
+        return {}
+    return {k: round(v, 2) for k, v in kinds.items()}
+
+
 def measure(port):
-    """RSS, threads, delayed calls, live library objects and TCP connections to the exchange."""
+    """RSS, threads, delayed calls, live library objects and TCP connections to the exchange.
+
+    ``rss_mb`` is measured after a full collection and after the C allocator
+    returned its free memory (``rss_raw_mb`` before that); ``python_blocks``
+    counts the memory blocks Python's allocator has handed out and not got
+    back (``sys.getallocatedblocks()``), so a leak of Python objects shows
+    there whatever the allocator does with freed pages.
+    """
     gc.collect()
     threads = sorted(t.name for t in threading.enumerate())
-    result = {'rss_mb': round(_rss_mb(), 2), 'threads': threads,
+    raw = _rss_mb()
+    trimmed = _return_free_heap()
+    result = {'rss_mb': round(_rss_mb(), 2), 'rss_raw_mb': round(raw, 2),
+              'heap_returned': trimmed, 'python_blocks': sys.getallocatedblocks(),
+              'pymalloc_mb': _pymalloc_mb(), 'rss_by_kind': _rss_by_kind(),
+              'object_types': _object_types(), 'modules': sorted(sys.modules),
+              'threads': threads,
               'delayed_calls': _delayed_calls(), 'tcp_to_exchange': _established_to(port),
               'live_objects': _live_objects()}
     if tracemalloc.is_tracing():
@@ -260,10 +356,13 @@ def _memory_growth(baseline, after, top=5):
     """The allocation sites that grew most between two traced measurements."""
     if 'trace' not in baseline or 'trace' not in after:
         return ''
-    stats = after['trace'].compare_to(baseline['trace'], 'lineno')[:top]
-    return '; grew most: ' + ', '.join('{}:{} {:+.1f} KiB'.format(
-        os.path.relpath(s.traceback[0].filename, os.path.dirname(HERE)), s.traceback[0].lineno,
-        s.size_diff / 1024.0) for s in stats)
+    stats = after['trace'].compare_to(baseline['trace'], 'lineno')
+    total = sum(s.size_diff for s in stats) / 1024.0
+    blocks = sum(s.count_diff for s in stats)
+    return '; traced Python memory {:+.1f} KiB in {:+d} blocks, grew most: {}'.format(
+        total, blocks, ', '.join('{}:{} {:+.1f} KiB'.format(
+            os.path.relpath(s.traceback[0].filename, os.path.dirname(HERE)),
+            s.traceback[0].lineno, s.size_diff / 1024.0) for s in stats[:top]))
 
 
 def identity(event):
@@ -296,20 +395,47 @@ def _first(items, n=5):
     return text + (', ... ({} in all)'.format(len(items)) if len(items) > n else '')
 
 
+def _account_events(delivered):
+    """The account events among ``delivered``, and the rebuilt ones that came outside a gap.
+
+    A rebuilt event (``'reconciled': True``) counts only between a ``userDataGap``
+    notice and the ``userDataReconciled`` notice that ends it: the library must
+    announce a gap before it fills it.
+    """
+    account, unannounced = [], []
+    in_gap = False
+    for message in delivered:
+        if not isinstance(message, dict):
+            continue
+        kind = message.get('e')
+        if kind == 'userDataGap':
+            in_gap = True
+        elif kind == 'userDataReconciled':
+            in_gap = False
+        elif kind not in NOTICES:
+            if message.get('reconciled') and not in_gap:
+                unannounced.append(message)
+            else:
+                account.append(message)
+    return account, unannounced
+
+
 def user_data_checks(label, published, delivered, final_balances):
     """Completeness and uniqueness of one user socket's account events.
 
     Args:
         label: the socket's name in the report.
         published: every event the account published (the exchange's record).
-        delivered: every message the callback received, in order.
+        delivered: every message the callback received, in order; an event
+            rebuilt over REST counts only after a gap notice (see
+            :func:`_account_events`), a duplicate (stream or rebuilt) fails.
         final_balances: ``{asset: [free, locked]}`` on the exchange at the end.
 
     Returns:
         A list of :class:`Check`.
     """
     checks = []
-    account = [m for m in delivered if isinstance(m, dict) and m.get('e') not in NOTICES]
+    account, unannounced = _account_events(delivered)
     notices = collections.Counter(m.get('e') for m in delivered
                                   if isinstance(m, dict) and m.get('e') in NOTICES)
     orders_published = collections.Counter(identity(e) for e in published
@@ -326,6 +452,10 @@ def user_data_checks(label, published, delivered, final_balances):
     if missing:
         detail += '; MISSING {}: {}'.format(len(missing), _first(
             'i={} x={} t={}'.format(*k[1:]) for k in missing))
+    if unannounced:
+        detail += '; {} rebuilt outside a gap (not counted): {}'.format(len(unannounced), _first(
+            'i={} x={} t={}'.format(*identity(e)[1:]) for e in unannounced
+            if e.get('e') == 'executionReport'))
     checks.append(Check('{}: every order event delivered'.format(label), not missing, detail))
     detail = 'no order event twice'
     if twice:
@@ -391,26 +521,61 @@ def process_checks(baseline, after, rss_tolerance, websockets_left):
                         'none' if not alive else 'ALIVE: ' + _first(
                             '{} x{} (held by {})'.format(name, n, holder or 'a cycle')
                             for name, (n, holder) in sorted(alive.items()))))
-    growth = (after['rss_mb'] - baseline['rss_mb']) / baseline['rss_mb'] * 100.0
+    growth = _growth(baseline, after, 'rss_mb')
+    detail = '{:.1f} MB -> {:.1f} MB ({:+.1f} %)'.format(baseline['rss_mb'], after['rss_mb'],
+                                                        growth)
+    if 'rss_raw_mb' in after:
+        detail += ' with freed heap returned{}; before that {:.1f} -> {:.1f} MB ({:+.1f} %)'.format(
+            '' if after.get('heap_returned') else ' (no malloc_trim here: not returned)',
+            baseline['rss_raw_mb'], after['rss_raw_mb'], _growth(baseline, after, 'rss_raw_mb'))
+    if 'python_blocks' in after:
+        detail += '; Python blocks allocated {} -> {} ({:+.1f} %)'.format(
+            baseline['python_blocks'], after['python_blocks'],
+            _growth(baseline, after, 'python_blocks'))
+    if after.get('pymalloc_mb') and baseline.get('pymalloc_mb'):
+        detail += '; Python arenas {:.1f} -> {:.1f} MB holding {:.1f} -> {:.1f} MB in use'.format(
+            baseline['pymalloc_mb'][0], after['pymalloc_mb'][0], baseline['pymalloc_mb'][1],
+            after['pymalloc_mb'][1])
+    more = collections.Counter(after.get('object_types', {}))
+    more.subtract(baseline.get('object_types', {}))
+    if more:
+        detail += '; objects {:+d}, most: {}'.format(sum(more.values()), _first(
+            '{} {:+d}'.format(name, n) for name, n in more.most_common(5) if n > 0))
+    imported = sorted(set(after.get('modules', ())) - set(baseline.get('modules', ())))
+    if imported:
+        detail += '; {} modules imported since the baseline: {}'.format(len(imported),
+                                                                        _first(imported))
+    kinds = sorted(set(baseline.get('rss_by_kind', {})) | set(after.get('rss_by_kind', {})))
+    if kinds:
+        detail += '; resident by kind: ' + ', '.join('{} {:+.1f} MB'.format(
+            k, after['rss_by_kind'].get(k, 0) - baseline['rss_by_kind'].get(k, 0)) for k in kinds)
     checks.append(Check('RSS within {:g} % of baseline'.format(rss_tolerance),
-                        growth < rss_tolerance,
-                        '{:.1f} MB -> {:.1f} MB ({:+.1f} %){}'.format(
-                            baseline['rss_mb'], after['rss_mb'], growth,
-                            _memory_growth(baseline, after))))
+                        growth < rss_tolerance, detail + _memory_growth(baseline, after)))
     return checks
+
+
+def _growth(baseline, after, key):
+    return (after[key] - baseline[key]) / baseline[key] * 100.0
 
 
 # -- the run ------------------------------------------------------------------------------------
 
 
 class Recorder:
-    """One socket's callback: counts messages, keeps user data messages."""
+    """One socket's callback: counts messages, keeps user data messages.
+
+    User data messages are kept encoded (one ``bytes`` each, from the C
+    allocator, returned to the system when freed): kept as dicts, thousands of
+    them allocated all along the run would spread over Python's arenas, and
+    whatever else survives the run in those arenas would keep them resident
+    after the soak dropped its records, growth of the soak's own making.
+    """
 
     def __init__(self, label, kind):
         self.label, self.kind = label, kind
         self.count = 0
         self.last = None
-        self.messages = []
+        self._encoded = []
         self.errors = []
         self.lock = threading.Lock()
 
@@ -419,9 +584,16 @@ class Recorder:
             self.count += 1
             self.last = time.monotonic()
             if self.kind == 'user':
-                self.messages.append(message)
+                self._encoded.append(orjson.dumps(message))
             if isinstance(message, dict) and message.get('e') == 'error':
                 self.errors.append(message.get('m'))
+
+    @property
+    def messages(self):
+        """The user data messages received so far, decoded, in order."""
+        with self.lock:
+            encoded = list(self._encoded)
+        return [orjson.loads(m) for m in encoded]
 
 
 class Soak:
@@ -438,7 +610,9 @@ class Soak:
         self.stop_event = threading.Event()
 
     def build(self, exchange):
+        from binance.backoff import BackoffPolicy
         from binance.client import Client
+        from binance.options import ConnectionOptions
         from binance.simulator import DEFAULT_API_KEY, DEFAULT_API_SECRET
         from binance.websockets import BinanceSocketManager
         urls = exchange.urls
@@ -452,7 +626,10 @@ class Soak:
             WS_API_URL = urls['ws_api_url']
 
         client = SoakClient(DEFAULT_API_KEY, DEFAULT_API_SECRET)
-        return client, SoakManager(client)
+        # A bot that must stay up retries for longer than the drop-in default (5 failed
+        # retries in a row, about 3 s), which a 10 s refusal of handshakes outlasts.
+        retry = BackoffPolicy(max_retries=self.args.max_retries)
+        return client, SoakManager(client, options=ConnectionOptions(retry=retry))
 
     def start_sockets(self, manager, plan):
         recorders = {}
@@ -584,7 +761,7 @@ class Soak:
                 if recorder is not None:
                     balances = exchange.soak('GET', 'balances', account=account)
                     checks.extend(user_data_checks(label, published[account],
-                                                   list(recorder.messages), balances))
+                                                   recorder.messages, balances))
             self.close(exchange, client, manager)
             # What the soak itself kept (recorded messages, the exchange's records) is not
             # the library's memory.
@@ -682,8 +859,8 @@ def recorders_by_label(recorders, label):
 
 def _orders_complete(published, delivered):
     want = {identity(e) for e in published if e.get('e') == 'executionReport'}
-    have = {identity(e) for e in list(delivered)
-            if isinstance(e, dict) and e.get('e') == 'executionReport'}
+    have = {identity(e) for e in _account_events(list(delivered))[0]
+            if e.get('e') == 'executionReport'}
     return want <= have
 
 
@@ -705,6 +882,9 @@ def build_parser():
                         help='a market socket is live if it delivered within this many seconds')
     parser.add_argument('--settle', type=float, default=90.0,
                         help='seconds allowed to recover after the faults stop')
+    parser.add_argument('--max-retries', type=int, default=20,
+                        help='failed reconnects in a row before a socket gives up (the '
+                             'library\'s default is 5, about 3 s of retrying; 20 is about 140 s)')
     parser.add_argument('--rss-tolerance', type=float, default=5.0, help='percent')
     parser.add_argument('--json', help='write the report to this file')
     parser.add_argument('--log', help='library log file (WARNING and above); a temp file if '
@@ -727,6 +907,7 @@ def main(argv=None):
     if args.json:
         for phase in ('baseline', 'after'):
             report.get(phase, {}).pop('trace', None)
+            report.get(phase, {}).pop('object_types', None)
         with open(args.json, 'w') as out:
             json.dump(report, out, indent=1, default=str)
     return 0 if report['passed'] else 1

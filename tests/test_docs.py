@@ -361,7 +361,9 @@ def _console_commands(lang):
 def test_documented_cli_commands_parse():
     from binance.cli import build_parser
     from binance.simulator.__main__ import build_parser as build_simulator_parser
-    parsers = {'binance': build_parser, 'binance.simulator': build_simulator_parser}
+    from benchmarks.soak import build_parser as build_soak_parser
+    parsers = {'binance': build_parser, 'binance.simulator': build_simulator_parser,
+               'benchmarks.soak': build_soak_parser}
     seen = set()
     for lang in ('en', 'ja'):
         for block, command in _console_commands(lang):
@@ -457,7 +459,9 @@ def test_every_option_the_docs_name_exists():
     bench_help = subprocess.run([sys.executable, '-m', 'benchmarks', '--help'], capture_output=True,
                                 text=True, timeout=120, cwd=str(ROOT))
     assert bench_help.returncode == 0, bench_help.stderr
+    from benchmarks.soak import build_parser as build_soak_parser
     known = _option_strings(build_parser()) | _option_strings(build_simulator_parser())
+    known |= _option_strings(build_soak_parser())
     known |= set(re.findall(r'--[a-z][a-z-]*', bench_help.stdout))
     for lang in ('en', 'ja'):
         for page in PAGES:

@@ -91,7 +91,8 @@ def test_cache_equals_the_true_book_through_ten_thousand_events_and_faults(
         final = _reactor.blocking_call(true_book_now, market)
         view = dcm.get_depth_cache().get_book()
     assert (dict(view.bids), dict(view.asks)) == final
-    assert len(view.bids) > 20 and len(view.asks) > 20
+    # A whole book, not a 20-level partial one (one side may be exactly 20 deep by chance).
+    assert view.bids and view.asks and max(len(view.bids), len(view.asks)) > 20
     assert checker.mismatches == [], 'the cache differed from the true book at these ids'
     assert checker.crossed == 0 and checker.nones == 0
     assert checker.compared >= 5000, 'too few events compared to mean much'

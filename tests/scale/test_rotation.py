@@ -114,12 +114,19 @@ def test_no_rotation_without_rotate_after(memory_reactor):
     assert len(memory_reactor.tcpClients) == 1
 
 
-def test_two_sockets_due_together_rotate_one_after_the_other(memory_reactor):
+def two_sockets_due_together(memory_reactor):
+    """Sockets ``a`` and ``b``, both open, advanced to where both are due to rotate;
+    also ``a``'s first server connection."""
     a, _ = make(memory_reactor, name='a')
     b, _ = make(memory_reactor, name='b', url='ws://127.0.0.1:9443/ws/ethbtc@trade')
     old_a = FakeServer(memory_reactor, index=0).accept()
     FakeServer(memory_reactor, index=1).accept()
     memory_reactor.advance(50.1)
+    return a, b, old_a
+
+
+def test_two_sockets_due_together_rotate_one_after_the_other(memory_reactor):
+    a, b, old_a = two_sockets_due_together(memory_reactor)
     assert len(memory_reactor.tcpClients) == 3, 'one rotation at a time'
     assert a.replacing and not b.replacing
     FakeServer(memory_reactor).accept()
@@ -141,11 +148,7 @@ def test_a_rotation_that_hangs_lets_the_next_one_start_after_a_while(memory_reac
 
 
 def test_stopping_a_socket_waiting_for_its_turn_leaves_the_queue(memory_reactor):
-    a, _ = make(memory_reactor, name='a')
-    b, _ = make(memory_reactor, name='b', url='ws://127.0.0.1:9443/ws/ethbtc@trade')
-    old_a = FakeServer(memory_reactor, index=0).accept()
-    FakeServer(memory_reactor, index=1).accept()
-    memory_reactor.advance(50.1)
+    a, b, old_a = two_sockets_due_together(memory_reactor)
     b.stop()
     FakeServer(memory_reactor).accept()
     old_a.close_cleanly()
